@@ -164,9 +164,10 @@ void eas_enc_start(eas_wbxml_enc_t *e, eas_tag_t tag);
 void eas_enc_end(eas_wbxml_enc_t *e);
 /* <tag/> */
 void eas_enc_empty(eas_wbxml_enc_t *e, eas_tag_t tag);
-/* Text content of the current element (inline string). */
+/* Text content of the current element (inline string).  NUL and bytes
+   that are not valid UTF-8 are sent as U+FFFD. */
 void eas_enc_text(eas_wbxml_enc_t *e, const char *s, apr_size_t len);
-/* <tag>s</tag> with s NUL-terminated. */
+/* <tag>s</tag> with s NUL-terminated; <tag/> if s is NULL. */
 void eas_enc_str(eas_wbxml_enc_t *e, eas_tag_t tag, const char *s);
 /* <tag>decimal</tag> */
 void eas_enc_int(eas_wbxml_enc_t *e, eas_tag_t tag, long long v);
@@ -176,6 +177,9 @@ void eas_enc_int(eas_wbxml_enc_t *e, eas_tag_t tag, long long v);
  */
 void eas_enc_opaque(eas_wbxml_enc_t *e, eas_tag_t tag,
                     const void *data, apr_size_t len, int stable);
+/* Opaque content of the current element, stored as in eas_enc_opaque. */
+void eas_enc_opaque_data(eas_wbxml_enc_t *e, const void *data,
+                         apr_size_t len, int stable);
 /*
  * Close any open elements, append the buffered bytes to bb and report the
  * first error seen (APR_SUCCESS if none).
