@@ -1,0 +1,96 @@
+/*
+ * mod_eas: the module record, its hook and the handler entry.
+ *
+ * Enabled per location with "SetHandler eas".  OPTIONS advertises what the
+ * server speaks (MS-ASHTTP 2.2.3/2.2.4), POST carries the commands
+ * (request.c reads them, commands.c dispatches), every other method is 405.
+ */
+#include "mod_eas.h"
+#include "config.h"
+#include "commands.h"
+#include "request.h"
+
+#include <http_core.h>
+#include <http_protocol.h>
+#include <http_request.h>
+
+#define EAS_ALLOW "OPTIONS,POST"
+
+static void set_allow(request_rec *r)
+{
+    apr_table_setn(r->headers_out, "Allow", EAS_ALLOW);
+}
+
+static int eas_options(request_rec *r)
+{
+    set_allow(r);
+    apr_table_setn(r->headers_out, "Public", EAS_ALLOW);
+    apr_table_setn(r->headers_out, "Cache-Control", "private");
+    apr_table_setn(r->headers_out, "MS-Server-ActiveSync", eas_server_version());
+    apr_table_setn(r->headers_out, "MS-ASProtocolVersions",
+                   eas_versions_header(r->pool));
+    apr_table_setn(r->headers_out, "MS-ASProtocolCommands",
+                   eas_commands_header(r->pool));
+    ap_set_content_length(r, 0);
+    return OK;
+}
+
+/* Our own short text, not httpd's HTML error page. */
+static int eas_method_not_allowed(request_rec *r)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EASLOGNO(00405)
+                  "method %s not allowed: ActiveSync uses OPTIONS and POST",
+                  r->method);
+    set_allow(r);
+    r->status = HTTP_METHOD_NOT_ALLOWED;
+    ap_set_content_type(r, "text/plain; charset=utf-8");
+    if (!r->header_only)
+        ap_rputs("This is an Exchange ActiveSync endpoint: use OPTIONS or POST.\n", r);
+    return OK;
+}
+
+static int eas_post(request_rec *r)
+{
+    eas_request_t *req = NULL;
+    int rc = eas_request_read(r, &req);
+
+    if (rc == DONE)
+        return OK;              /* already answered with a Status */
+    if (rc == OK)
+        rc = eas_dispatch(req);
+    /* httpd's own text would say the POST method is unsupported. */
+    if (rc == HTTP_NOT_IMPLEMENTED)
+        ap_custom_response(r, rc, "This ActiveSync command is not "
+                           "implemented by this server.");
+    return rc;
+}
+
+static int eas_handler(request_rec *r)
+{
+    if (!r->handler || strcmp(r->handler, EAS_HANDLER_NAME) != 0)
+        return DECLINED;
+    /* What httpd's own 405/501 answers put in Allow. */
+    ap_allow_standard_methods(r, REPLACE_ALLOW, M_OPTIONS, M_POST, -1);
+    if (r->method_number == M_OPTIONS)
+        return eas_options(r);
+    if (r->method_number == M_POST)
+        return eas_post(r);
+    return eas_method_not_allowed(r);
+}
+
+static void eas_register_hooks(apr_pool_t *p)
+{
+    ap_hook_handler(eas_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+/* Not AP_DECLARE_MODULE: mod_eas.h already has APLOG_USE_MODULE(eas). */
+module AP_MODULE_DECLARE_DATA eas_module = {
+    STANDARD20_MODULE_STUFF,
+    eas_create_dir_conf,
+    eas_merge_dir_conf,
+    NULL,
+    NULL,
+    eas_directives,
+    eas_register_hooks,
+    AP_MODULE_FLAG_NONE
+};

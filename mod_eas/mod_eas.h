@@ -1,0 +1,46 @@
+/*
+ * mod_eas: Exchange ActiveSync server as an Apache httpd 2.4 module.
+ *
+ * Shared by the module's files: the module record and the log tag form.
+ * Include it first in every file of the module.
+ */
+#ifndef MOD_EAS_H
+#define MOD_EAS_H
+
+/*
+ * configure passes PACKAGE_* on the command line and httpd's
+ * ap_config_auto.h defines them again; ours are not used here.
+ */
+#undef PACKAGE_NAME
+#undef PACKAGE_STRING
+#undef PACKAGE_TARNAME
+#undef PACKAGE_VERSION
+#undef PACKAGE_BUGREPORT
+#undef PACKAGE_URL
+
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
+
+extern module AP_MODULE_DECLARE_DATA eas_module;
+
+/*
+ * Per-file module index for ap_log_*error, so "LogLevel eas:debug" works
+ * in every file that logs.
+ */
+#ifdef APLOG_USE_MODULE
+APLOG_USE_MODULE(eas);
+#endif
+
+/*
+ * Log tag, like httpd's APLOGNO ("AH" is reserved for httpd itself):
+ * EASLOGNO(00201) gives "EAS00201: ".  Ranges: 001xx module and config,
+ * 002xx request line and headers, 003xx body and WBXML, 004xx dispatch
+ * and responses, 005xx trace.
+ */
+#define EASLOGNO(n) "EAS" #n ": "
+
+/* The handler name to use with SetHandler. */
+#define EAS_HANDLER_NAME "eas"
+
+#endif

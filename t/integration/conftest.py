@@ -1,0 +1,139 @@
+"""Fixtures: one private httpd with mod_eas for the whole session.
+
+t/config.py is written by configure into the BUILD directory.  It is found
+through $EAS_BUILDDIR (set by "make check"), else in the current directory
+(a VPATH build dir where pytest is started by hand), else next to these
+tests (an in-tree build).
+"""
+
+import importlib.util
+import os
+import sys
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import eas  # noqa: E402
+import httpd  # noqa: E402
+
+
+def _config_path():
+    candidates = []
+    if os.environ.get("EAS_BUILDDIR"):
+        candidates.append(os.environ["EAS_BUILDDIR"])
+    candidates += [os.getcwd(), os.path.join(HERE, "..", "..")]
+    for d in candidates:
+        path = os.path.join(d, "t", "config.py")
+        if os.path.exists(path):
+            return path
+    pytest.exit("t/config.py not found: run configure, then make check "
+                "(or set EAS_BUILDDIR to the build directory)", returncode=2)
+
+
+def _load_config():
+    spec = importlib.util.spec_from_file_location("eas_build_config",
+                                                  _config_path())
+    cfg = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cfg)
+    if not cfg.HTTPD or not os.path.exists(cfg.MODULE):
+        pytest.exit("httpd or the built module (%s) is missing: make mod_eas.la"
+                    % cfg.MODULE, returncode=2)
+    return cfg
+
+
+@pytest.fixture(scope="session")
+def server(request):
+    srv = httpd.Httpd(_load_config())
+    srv.start()
+    yield srv
+    srv.stop()
+    crashes = srv.crashes()
+    if crashes:
+        pytest.fail("httpd crashed during the session (config and logs kept "
+                    "in %s):\n%s" % (srv.root, "\n".join(crashes)))
+    if request.session.testsfailed:
+        print("\nhttpd config and logs kept in %s" % srv.root)
+    else:
+        srv.cleanup()
+
+
+class LogWatch:
+    """The part of the error log written since a test began."""
+
+    def __init__(self, server):
+        self.server = server
+        self.offset = server.log_size()
+
+    def text(self):
+        return self.server.log_since(self.offset)
+
+    def lines(self, needle):
+        return [line for line in self.text().splitlines() if needle in line]
+
+    def wait_for(self, needle, timeout=3.0):
+        """Lines holding needle; waits briefly since a child may still be
+        writing when the response has arrived."""
+        deadline = time.time() + timeout
+        while True:
+            found = self.lines(needle)
+            if found or time.time() > deadline:
+                return found
+            time.sleep(0.05)
+
+    def one(self, tag, *fragments):
+        """Exactly one line with tag, and it contains every fragment."""
+        found = self.wait_for(tag)
+        assert len(found) == 1, "expected one %s line, got:\n%s" % (
+            tag, self.text())
+        for frag in fragments:
+            assert frag in found[0], found[0]
+        return found[0]
+
+
+@pytest.fixture
+def log(server):
+    return LogWatch(server)
+
+
+@pytest.fixture(autouse=True)
+def stays_up(request):
+    """After every test that used the server: it is still running, still
+    answers OPTIONS, and no child crashed."""
+    if "server" not in request.fixturenames:
+        yield
+        return
+    srv = request.getfixturevalue("server")
+    offset = srv.log_size()
+    yield
+    assert srv.alive(), "httpd exited:\n" + srv.console_text()
+    c = eas.Client(srv.port)
+    try:
+        assert c.options().status == 200
+    finally:
+        c.close()
+    assert not srv.crashes(offset), srv.crashes(offset)
+
+
+@pytest.fixture
+def client(server):
+    c = eas.Client(server.port)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def client_for(server):
+    """Clients for other users or paths: client_for(user=..., path=...)."""
+    made = []
+
+    def make(**kw):
+        c = eas.Client(server.port, **kw)
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        c.close()

@@ -1,0 +1,218 @@
+"""A private httpd running the freshly built mod_eas.
+
+Its own ServerRoot, config, logs and htpasswd live in a fresh directory; it
+listens on a free 127.0.0.1 port with the event MPM and is started in the
+foreground (-DFOREGROUND) so the test session owns the process.
+"""
+
+import base64
+import hashlib
+import os
+import pwd
+import grp
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+from eas import EAS_PATH, USERS
+
+# What a crashed or sanitizer-stopped child leaves in the error log.
+CRASH_RE = re.compile(r"exit signal|AddressSanitizer|runtime error:|"
+                      r"UndefinedBehaviorSanitizer|LeakSanitizer")
+
+MODULES = ["mpm_event", "authn_core", "authn_file", "authz_core",
+           "authz_user", "auth_basic"]
+
+AUTH = """    AuthType Basic
+    AuthName "ActiveSync"
+    AuthBasicProvider file
+    AuthUserFile "{root}/htpasswd"
+    Require valid-user
+"""
+
+# Locations: name -> extra directives.  Each gets SetHandler eas and, unless
+# it says "noauth", Basic authentication.
+LOCATIONS = {
+    EAS_PATH: "",
+    # Small limits; /eas-limits/nodes sets only the node limit and must
+    # inherit the rest (merge test).
+    "/eas-limits": "    EASMaxRequestBody 4096\n    EASMaxWBXMLDepth 6\n",
+    "/eas-limits/nodes": "    EASMaxWBXMLNodes 20\n",
+    "/eas-trace": "    LogLevel eas:trace1\n",
+    "/eas-bodies": "    LogLevel eas:trace1\n    EASTraceBodies On\n",
+    "/eas-noauth": "noauth",
+}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def sanitizer_env(preload):
+    """Environment for httpd.  With an ASan/UBSan-built module, httpd
+    itself is not instrumented, so the sanitizer runtimes must be preloaded
+    into it; leak checks are off because httpd leaves its pools to process
+    exit, and any UBSan report stops the child so that it shows up as a
+    crash in the error log."""
+    env = dict(os.environ)
+    if preload:
+        env["LD_PRELOAD"] = preload
+        env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=0"
+        env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+    return env
+
+
+def run_user():
+    """httpd will not serve as root: its children take this account."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("www-data", "nobody"):
+        try:
+            pw = pwd.getpwnam(name)
+            return name, grp.getgrgid(pw.pw_gid).gr_name
+        except KeyError:
+            continue
+    raise RuntimeError("no unprivileged account for httpd's children")
+
+
+def module_lines(cfg):
+    lines = ["LoadModule %s_module %s/mod_%s.so"
+             % (m, cfg.APXS_LIBEXECDIR, m) for m in MODULES]
+    lines.append("LoadModule eas_module %s" % cfg.MODULE)
+    return "\n".join(lines)
+
+
+def location_block(path, extra, root):
+    body = "    SetHandler eas\n"
+    if extra != "noauth":
+        body += AUTH.format(root=root) + extra
+    return "<Location %s>\n%s</Location>\n" % (path, body)
+
+
+class Httpd:
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.root = tempfile.mkdtemp(prefix="mod_eas-it-")
+        os.chmod(self.root, 0o755)
+        os.mkdir(os.path.join(self.root, "logs"))
+        self.port = free_port()
+        self.conf = os.path.join(self.root, "httpd.conf")
+        self.error_log = os.path.join(self.root, "logs", "error.log")
+        self.proc = None
+        self.console = None
+
+    # ------------------------------------------------------------ config
+
+    def write_htpasswd(self):
+        path = os.path.join(self.root, "htpasswd")
+        with open(path, "w") as f:
+            for user, pw in USERS.items():
+                digest = base64.b64encode(hashlib.sha1(pw.encode()).digest())
+                f.write("%s:{SHA}%s\n" % (user, digest.decode()))
+        os.chmod(path, 0o644)
+
+    def config_text(self, extra=""):
+        user = run_user()
+        return "\n".join([
+            'ServerRoot "%s"' % self.root,
+            "Listen 127.0.0.1:%d" % self.port,
+            'PidFile "%s/httpd.pid"' % self.root,
+            'ErrorLog "%s"' % self.error_log,
+            "LogLevel warn eas:debug",
+            'CustomLog "%s/logs/access.log" "%%h %%u \\"%%r\\" %%>s %%b"'
+            % self.root,
+            "ServerName 127.0.0.1",
+            'DefaultRuntimeDir "%s"' % self.root,
+            "Mutex file:%s" % self.root,
+            "User %s\nGroup %s" % user if user else "",
+            module_lines(self.cfg),
+            # Small thread stacks, as a Ping-holding deployment would use.
+            "ThreadStackSize 262144",
+            "StartServers 1\nServerLimit 2\nThreadsPerChild 16",
+            "MaxRequestWorkers 32\nTimeout 20\nKeepAliveTimeout 10",
+            "".join(location_block(p, x, self.root)
+                    for p, x in LOCATIONS.items()),
+            extra,
+        ]) + "\n"
+
+    # ------------------------------------------------------------ process
+
+    def start(self):
+        self.write_htpasswd()
+        with open(self.conf, "w") as f:
+            f.write(self.config_text())
+        self.console = open(os.path.join(self.root, "logs", "console.log"), "w")
+        self.proc = subprocess.Popen(
+            [self.cfg.HTTPD, "-d", self.root, "-f", self.conf, "-DFOREGROUND"],
+            stdout=self.console, stderr=subprocess.STDOUT,
+            env=sanitizer_env(self.cfg.SAN_PRELOAD))
+        self.wait_ready()
+
+    def wait_ready(self, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("httpd exited with %s:\n%s"
+                                   % (self.proc.returncode, self.console_text()))
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.5).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("httpd did not listen on port %d" % self.port)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self):
+        if not self.alive():
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.console.close()
+
+    def cleanup(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    # ------------------------------------------------------------ logs
+
+    def console_text(self):
+        path = os.path.join(self.root, "logs", "console.log")
+        with open(path, errors="replace") as f:
+            return f.read()
+
+    def log_size(self):
+        try:
+            return os.path.getsize(self.error_log)
+        except OSError:
+            return 0
+
+    def log_since(self, offset):
+        with open(self.error_log, "rb") as f:
+            f.seek(offset)
+            return f.read().decode("utf-8", "replace")
+
+    def crashes(self, offset=0):
+        text = self.log_since(offset) + (self.console_text() if offset == 0 else "")
+        return [line for line in text.splitlines() if CRASH_RE.search(line)]
+
+    def config_test(self, extra):
+        """Run "httpd -t" on the base config plus extra lines; returns
+        (exit code, output)."""
+        path = os.path.join(self.root, "test-%d.conf" % time.monotonic_ns())
+        with open(path, "w") as f:
+            f.write(self.config_text(extra))
+        res = subprocess.run([self.cfg.HTTPD, "-t", "-d", self.root, "-f", path],
+                             capture_output=True, text=True,
+                             env=sanitizer_env(self.cfg.SAN_PRELOAD))
+        return res.returncode, res.stdout + res.stderr

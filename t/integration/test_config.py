@@ -1,0 +1,40 @@
+"""Directives are checked when httpd reads its configuration."""
+
+import pytest
+
+
+def test_base_config_is_valid(server):
+    code, out = server.config_test("")
+    assert code == 0, out
+
+
+@pytest.mark.parametrize("line,message", [
+    ("EASMaxRequestBody 0", "EASMaxRequestBody: '0' is out of range"),
+    ("EASMaxRequestBody 2147483648", "EASMaxRequestBody: '2147483648' is out of range"),
+    ("EASMaxRequestBody 10MB", "EASMaxRequestBody: '10MB' is not a whole number"),
+    ("EASMaxRequestBody -5", "EASMaxRequestBody: '-5' is not a whole number"),
+    ("EASMaxWBXMLDepth 0", "EASMaxWBXMLDepth: '0' is out of range"),
+    ("EASMaxWBXMLDepth 257", "EASMaxWBXMLDepth: '257' is out of range"),
+    ("EASMaxWBXMLNodes many", "EASMaxWBXMLNodes: 'many' is not a whole number"),
+    ("EASMaxWBXMLNodes 99999999999999999999", "is out of range"),
+    ("EASTraceBodies maybe", "EASTraceBodies must be On or Off"),
+    ("EASMaxWBXMLDepth", "EASMaxWBXMLDepth takes one argument"),
+])
+def test_bad_directive_rejected(server, line, message):
+    code, out = server.config_test("<Location /x>\n    %s\n</Location>" % line)
+    assert code != 0
+    assert message in out, out
+
+
+def test_good_directives_accepted(server):
+    code, out = server.config_test(
+        "<Location /x>\n    SetHandler eas\n    EASMaxRequestBody 1073741824\n"
+        "    EASMaxWBXMLDepth 256\n    EASMaxWBXMLNodes 10000000\n"
+        "    EASTraceBodies off\n</Location>")
+    assert code == 0, out
+
+
+def test_directives_outside_location(server):
+    code, out = server.config_test("EASMaxWBXMLDepth 10\nEASTraceBodies On")
+    assert code == 0, out
+
