@@ -1,0 +1,248 @@
+/*
+ * The storage backend interface.
+ *
+ * A backend serves one user's folders and items (mail, and later calendar,
+ * contacts, tasks) to the command code.  It knows nothing of WBXML, HTTP or
+ * Apache requests: it sees APR pools, folder and item ids, and raw item
+ * data (RFC 5322 messages for mail, iCalendar/vCard for groupware).
+ *
+ * Backends plug in like mod_dav providers: each fills in an eas_backend_t
+ * and registers it by name (eas_backend_register); the module opens a
+ * per-request store for the authenticated user with eas_backend_open.
+ *
+ * Ids.  Folder and item ids are chosen by the backend, stable for the life
+ * of the folder or item (across renames and flag changes by other
+ * programs), at most EAS_ID_MAX bytes of [A-Za-z0-9_.-] (no ':' or '/', so
+ * "folder:item" is unambiguous and no id can be a path).  Every id a client
+ * sends reaches a backend only after eas_id_valid(); the backend must still
+ * treat it as untrusted and look it up, never use it as a path.
+ *
+ * Changes.  The backend does not keep per-device state.  It lists a
+ * folder's items with a change token each (flags, modseq, ETag: whatever
+ * changes when the item changes as the phone sees it); the sync engine
+ * compares that listing with what it last told each device.
+ *
+ * Errors are apr_status_t: APR_SUCCESS; APR_ENOENT no such folder or item;
+ * APR_EEXIST a folder of that name exists there; APR_EINVAL a bad name or
+ * argument; APR_ENOTIMPL the backend cannot do it; APR_EACCES not allowed
+ * (e.g. deleting a special folder); anything else is a server-side failure,
+ * which the backend has already logged through the store's log callback.
+ */
+#ifndef EAS_BACKEND_H
+#define EAS_BACKEND_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+#include <apr_time.h>
+#include <apr_errno.h>
+
+#define EAS_ID_MAX 31
+
+/* Folder types as FolderSync reports them (MS-ASCMD 2.2.3.186.3). */
+typedef enum {
+    EAS_FOLDER_GENERIC = 1,     /* user-created generic folder */
+    EAS_FOLDER_INBOX = 2,
+    EAS_FOLDER_DRAFTS = 3,
+    EAS_FOLDER_DELETED = 4,
+    EAS_FOLDER_SENT = 5,
+    EAS_FOLDER_OUTBOX = 6,
+    EAS_FOLDER_TASKS = 7,
+    EAS_FOLDER_CALENDAR = 8,
+    EAS_FOLDER_CONTACTS = 9,
+    EAS_FOLDER_NOTES = 10,
+    EAS_FOLDER_JOURNAL = 11,
+    EAS_FOLDER_USER_MAIL = 12,
+    EAS_FOLDER_USER_CALENDAR = 13,
+    EAS_FOLDER_USER_CONTACTS = 14,
+    EAS_FOLDER_USER_TASKS = 15,
+    EAS_FOLDER_USER_JOURNAL = 16,
+    EAS_FOLDER_USER_NOTES = 17,
+    EAS_FOLDER_UNKNOWN = 18,
+    EAS_FOLDER_RECIPIENT_CACHE = 19
+} eas_folder_type_t;
+
+/* The content class of a folder's items. */
+typedef enum {
+    EAS_CLASS_EMAIL,
+    EAS_CLASS_CALENDAR,
+    EAS_CLASS_CONTACTS,
+    EAS_CLASS_TASKS,
+    EAS_CLASS_NOTES
+} eas_class_t;
+
+/* Item flags the phone can see and change. */
+#define EAS_ITEM_READ      0x01u    /* Maildir S, IMAP \Seen */
+#define EAS_ITEM_FLAGGED   0x02u    /* Maildir F, IMAP \Flagged */
+#define EAS_ITEM_ANSWERED  0x04u    /* Maildir R, IMAP \Answered */
+#define EAS_ITEM_FORWARDED 0x08u    /* Maildir P, IMAP $Forwarded */
+#define EAS_ITEM_DRAFT     0x10u    /* Maildir D, IMAP \Draft */
+
+typedef struct {
+    const char *id;             /* stable folder id */
+    const char *parent_id;      /* "0" for a top-level folder */
+    const char *name;           /* display name, UTF-8, no separators */
+    eas_folder_type_t type;
+    eas_class_t cls;
+} eas_folder_t;
+
+typedef struct {
+    const char *id;             /* stable item id within its folder */
+    const char *token;          /* change token: differs when it changed */
+    apr_time_t time;            /* received (mail) or last modified */
+    apr_off_t size;             /* raw size in bytes */
+    unsigned flags;             /* EAS_ITEM_* */
+} eas_item_ref_t;
+
+/* Raw item data.  It stays valid until the pool it was read into dies. */
+typedef struct {
+    const char *data;
+    apr_size_t len;
+} eas_blob_t;
+
+/* Free-text search over a folder (NULL: all mail folders). */
+typedef struct {
+    const char *folder_id;      /* NULL: every folder of the class */
+    const char *text;           /* words to find, UTF-8 */
+    apr_time_t since, until;    /* 0: unbounded */
+    int max_hits;
+} eas_search_t;
+
+typedef struct {
+    const char *folder_id;
+    const char *item_id;
+    apr_time_t time;
+} eas_search_hit_t;
+
+/* Who the store is for: filled from Apache's user and LDAP attributes. */
+typedef struct {
+    const char *login;          /* the authenticated user name */
+    const char *email;          /* primary address, may be NULL */
+    const char *display_name;   /* may be NULL */
+    apr_table_t *params;        /* backend settings, e.g. "path" for maildir */
+} eas_user_t;
+
+typedef struct eas_store eas_store_t;
+typedef struct eas_watch eas_watch_t;
+
+/* Called by a backend to log a failure; ctx is eas_store_ctx_t.log_ctx. */
+typedef void (*eas_log_fn)(void *log_ctx, int level, apr_status_t rv,
+                           const char *msg);
+
+typedef struct {
+    apr_pool_t *pool;           /* lifetime of the store (one request) */
+    eas_log_fn log;             /* may be NULL */
+    void *log_ctx;
+} eas_store_ctx_t;
+
+typedef struct eas_backend eas_backend_t;
+
+struct eas_backend {
+    const char *name;           /* "maildir", "imap", "dav" */
+
+    /* Open the user's store; *err says why it failed. */
+    apr_status_t (*open)(eas_store_t **st, const eas_user_t *user,
+                         const eas_store_ctx_t *ctx, const char **err);
+
+    /* ---- folders ---- */
+    /* Every folder, parents before children, as eas_folder_t. */
+    apr_status_t (*folders)(eas_store_t *st, apr_array_header_t **out,
+                            apr_pool_t *p);
+    apr_status_t (*folder_create)(eas_store_t *st, const char *parent_id,
+                                  const char *name, eas_folder_type_t type,
+                                  const char **new_id, apr_pool_t *p);
+    /* Rename and/or move under another parent ("0": top level). */
+    apr_status_t (*folder_update)(eas_store_t *st, const char *id,
+                                  const char *parent_id, const char *name,
+                                  apr_pool_t *p);
+    /* Delete a folder with its items and subfolders. */
+    apr_status_t (*folder_delete)(eas_store_t *st, const char *id,
+                                  apr_pool_t *p);
+
+    /* ---- items ---- */
+    /*
+     * The folder's items received (mail) or changed at or after since
+     * (0: all), as eas_item_ref_t, newest first.
+     */
+    apr_status_t (*list)(eas_store_t *st, const char *folder_id,
+                         apr_time_t since, apr_array_header_t **out,
+                         apr_pool_t *p);
+    /* One item's reference (token, flags), or APR_ENOENT. */
+    apr_status_t (*stat)(eas_store_t *st, const char *folder_id,
+                         const char *item_id, eas_item_ref_t *out,
+                         apr_pool_t *p);
+    /* The raw item, whole. */
+    apr_status_t (*fetch)(eas_store_t *st, const char *folder_id,
+                          const char *item_id, eas_blob_t *out,
+                          apr_pool_t *p);
+    /* Set and clear EAS_ITEM_* flags; the new token is in *token. */
+    apr_status_t (*set_flags)(eas_store_t *st, const char *folder_id,
+                              const char *item_id, unsigned set,
+                              unsigned clear, const char **token,
+                              apr_pool_t *p);
+    /* Store a new item (a sent message, a draft, an event). */
+    apr_status_t (*add)(eas_store_t *st, const char *folder_id,
+                        const eas_blob_t *data, unsigned flags,
+                        const char **new_id, apr_pool_t *p);
+    /* Replace an item's content (groupware items; mail: APR_ENOTIMPL). */
+    apr_status_t (*replace)(eas_store_t *st, const char *folder_id,
+                            const char *item_id, const eas_blob_t *data,
+                            apr_pool_t *p);
+    apr_status_t (*remove)(eas_store_t *st, const char *folder_id,
+                           const char *item_id, apr_pool_t *p);
+    /* Move to another folder; the item's id there is in *new_id. */
+    apr_status_t (*move)(eas_store_t *st, const char *folder_id,
+                         const char *item_id, const char *to_folder_id,
+                         const char **new_id, apr_pool_t *p);
+    /* Delete every item (and with subfolders set, every subfolder). */
+    apr_status_t (*empty)(eas_store_t *st, const char *folder_id,
+                          int subfolders, apr_pool_t *p);
+
+    /* ---- optional: NULL when the backend cannot ---- */
+    /* Submit a message (RFC 5322) for delivery; NULL: the module's own
+       transport (sendmail or SMTP) is used. */
+    apr_status_t (*send)(eas_store_t *st, const eas_blob_t *msg,
+                         apr_pool_t *p);
+    /* Hits as eas_search_hit_t, newest first. */
+    apr_status_t (*search)(eas_store_t *st, const eas_search_t *q,
+                           apr_array_header_t **out, apr_pool_t *p);
+    /* Out-of-office: get and set (text, enabled). */
+    apr_status_t (*oof_get)(eas_store_t *st, int *enabled,
+                            const char **message, apr_pool_t *p);
+    apr_status_t (*oof_set)(eas_store_t *st, int enabled,
+                            const char *message, apr_pool_t *p);
+
+    /*
+     * Change watch for Ping: watch the folders; *fd becomes readable when
+     * one of them may have changed, and watch_changed says which ones.
+     */
+    apr_status_t (*watch_open)(eas_store_t *st,
+                               const apr_array_header_t *folder_ids,
+                               eas_watch_t **w, int *fd, apr_pool_t *p);
+    apr_status_t (*watch_changed)(eas_watch_t *w, apr_array_header_t **ids,
+                                  apr_pool_t *p);
+};
+
+/* Register a backend under its name (at module load). */
+void eas_backend_register(const eas_backend_t *b);
+/* A registered backend by name, or NULL. */
+const eas_backend_t *eas_backend_find(const char *name);
+
+/*
+ * An open store: the backend and its private state.  Backends allocate
+ * this as the first member of their own struct.
+ */
+struct eas_store {
+    const eas_backend_t *backend;
+    const eas_user_t *user;
+    eas_store_ctx_t ctx;
+};
+
+/* Whether s is a well-formed folder or item id (see above). */
+int eas_id_valid(const char *s);
+
+/* Log through the store's callback. */
+void eas_store_log(eas_store_t *st, int level, apr_status_t rv,
+                   const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif

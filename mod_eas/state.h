@@ -1,0 +1,95 @@
+/*
+ * Per-device state in SQL through apr_dbd: devices, provisioning, sync
+ * keys with the snapshot each key stands for, and cached Ping/Sync
+ * parameters.  Everything is keyed by (user, DeviceId): one state handle
+ * can only ever read and write its own user's and device's rows.
+ *
+ * Usable without Apache: the module hands it a connection from mod_dbd
+ * (ap_dbd_acquire), the unit tests one from apr_dbd_open.  SQLite and
+ * PostgreSQL speak the same statements here.
+ */
+#ifndef EAS_STATE_H
+#define EAS_STATE_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+#include <apr_time.h>
+#include <apr_dbd.h>
+
+/* Schema version this code writes; older schemas are migrated. */
+#define EAS_STATE_SCHEMA 1
+
+/* SyncKey strings are at most this long (MS-ASCMD: 64). */
+#define EAS_SYNCKEY_MAX 64
+
+/* The collection id under which the folder hierarchy (FolderSync) is kept. */
+#define EAS_STATE_HIERARCHY ""
+
+typedef struct eas_state eas_state_t;
+
+/*
+ * Create or migrate the schema.  Safe to call from several processes at
+ * once; cheap when the schema is current.
+ */
+apr_status_t eas_state_migrate(apr_pool_t *p, const apr_dbd_driver_t *drv,
+                               apr_dbd_t *h, const char **err);
+
+/* A handle on one (user, device)'s state for the life of pool p. */
+apr_status_t eas_state_open(eas_state_t **st, apr_pool_t *p,
+                            const apr_dbd_driver_t *drv, apr_dbd_t *h,
+                            const char *user, const char *device_id,
+                            const char **err);
+
+/* The last database error, for logs. */
+const char *eas_state_error(eas_state_t *st);
+
+/* ---- devices ---- */
+typedef struct {
+    const char *device_type;
+    apr_uint32_t policy_key;        /* acknowledged key, 0: not provisioned */
+    apr_uint32_t pending_key;       /* sent in phase 1, not yet acknowledged */
+    const char *policy_hash;        /* policy the key was issued for */
+    int wipe;                       /* 0 none, 1 requested, 2 acknowledged */
+    apr_table_t *info;              /* Settings DeviceInformation */
+    const char *ping_cache;         /* last Ping parameters, serialised */
+    const char *sync_cache;         /* last Sync collections, serialised */
+    apr_time_t first_seen, last_seen;
+} eas_device_t;
+
+/* The device row (created on first call, with device_type). */
+apr_status_t eas_state_device(eas_state_t *st, const char *device_type,
+                              eas_device_t **dev);
+/* Write back every field of *dev. */
+apr_status_t eas_state_device_put(eas_state_t *st, const eas_device_t *dev);
+
+/* ---- sync keys and snapshots ---- */
+/*
+ * The snapshot stored with (collection, synckey), or APR_ENOENT if that
+ * key is unknown for this device.  Snapshots are opaque text to the store.
+ */
+apr_status_t eas_state_sync_get(eas_state_t *st, const char *collection,
+                                const char *synckey, const char **snapshot,
+                                apr_pool_t *p);
+/*
+ * Store the snapshot for a new key, keeping prev_key (the one the client
+ * just sent, which it may repeat after a lost response) and dropping every
+ * older key of the collection.
+ */
+apr_status_t eas_state_sync_put(eas_state_t *st, const char *collection,
+                                const char *prev_key, const char *new_key,
+                                const char *snapshot);
+/* Forget every key of the collection (SyncKey 0, folder deleted). */
+apr_status_t eas_state_sync_reset(eas_state_t *st, const char *collection);
+/* Forget every key of every collection of this device except hierarchy. */
+apr_status_t eas_state_sync_reset_all(eas_state_t *st);
+
+/* ---- serialisation of one device's requests ---- */
+/*
+ * Hold the device's lock until eas_state_unlock or the pool dies, so that
+ * two requests of one device never interleave their state updates.
+ * Other devices and users are not blocked.
+ */
+apr_status_t eas_state_lock(eas_state_t *st);
+void eas_state_unlock(eas_state_t *st);
+
+#endif
