@@ -1,0 +1,39 @@
+/*
+ * What a command works with: the request, the user (with the settings
+ * from LDAP or the path templates), the device's state (locked for the
+ * request) and the user's store, opened on first use.
+ */
+#ifndef EAS_CONTEXT_H
+#define EAS_CONTEXT_H
+
+#include "request.h"
+#include "state.h"
+#include "backend.h"
+
+typedef struct eas_ctx {
+    eas_request_t *req;
+    /* login is the canonical user name; params holds "backend" (the
+       registered backend's name, default maildir) and that backend's
+       settings ("path" for maildir). */
+    const eas_user_t *user;
+    eas_state_t *state;         /* locked until the request ends */
+    eas_device_t *device;       /* the device row, created on first contact */
+    eas_store_t *store;         /* NULL until eas_ctx_store() */
+} eas_ctx_t;
+
+/*
+ * Look the user up, open and lock the device's state, load the device
+ * row.  Returns OK, or the HTTP status to answer with (logged).
+ */
+int eas_ctx_open(eas_request_t *req, eas_ctx_t **out);
+
+/*
+ * The user's mail store, opened on first call.  Returns OK or an HTTP
+ * status (logged) if the store cannot be opened.
+ */
+int eas_ctx_store(eas_ctx_t *ctx, eas_store_t **out);
+
+/* Write the device row back (after a command changed it). */
+int eas_ctx_save_device(eas_ctx_t *ctx);
+
+#endif

@@ -1,0 +1,146 @@
+/*
+ * Snapshots, their diff against a listing, paging by applying a window of
+ * changes, and SyncKey generation.
+ */
+#include "sync_snapshot.h"
+#include "tap.h"
+
+#include <apr_general.h>
+#include <apr_strings.h>
+
+static apr_array_header_t *listing(apr_pool_t *p, int n, const char *token)
+{
+    apr_array_header_t *a = apr_array_make(p, n, sizeof(eas_item_ref_t));
+    int i;
+
+    for (i = 1; i <= n; i++) {
+        eas_item_ref_t *it = apr_array_push(a);
+        it->id = apr_itoa(p, i);
+        it->token = token;
+        it->time = apr_time_from_sec(1000 + i);
+        it->size = 100;
+        it->flags = 0;
+    }
+    return a;
+}
+
+static void test_round_trip(apr_pool_t *p)
+{
+    eas_snapshot_t *s = eas_snapshot_parse(p, NULL), *t;
+
+    ok(s && eas_snapshot_count(s) == 0, "empty snapshot from NULL");
+    eas_snapshot_set(s, "12", "S");
+    eas_snapshot_set(s, "13", "");
+    eas_snapshot_set(s, "bad\tid", "x");
+    t = eas_snapshot_parse(p, eas_snapshot_text(s, p));
+    ok(t != NULL, "stored text parses");
+    is_int(eas_snapshot_count(t), 2, "ids with tabs are never stored");
+    is_str(eas_snapshot_get(t, "12"), "S", "token kept");
+    is_str(eas_snapshot_get(t, "13"), "-", "empty token stored as '-'");
+    ok(eas_snapshot_parse(p, "no-tab-here\n") == NULL, "corrupt text refused");
+    ok(eas_snapshot_parse(p, "\tx\n") == NULL, "empty id refused");
+}
+
+static void test_paging(apr_pool_t *p)
+{
+    apr_array_header_t *items = listing(p, 25, "");
+    eas_snapshot_t *s = eas_snapshot_parse(p, "");
+    apr_array_header_t *d;
+    int i, rounds = 0, sent = 0;
+
+    do {
+        d = eas_snapshot_diff(s, items, 0, p);
+        for (i = 0; i < d->nelts && i < 10; i++, sent++)
+            eas_snapshot_apply(s, &APR_ARRAY_IDX(d, i, eas_change_t));
+        if (rounds == 0)
+            is_str(APR_ARRAY_IDX(d, 0, eas_change_t).id, "25",
+                   "initial sync starts with the newest item");
+        /* Each window goes through storage, as between requests. */
+        s = eas_snapshot_parse(p, eas_snapshot_text(s, p));
+        rounds++;
+    } while (d->nelts > 10 && rounds < 10);
+    is_int(rounds, 3, "25 items in windows of 10 take 3 rounds");
+    is_int(sent, 25, "every item sent once");
+    is_int(eas_snapshot_diff(s, items, 0, p)->nelts, 0, "then nothing left");
+}
+
+static void test_changes(apr_pool_t *p)
+{
+    apr_array_header_t *items = listing(p, 5, "");
+    eas_snapshot_t *s = eas_snapshot_parse(p, "");
+    apr_array_header_t *d;
+    eas_change_t *c;
+    int i;
+
+    d = eas_snapshot_diff(s, items, 0, p);
+    for (i = 0; i < d->nelts; i++)
+        eas_snapshot_apply(s, &APR_ARRAY_IDX(d, i, eas_change_t));
+    /* item 2 read elsewhere, item 4 deleted, item 6 delivered */
+    APR_ARRAY_IDX(items, 1, eas_item_ref_t).token = "S";
+    APR_ARRAY_IDX(items, 3, eas_item_ref_t) =
+        APR_ARRAY_IDX(items, 4, eas_item_ref_t);
+    APR_ARRAY_IDX(items, 4, eas_item_ref_t).id = "6";
+    APR_ARRAY_IDX(items, 4, eas_item_ref_t).time = apr_time_from_sec(2000);
+    d = eas_snapshot_diff(s, items, 0, p);
+    is_int(d->nelts, 3, "one delete, one change, one add");
+    c = &APR_ARRAY_IDX(d, 0, eas_change_t);
+    ok(c->kind == EAS_CHANGE_DELETE && strcmp(c->id, "4") == 0,
+       "deletes come first");
+    c = &APR_ARRAY_IDX(d, 1, eas_change_t);
+    ok(c->kind == EAS_CHANGE_CHANGE && strcmp(c->id, "2") == 0,
+       "then changes");
+    c = &APR_ARRAY_IDX(d, 2, eas_change_t);
+    ok(c->kind == EAS_CHANGE_ADD && strcmp(c->id, "6") == 0, "then adds");
+}
+
+static void test_window(apr_pool_t *p)
+{
+    apr_array_header_t *items = listing(p, 10, "");
+    eas_snapshot_t *s = eas_snapshot_parse(p, "");
+    apr_array_header_t *d;
+    int i;
+
+    d = eas_snapshot_diff(s, items, apr_time_from_sec(1006), p);
+    is_int(d->nelts, 5, "only items inside the time window are added");
+    for (i = 0; i < d->nelts; i++)
+        eas_snapshot_apply(s, &APR_ARRAY_IDX(d, i, eas_change_t));
+    d = eas_snapshot_diff(s, items, apr_time_from_sec(1009), p);
+    is_int(d->nelts, 3, "a narrower window soft-deletes what fell out");
+    ok(APR_ARRAY_IDX(d, 0, eas_change_t).kind == EAS_CHANGE_SOFTDELETE,
+       "as soft deletes");
+}
+
+static void test_synckeys(apr_pool_t *p)
+{
+    const char *a = eas_synckey_first(p), *b = eas_synckey_first(p), *n;
+
+    ok(eas_synckey_valid(a), "first key is valid: %s", a);
+    ok(strcmp(a, b) != 0, "two lineages differ");
+    n = eas_synckey_next(p, a);
+    ok(n && eas_synckey_valid(n) && strncmp(n, a, 10) == 0
+       && strcmp(n + 10, "2") == 0, "next keeps the nonce, counts up: %s", n);
+    ok(!eas_synckey_valid("0"), "0 is not a stored key");
+    ok(!eas_synckey_valid("{12345678}0"), "counter 0 refused");
+    ok(!eas_synckey_valid("{1234567g}1"), "non-hex nonce refused");
+    ok(!eas_synckey_valid("{12345678}1x"), "trailing junk refused");
+    ok(!eas_synckey_valid("{12345678}1234567890"), "ten digits refused");
+    ok(eas_synckey_next(p, "'; drop table x") == NULL, "garbage has no next");
+    is_str(eas_synckey_next(p, "{00000000}999999999"), "{00000000}1",
+           "counter wraps before growing");
+}
+
+int main(void)
+{
+    apr_pool_t *p;
+
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+    test_round_trip(p);
+    test_paging(p);
+    test_changes(p);
+    test_window(p);
+    test_synckeys(p);
+    apr_pool_destroy(p);
+    apr_terminate();
+    return tap_done();
+}
