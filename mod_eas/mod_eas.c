@@ -9,6 +9,7 @@
 #include "config.h"
 #include "commands.h"
 #include "request.h"
+#include "state_dbd.h"
 
 #include <http_core.h>
 #include <http_protocol.h>
@@ -81,6 +82,7 @@ static int eas_handler(request_rec *r)
 static void eas_register_hooks(apr_pool_t *p)
 {
     ap_hook_handler(eas_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    eas_state_register_hooks(p);
 }
 
 /* Not AP_DECLARE_MODULE: mod_eas.h already has APLOG_USE_MODULE(eas). */

@@ -13,6 +13,7 @@
 
 #include <apr_pools.h>
 #include <apr_tables.h>
+#include <apr_hash.h>
 #include <apr_time.h>
 #include <apr_dbd.h>
 
@@ -29,16 +30,44 @@ typedef struct eas_state eas_state_t;
 
 /*
  * Create or migrate the schema.  Safe to call from several processes at
- * once; cheap when the schema is current.
+ * once; cheap when the schema is current.  Fails (with *err saying why)
+ * if the database holds a newer schema than this code knows.
  */
 apr_status_t eas_state_migrate(apr_pool_t *p, const apr_dbd_driver_t *drv,
                                apr_dbd_t *h, const char **err);
 
-/* A handle on one (user, device)'s state for the life of pool p. */
+/*
+ * A handle on one (user, device)'s state for the life of pool p, which
+ * must not outlive the connection h.  user and device_id are compared
+ * exactly (byte for byte) and must not be empty.  Statements are prepared
+ * once per handle: with apr_dbd's sqlite3 driver each stays allocated
+ * until the connection closes, so a caller that reuses connections uses
+ * eas_state_open_cached.
+ */
 apr_status_t eas_state_open(eas_state_t **st, apr_pool_t *p,
                             const apr_dbd_driver_t *drv, apr_dbd_t *h,
                             const char *user, const char *device_id,
                             const char **err);
+
+/*
+ * The same, with prepared statements kept in stmts, a hash that lives
+ * exactly as long as the connection (mod_dbd's ap_dbd_t.prepared, with
+ * ap_dbd_t.pool as stmt_pool), so each is prepared once per connection.
+ * Keys are labels starting with "eas_".
+ */
+apr_status_t eas_state_open_cached(eas_state_t **st, apr_pool_t *p,
+                                   const apr_dbd_driver_t *drv, apr_dbd_t *h,
+                                   apr_hash_t *stmts, apr_pool_t *stmt_pool,
+                                   const char *user, const char *device_id,
+                                   const char **err);
+
+/*
+ * How long a statement keeps retrying while SQLite reports the database
+ * busy (another process writing) before it fails; EAS_STATE_BUSY_WAIT
+ * unless set.  PostgreSQL waits for row locks itself.
+ */
+#define EAS_STATE_BUSY_WAIT apr_time_from_sec(10)
+void eas_state_busy_timeout(eas_state_t *st, apr_interval_time_t wait);
 
 /* The last database error, for logs. */
 const char *eas_state_error(eas_state_t *st);
@@ -59,7 +88,7 @@ typedef struct {
 /* The device row (created on first call, with device_type). */
 apr_status_t eas_state_device(eas_state_t *st, const char *device_type,
                               eas_device_t **dev);
-/* Write back every field of *dev. */
+/* Write back every field of *dev (info NULL: empty). */
 apr_status_t eas_state_device_put(eas_state_t *st, const eas_device_t *dev);
 
 /* ---- sync keys and snapshots ---- */
@@ -73,7 +102,8 @@ apr_status_t eas_state_sync_get(eas_state_t *st, const char *collection,
 /*
  * Store the snapshot for a new key, keeping prev_key (the one the client
  * just sent, which it may repeat after a lost response) and dropping every
- * older key of the collection.
+ * older key of the collection, in one transaction.  prev_key is NULL when
+ * the client sent SyncKey 0.  Keys longer than EAS_SYNCKEY_MAX: APR_EINVAL.
  */
 apr_status_t eas_state_sync_put(eas_state_t *st, const char *collection,
                                 const char *prev_key, const char *new_key,
@@ -85,11 +115,26 @@ apr_status_t eas_state_sync_reset_all(eas_state_t *st);
 
 /* ---- serialisation of one device's requests ---- */
 /*
+ * Once per process tree, before the handles that lock: the lock file, one
+ * per host, shared by every process that serves the same devices (created
+ * mode 0600 if missing; the caller makes it writable for the processes
+ * that lock).  path is kept, not copied.
+ */
+apr_status_t eas_state_lock_init(const char *path);
+
+/*
  * Hold the device's lock until eas_state_unlock or the pool dies, so that
  * two requests of one device never interleave their state updates.
- * Other devices and users are not blocked.
+ * Other devices and users are not blocked.  Serialises the threads and
+ * processes of one host (a lock on the lock file) and, on PostgreSQL,
+ * every host sharing the database (an advisory lock held by the
+ * connection).  Waits at most EAS_STATE_LOCK_WAIT, then APR_TIMEUP.
+ * Do not hold it across a Ping's or a Sync's wait.
  */
+#define EAS_STATE_LOCK_WAIT apr_time_from_sec(30)
 apr_status_t eas_state_lock(eas_state_t *st);
+/* The same with another bound on the wait; 0 tries once. */
+apr_status_t eas_state_lock_wait(eas_state_t *st, apr_interval_time_t wait);
 void eas_state_unlock(eas_state_t *st);
 
 #endif

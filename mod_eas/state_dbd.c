@@ -1,0 +1,122 @@
+/*
+ * Apache glue of the state store.
+ *
+ * Connections come from mod_dbd (ap_dbd_acquire: one per request, back to
+ * mod_dbd's pool when the request ends).  Prepared statements are kept in
+ * the connection's own hash, so they are prepared once per connection.
+ * The schema is migrated on the first request of each process and server;
+ * the lock file is created before the children start, writable for them.
+ */
+#include "mod_eas.h"
+#include "state_dbd.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+#include <apr_atomic.h>
+#include <apr_optional.h>
+#include <http_log.h>
+#include <mod_dbd.h>
+#include <unixd.h>
+
+#define LOCK_FILE "mod_eas-state.lock"
+#define DBD_HINT "LoadModule dbd_module modules/mod_dbd.so, " \
+    "DBDriver sqlite3 and DBDParams /var/lib/mod_eas/state.db " \
+    "(or DBDriver pgsql and DBDParams \"host=... dbname=... user=...\")"
+
+static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
+
+/* server_rec -> apr_uint32_t, 1 once this process has migrated. */
+static apr_hash_t *migrated;
+
+static int lock_file_init(apr_pool_t *pconf, server_rec *s)
+{
+    const char *path = ap_runtime_dir_relative(pconf, LOCK_FILE);
+    apr_status_t rv = eas_state_lock_init(path);
+
+    if (rv == APR_SUCCESS && geteuid() == 0
+        && chown(path, ap_unixd_config.user_id, ap_unixd_config.group_id))
+        rv = APR_FROM_OS_ERROR(errno);
+    if (rv != APR_SUCCESS)
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, EASLOGNO(00705)
+                     "cannot create the device lock file %s for the "
+                     "httpd user", path);
+    return rv == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
+}
+
+static int state_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                             apr_pool_t *ptemp, server_rec *s)
+{
+    server_rec *sv;
+
+    dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+    migrated = apr_hash_make(pconf);
+    for (sv = s; sv; sv = sv->next)
+        apr_hash_set(migrated, sv, sizeof(sv),
+                     apr_pcalloc(pconf, sizeof(apr_uint32_t)));
+    return lock_file_init(pconf, s);
+}
+
+void eas_state_register_hooks(apr_pool_t *p)
+{
+    ap_hook_post_config(state_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+/* Once per process and server; again after a failure. */
+static apr_status_t migrate_once(request_rec *r, ap_dbd_t *dbd)
+{
+    apr_uint32_t *done = apr_hash_get(migrated, r->server,
+                                      sizeof(r->server));
+    const char *err;
+    apr_status_t rv;
+
+    if (done && apr_atomic_read32(done))
+        return APR_SUCCESS;
+    rv = eas_state_migrate(r->pool, dbd->driver, dbd->handle, &err);
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, EASLOGNO(00703)
+                      "state database (%s): cannot create or migrate the "
+                      "schema: %s", apr_dbd_name(dbd->driver), err);
+        return rv;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, EASLOGNO(00706)
+                  "state database (%s): schema version %d",
+                  apr_dbd_name(dbd->driver), EAS_STATE_SCHEMA);
+    if (done)
+        apr_atomic_set32(done, 1);
+    return APR_SUCCESS;
+}
+
+int eas_state_for_request(request_rec *r, const char *user,
+                          const char *device_id, eas_state_t **st)
+{
+    const char *err = NULL;
+    ap_dbd_t *dbd;
+    apr_status_t rv;
+
+    *st = NULL;
+    if (!dbd_acquire) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, EASLOGNO(00701)
+                      "mod_eas keeps device state in a database through "
+                      "mod_dbd, which is not loaded: add " DBD_HINT);
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    dbd = dbd_acquire(r);
+    if (!dbd) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, EASLOGNO(00702)
+                      "no connection to the state database (mod_dbd's "
+                      "message above says why); it needs " DBD_HINT);
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    if (migrate_once(r, dbd) != APR_SUCCESS)
+        return HTTP_SERVICE_UNAVAILABLE;
+    rv = eas_state_open_cached(st, r->pool, dbd->driver, dbd->handle,
+                               dbd->prepared, dbd->pool, user, device_id,
+                               &err);
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, EASLOGNO(00704)
+                      "state database: %s", err);
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    return OK;
+}

@@ -1,0 +1,162 @@
+"""A private PostgreSQL server for the tests, as a pytest fixture.
+
+Use it from a test module by importing the fixture into the module:
+
+    from pg import postgresql  # noqa: F401  (the fixture)
+
+    def test_something(postgresql):
+        dsn = postgresql.create_database("mytest")   # empty, yours alone
+        # dsn is libpq's form, as apr_dbd's pgsql driver and mod_dbd's
+        # DBDParams take it: "host=127.0.0.1 port=N dbname=mytest user=eas"
+
+One server serves the whole session; it starts on first use.  initdb and
+postgres come from Debian's PostgreSQL 15 (/usr/lib/postgresql/15/bin, or
+$EAS_PG_BINDIR).  The cluster lives in a fresh temporary directory and
+listens on a free port of 127.0.0.1 only (no Unix socket), with trust
+authentication for the superuser "eas".  Run as root, the server runs as
+the "postgres" system account (setpriv), since PostgreSQL refuses root.
+At the end of the session it is stopped and its directory removed, unless
+a test failed: then the directory (with postgres.log) is kept and named.
+"""
+
+import glob
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+SUPERUSER = "eas"
+
+
+def _bindir():
+    if os.environ.get("EAS_PG_BINDIR"):
+        return os.environ["EAS_PG_BINDIR"]
+    preferred = "/usr/lib/postgresql/15/bin"
+    if os.path.exists(os.path.join(preferred, "postgres")):
+        return preferred
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"))
+    if found:
+        return os.path.dirname(found[-1])
+    raise RuntimeError("PostgreSQL server binaries not found: run "
+                       "build/install-deps.sh (package postgresql)")
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PostgreSQL:
+    def __init__(self):
+        self.bindir = _bindir()
+        self.root = tempfile.mkdtemp(prefix="mod_eas-pg-")
+        self.data = os.path.join(self.root, "data")
+        self.log = os.path.join(self.root, "postgres.log")
+        self.port = _free_port()
+        self.proc = None
+        self._as = []
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam("postgres")
+            os.chown(self.root, pw.pw_uid, pw.pw_gid)
+            self._as = ["setpriv", "--reuid=%d" % pw.pw_uid,
+                        "--regid=%d" % pw.pw_gid, "--init-groups", "--"]
+        os.chmod(self.root, 0o700)
+
+    def _bin(self, name):
+        return os.path.join(self.bindir, name)
+
+    def _run_as_server(self, args):
+        subprocess.run(self._as + args, check=True, cwd=self.root,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def dsn(self, dbname="postgres"):
+        return "host=127.0.0.1 port=%d dbname=%s user=%s" % (
+            self.port, dbname, SUPERUSER)
+
+    def start(self, timeout=60):
+        self._run_as_server([self._bin("initdb"), "-D", self.data,
+                             "-U", SUPERUSER, "-A", "trust", "-E", "UTF8",
+                             "--locale=C", "--no-sync"])
+        log = open(self.log, "w")
+        self.proc = subprocess.Popen(
+            self._as + [self._bin("postgres"), "-D", self.data,
+                        "-p", str(self.port),
+                        "-c", "listen_addresses=127.0.0.1",
+                        "-c", "unix_socket_directories=",
+                        "-c", "fsync=off",
+                        "-c", "max_connections=50"],
+            cwd=self.root, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("postgres exited with %s:\n%s"
+                                   % (self.proc.returncode, self.log_text()))
+            ready = subprocess.run(
+                [self._bin("pg_isready"), "-q", "-h", "127.0.0.1",
+                 "-p", str(self.port), "-U", SUPERUSER, "-d", "postgres"])
+            if ready.returncode == 0:
+                return
+            time.sleep(0.1)
+        raise RuntimeError("postgres did not accept connections on port %d:"
+                           "\n%s" % (self.port, self.log_text()))
+
+    def psql(self, sql, dbname="postgres"):
+        """Runs sql (one statement) as the superuser; returns its output."""
+        out = subprocess.run(
+            [self._bin("psql"), "-X", "-q", "-A", "-t", "-v",
+             "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(self.port),
+             "-U", SUPERUSER, "-d", dbname, "-c", sql],
+            check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        return out.stdout
+
+    def create_database(self, name):
+        """A new empty database (dropped first if it exists); its DSN."""
+        assert name.replace("_", "").isalnum(), name
+        self.psql('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
+        self.psql('CREATE DATABASE "%s"' % name)
+        return self.dsn(name)
+
+    def log_text(self):
+        try:
+            with open(self.log, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGINT)        # fast shutdown
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def cleanup(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgresql(request):
+    srv = PostgreSQL()
+    try:
+        srv.start()
+    except Exception:
+        srv.stop()
+        raise
+    yield srv
+    srv.stop()
+    if request.session.testsfailed:
+        print("\nPostgreSQL data and log kept in %s" % srv.root)
+    else:
+        srv.cleanup()
