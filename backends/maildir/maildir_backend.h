@@ -1,0 +1,15 @@
+/*
+ * The Maildir++ backend, as the module sees it: register it at load time
+ * (eas_maildir_register) and open stores by the name "maildir" with the
+ * user parameter "path" (the Maildir root, already resolved).
+ */
+#ifndef EAS_MAILDIR_BACKEND_H
+#define EAS_MAILDIR_BACKEND_H
+
+#include "backend.h"
+
+extern const eas_backend_t eas_backend_maildir;
+
+void eas_maildir_register(void);
+
+#endif

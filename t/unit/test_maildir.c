@@ -1,0 +1,1087 @@
+/*
+ * The Maildir++ backend against real Maildirs under a temporary directory:
+ * folders and their ids, names, special folders, item ids across renames
+ * by other programs, flags, delivery, moves, removal, concurrent uid
+ * allocation, search, change watch and broken Maildirs.
+ */
+#include "maildir/maildir_backend.h"
+#include "tap.h"
+
+#include <apr_file_io.h>
+#include <apr_general.h>
+#include <apr_hash.h>
+#include <apr_strings.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static apr_pool_t *pool;
+static char top[64];
+static const eas_backend_t *B;
+static char last_log[1024];
+static int n_logs;
+
+static void log_cb(void *ctx, int level, apr_status_t rv, const char *msg)
+{
+    (void)ctx;
+    (void)level;
+    (void)rv;
+    apr_cpystrn(last_log, msg, sizeof(last_log));
+    n_logs++;
+}
+
+static const char *path_of(const char *rel)
+{
+    return apr_pstrcat(pool, top, "/", rel, NULL);
+}
+
+static apr_status_t open_at(const char *root, eas_store_t **st,
+                            const char **err)
+{
+    eas_user_t *u = apr_pcalloc(pool, sizeof(*u));
+    eas_store_ctx_t ctx;
+
+    u->login = "user";
+    u->params = apr_table_make(pool, 2);
+    if (root)
+        apr_table_set(u->params, "path", root);
+    ctx.pool = pool;
+    ctx.log = log_cb;
+    ctx.log_ctx = NULL;
+    return B->open(st, u, &ctx, err);
+}
+
+static eas_store_t *open_ok(const char *root)
+{
+    eas_store_t *st = NULL;
+    const char *err = NULL;
+    apr_status_t rv = open_at(root, &st, &err);
+
+    if (rv != APR_SUCCESS)
+        tap_diag("open %s: %s", root, err ? err : "?");
+    return rv == APR_SUCCESS ? st : NULL;
+}
+
+static int exists(const char *path)
+{
+    struct stat sb;
+    return lstat(path, &sb) == 0;
+}
+
+static int is_dir(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+static void put_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    if (!f) {
+        tap_diag("cannot write %s: %s", path, strerror(errno));
+        return;
+    }
+    fputs(text, f);
+    fclose(f);
+}
+
+static void set_mtime(const char *path, long t)
+{
+    struct timeval tv[2] = { { t, 0 }, { t, 0 } };
+
+    if (utimes(path, tv) < 0)
+        tap_diag("utimes %s: %s", path, strerror(errno));
+}
+
+static apr_array_header_t *folders(eas_store_t *st)
+{
+    apr_array_header_t *a = NULL;
+
+    if (B->folders(st, &a, pool) != APR_SUCCESS)
+        return apr_array_make(pool, 0, sizeof(eas_folder_t));
+    return a;
+}
+
+static const eas_folder_t *by_name(eas_store_t *st, const char *parent,
+                                   const char *name)
+{
+    apr_array_header_t *a = folders(st);
+    int i;
+
+    for (i = 0; i < a->nelts; i++) {
+        const eas_folder_t *f = &APR_ARRAY_IDX(a, i, eas_folder_t);
+        if (strcmp(f->name, name) == 0
+            && (!parent || strcmp(f->parent_id, parent) == 0))
+            return f;
+    }
+    return NULL;
+}
+
+static const char *fid(eas_store_t *st, const char *name)
+{
+    const eas_folder_t *f = by_name(st, NULL, name);
+    return f ? f->id : "none";
+}
+
+static apr_array_header_t *list(eas_store_t *st, const char *folder)
+{
+    apr_array_header_t *a = NULL;
+
+    if (B->list(st, folder, 0, &a, pool) != APR_SUCCESS)
+        return apr_array_make(pool, 0, sizeof(eas_item_ref_t));
+    return a;
+}
+
+static const eas_item_ref_t *find_item(apr_array_header_t *a, const char *id)
+{
+    int i;
+
+    for (i = 0; id && i < a->nelts; i++)
+        if (strcmp(APR_ARRAY_IDX(a, i, eas_item_ref_t).id, id) == 0)
+            return &APR_ARRAY_IDX(a, i, eas_item_ref_t);
+    return NULL;
+}
+
+static int count_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+
+    if (!d)
+        return -1;
+    while ((e = readdir(d)) != NULL)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+static const char *add_msg(eas_store_t *st, const char *folder,
+                           const char *text, unsigned flags)
+{
+    eas_blob_t b;
+    const char *id = NULL;
+
+    b.data = text;
+    b.len = strlen(text);
+    if (B->add(st, folder, &b, flags, &id, pool) != APR_SUCCESS)
+        return NULL;
+    return id;
+}
+
+static int is_digits(const char *s)
+{
+    if (!s || !*s)
+        return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
+/* ------------------------------------------------------------------ */
+
+static void test_open_fresh(void)
+{
+    const char *root = path_of("fresh");
+    eas_store_t *st = open_ok(root), *st2;
+    apr_array_header_t *a;
+    const eas_folder_t *in, *dr, *se, *tr, *ju;
+    int i, ids_ok = 1;
+
+    ok(st != NULL, "open creates a missing Maildir");
+    ok(is_dir(apr_pstrcat(pool, root, "/cur", NULL))
+       && is_dir(apr_pstrcat(pool, root, "/new", NULL))
+       && is_dir(apr_pstrcat(pool, root, "/tmp", NULL)),
+       "root has cur/ new/ tmp/");
+    ok(is_dir(apr_pstrcat(pool, root, "/.Drafts/cur", NULL))
+       && is_dir(apr_pstrcat(pool, root, "/.Sent/new", NULL))
+       && is_dir(apr_pstrcat(pool, root, "/.Trash/tmp", NULL))
+       && is_dir(apr_pstrcat(pool, root, "/.Junk/cur", NULL)),
+       "special folders created as Maildir++ folders");
+    ok(exists(apr_pstrcat(pool, root, "/.Sent/maildirfolder", NULL)),
+       "folders carry the maildirfolder marker");
+    a = folders(st);
+    is_int(a->nelts, 5, "five folders");
+    in = by_name(st, "0", "Inbox");
+    dr = by_name(st, "0", "Drafts");
+    se = by_name(st, "0", "Sent");
+    tr = by_name(st, "0", "Trash");
+    ju = by_name(st, "0", "Junk");
+    ok(in && dr && se && tr && ju, "all at the top level");
+    if (!(in && dr && se && tr && ju))
+        return;
+    is_int(in->type, EAS_FOLDER_INBOX, "Inbox type 2");
+    is_int(dr->type, EAS_FOLDER_DRAFTS, "Drafts type 3");
+    is_int(tr->type, EAS_FOLDER_DELETED, "Trash type 4");
+    is_int(se->type, EAS_FOLDER_SENT, "Sent type 5");
+    is_int(ju->type, EAS_FOLDER_USER_MAIL, "Junk type 12");
+    is_str(APR_ARRAY_IDX(a, 0, eas_folder_t).name, "Inbox",
+           "Inbox listed first");
+    for (i = 0; i < a->nelts; i++) {
+        const eas_folder_t *f = &APR_ARRAY_IDX(a, i, eas_folder_t);
+        ids_ok &= eas_id_valid(f->id) && f->cls == EAS_CLASS_EMAIL;
+    }
+    ok(ids_ok, "ids are well-formed, class email");
+    ok(strcmp(in->id, se->id) && strcmp(dr->id, tr->id)
+       && strcmp(ju->id, se->id), "ids differ");
+    st2 = open_ok(root);
+    ok(st2 && strcmp(by_name(st2, "0", "Sent")->id, se->id) == 0
+       && strcmp(by_name(st2, "0", "Inbox")->id, in->id) == 0,
+       "ids the same after reopening");
+    is_int(B->folder_delete(st, se->id, pool), APR_EACCES,
+           "deleting Sent refused");
+    is_int(B->folder_delete(st, in->id, pool), APR_EACCES,
+           "deleting the Inbox refused");
+    is_int(B->folder_delete(st, ju->id, pool), APR_EACCES,
+           "deleting Junk refused");
+    is_int(B->folder_update(st, tr->id, "0", "Bin", pool), APR_EACCES,
+           "renaming Trash refused");
+    ok(B->send == NULL && B->oof_get == NULL && B->oof_set == NULL,
+       "send and OOF left to the module");
+}
+
+static void test_dovecot_names(void)
+{
+    const char *root = path_of("dovecot");
+    static const char *const dirs[] = {
+        "", "/cur", "/new", "/tmp", "/.Sent Items", "/.Sent Items/cur",
+        "/.Deleted Messages", "/.Deleted Messages/cur", "/.Spam",
+        "/.Spam/cur", "/.Drafts", "/.Drafts/cur", "/.Archive.2023",
+        "/.Archive.2023/cur", "/..hidden", "/.trailing.", "/.a..b",
+        "/.INBOX.Lists", "/.INBOX.Lists/cur", "/.Entw&APw-rfe.x",
+    };
+    eas_store_t *st;
+    const eas_folder_t *f, *arch;
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+        mkdir(apr_pstrcat(pool, root, dirs[i], NULL), 0700);
+    put_file(apr_pstrcat(pool, root, "/.notadir", NULL), "x");
+    st = open_ok(root);
+    ok(st != NULL, "existing Dovecot Maildir opens");
+    if (!st)
+        return;
+    f = by_name(st, "0", "Sent Items");
+    ok(f && f->type == EAS_FOLDER_SENT, "\"Sent Items\" is the Sent folder");
+    f = by_name(st, "0", "Deleted Messages");
+    ok(f && f->type == EAS_FOLDER_DELETED,
+       "\"Deleted Messages\" is the Trash");
+    f = by_name(st, "0", "Spam");
+    ok(f && B->folder_delete(st, f->id, pool) == APR_EACCES,
+       "\"Spam\" is the Junk folder (special)");
+    ok(!exists(apr_pstrcat(pool, root, "/.Sent", NULL))
+       && !exists(apr_pstrcat(pool, root, "/.Trash", NULL))
+       && !exists(apr_pstrcat(pool, root, "/.Junk", NULL)),
+       "no second Sent/Trash/Junk created");
+    arch = by_name(st, "0", "Archive");
+    f = by_name(st, NULL, "2023");
+    ok(arch && f && strcmp(f->parent_id, arch->id) == 0,
+       "missing parent .Archive made for .Archive.2023");
+    ok(is_dir(apr_pstrcat(pool, root, "/.Archive/cur", NULL)),
+       "and it is a real Maildir");
+    f = by_name(st, NULL, "Lists");
+    ok(f && strcmp(f->parent_id, by_name(st, "0", "Inbox")->id) == 0,
+       ".INBOX.Lists is under the Inbox");
+    ok(by_name(st, "0", "Entwürfe") && by_name(st, NULL, "x")
+       && strcmp(by_name(st, NULL, "x")->parent_id,
+                 by_name(st, "0", "Entwürfe")->id) == 0,
+       "modified UTF-7 names decoded, parent made");
+    ok(!by_name(st, NULL, "hidden") && !by_name(st, NULL, "trailing")
+       && !by_name(st, NULL, "a") && !by_name(st, NULL, "b")
+       && !by_name(st, NULL, "notadir") && !by_name(st, NULL, "INBOX"),
+       "odd directory names and files ignored");
+}
+
+static void test_names(eas_store_t *st, const char *root)
+{
+    static const struct { const char *utf8, *disk; } cases[] = {
+        { "Entwürfe", ".Entw&APw-rfe" },
+        { "日本語", ".&ZeVnLIqe-" },
+        { "Tom & Jerry", ".Tom &- Jerry" },
+        { "🎉 party", ".&2DzfiQ- party" },
+        { "~user", ".~user" },
+    };
+    static const char *const bad[] = {
+        "../x", "a/b", ".", "..", ".hidden", "a.b", "", "x\ny", "\x01",
+        "\xff\xfe", "\xc0\xaf", "\xed\xa0\x80", "/etc",
+    };
+    const char *id;
+    char longname[300];
+    apr_size_t i;
+    int all;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        id = NULL;
+        is_int(B->folder_create(st, "0", cases[i].utf8, EAS_FOLDER_USER_MAIL,
+                                &id, pool), APR_SUCCESS,
+               "create \"%s\"", cases[i].utf8);
+        ok(is_dir(apr_pstrcat(pool, root, "/", cases[i].disk, "/cur", NULL)),
+           "  on disk as \"%s\"", cases[i].disk);
+        ok(id && by_name(st, "0", cases[i].utf8)
+           && strcmp(by_name(st, "0", cases[i].utf8)->id, id) == 0,
+           "  listed under its UTF-8 name with the new id");
+    }
+    is_int(B->folder_create(st, "0", "Entwürfe", EAS_FOLDER_USER_MAIL, &id,
+                            pool), APR_EEXIST, "same name again: EEXIST");
+    is_int(B->folder_create(st, "0", "inbox", EAS_FOLDER_USER_MAIL, &id,
+                            pool), APR_EEXIST, "\"inbox\" at the top: EEXIST");
+    all = 1;
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        apr_status_t rv = B->folder_create(st, "0", bad[i],
+                                           EAS_FOLDER_USER_MAIL, &id, pool);
+        if (rv != APR_EINVAL) {
+            tap_diag("name %zu gave %d", i, rv);
+            all = 0;
+        }
+    }
+    ok(all, "names with '.', '/', controls, bad UTF-8 refused (EINVAL)");
+    memset(longname, 'x', sizeof(longname) - 1);
+    longname[sizeof(longname) - 1] = '\0';
+    is_int(B->folder_create(st, "0", longname, EAS_FOLDER_USER_MAIL, &id,
+                            pool), APR_EINVAL, "300-byte name refused");
+    for (i = 0; i < 90; i++)
+        memcpy(longname + 3 * i, "日", 3);
+    longname[270] = '\0';
+    is_int(B->folder_create(st, "0", longname, EAS_FOLDER_USER_MAIL, &id,
+                            pool), APR_EINVAL,
+           "name too long once encoded refused");
+    longname[3 * 40] = '\0';
+    is_int(B->folder_create(st, "0", longname, EAS_FOLDER_USER_MAIL, &id,
+                            pool), APR_SUCCESS, "40 CJK characters fit");
+    ok(!exists(path_of("x")) && !exists(apr_pstrcat(pool, root, "/x", NULL))
+       && !exists(apr_pstrcat(pool, root, "/.x", NULL)),
+       "nothing created outside the Maildir or as a stray name");
+    is_int(B->folder_create(st, "../..", "x", EAS_FOLDER_USER_MAIL, &id,
+                            pool), APR_ENOENT, "parent id \"../..\": ENOENT");
+    is_int(B->folder_create(st, "0", "Calendar", EAS_FOLDER_USER_CALENDAR,
+                            &id, pool), APR_ENOTIMPL,
+           "a calendar folder: ENOTIMPL");
+    is_int(B->folder_delete(st, "..", pool), APR_ENOENT,
+           "delete id \"..\": ENOENT");
+    is_int(B->folder_delete(st, "/etc", pool), APR_ENOENT,
+           "delete id \"/etc\": ENOENT");
+    is_int(B->folder_update(st, "../1", "0", "y", pool), APR_ENOENT,
+           "update id \"../1\": ENOENT");
+}
+
+static void test_hierarchy(eas_store_t *st, const char *root)
+{
+    const char *p_id = NULL, *c_id = NULL, *g_id = NULL, *x_id = NULL;
+    const char *in_id = fid(st, "Inbox"), *sub_id = NULL, *n_id = NULL;
+    const eas_folder_t *f;
+    long max_before = 0;
+    apr_array_header_t *a;
+    int i;
+
+    is_int(B->folder_create(st, "0", "Parent", EAS_FOLDER_USER_MAIL, &p_id,
+                            pool), APR_SUCCESS, "create Parent");
+    is_int(B->folder_create(st, p_id, "Child", EAS_FOLDER_GENERIC, &c_id,
+                            pool), APR_SUCCESS, "create Child under it");
+    is_int(B->folder_create(st, c_id, "Grand", EAS_FOLDER_USER_MAIL, &g_id,
+                            pool), APR_SUCCESS, "create Grand under that");
+    ok(is_dir(apr_pstrcat(pool, root, "/.Parent.Child.Grand", NULL)),
+       "on disk .Parent.Child.Grand");
+    f = by_name(st, NULL, "Grand");
+    ok(f && strcmp(f->parent_id, c_id) == 0, "Grand's parent is Child");
+    is_int(B->folder_create(st, in_id, "Sub", EAS_FOLDER_USER_MAIL, &sub_id,
+                            pool), APR_SUCCESS, "create under the Inbox");
+    ok(is_dir(apr_pstrcat(pool, root, "/.INBOX.Sub", NULL))
+       && (f = by_name(st, NULL, "Sub")) && strcmp(f->parent_id, in_id) == 0,
+       "as .INBOX.Sub, parent the Inbox");
+    a = folders(st);
+    for (i = 0; i < a->nelts; i++) {
+        const eas_folder_t *g = &APR_ARRAY_IDX(a, i, eas_folder_t);
+        int j, seen = strcmp(g->parent_id, "0") == 0;
+        for (j = 0; j < i; j++)
+            seen |= strcmp(APR_ARRAY_IDX(a, j, eas_folder_t).id,
+                           g->parent_id) == 0;
+        if (!seen)
+            break;
+    }
+    is_int(i, a->nelts, "parents listed before children");
+
+    /* Another program renames folder directories. */
+    ok(rename(apr_pstrcat(pool, root, "/.Parent", NULL),
+              apr_pstrcat(pool, root, "/.Renamed", NULL)) == 0
+       && rename(apr_pstrcat(pool, root, "/.Parent.Child", NULL),
+                 apr_pstrcat(pool, root, "/.Renamed.Kid", NULL)) == 0
+       && rename(apr_pstrcat(pool, root, "/.Parent.Child.Grand", NULL),
+                 apr_pstrcat(pool, root, "/.Renamed.Kid.Grand", NULL)) == 0,
+       "renamed outside (like an IMAP RENAME by Dovecot)");
+    f = by_name(st, "0", "Renamed");
+    ok(f && strcmp(f->id, p_id) == 0, "Parent keeps its id as Renamed");
+    f = by_name(st, NULL, "Kid");
+    ok(f && strcmp(f->id, c_id) == 0 && strcmp(f->parent_id, p_id) == 0,
+       "Child keeps its id as Kid, under the same parent");
+    f = by_name(st, NULL, "Grand");
+    ok(f && strcmp(f->id, g_id) == 0, "Grand keeps its id");
+
+    /* A copy of a folder directory, id file included. */
+    mkdir(apr_pstrcat(pool, root, "/.Copy", NULL), 0700);
+    {
+        char *data = NULL;
+        apr_size_t len = 0;
+        apr_file_t *fh;
+        if (apr_file_open(&fh, apr_pstrcat(pool, root, "/.Renamed/eas-folderid",
+                                           NULL), APR_READ, 0, pool) == 0) {
+            data = apr_pcalloc(pool, 64);
+            len = 63;
+            apr_file_read(fh, data, &len);
+            apr_file_close(fh);
+        }
+        put_file(apr_pstrcat(pool, root, "/.Copy/eas-folderid", NULL),
+                 data ? data : "");
+    }
+    f = by_name(st, "0", "Copy");
+    ok(f && strcmp(f->id, p_id) != 0, "a copied folder gets its own id");
+    f = by_name(st, "0", "Renamed");
+    ok(f && strcmp(f->id, p_id) == 0, "the original keeps its id");
+
+    /* Rename and move through the interface. */
+    is_int(B->folder_update(st, p_id, "0", "Moved", pool), APR_SUCCESS,
+           "rename Renamed to Moved");
+    ok(is_dir(apr_pstrcat(pool, root, "/.Moved.Kid.Grand", NULL))
+       && !exists(apr_pstrcat(pool, root, "/.Renamed.Kid", NULL)),
+       "subfolders follow on disk");
+    f = by_name(st, NULL, "Grand");
+    ok(f && strcmp(f->id, g_id) == 0, "and keep their ids");
+    is_int(B->folder_update(st, p_id, g_id, "Loop", pool), APR_EINVAL,
+           "move under its own grandchild: EINVAL");
+    is_int(B->folder_update(st, p_id, p_id, "Self", pool), APR_EINVAL,
+           "move under itself: EINVAL");
+    is_int(B->folder_update(st, c_id, "0", "Copy", pool), APR_EEXIST,
+           "rename onto an existing name: EEXIST");
+    is_int(B->folder_update(st, c_id, "0", "a.b", pool), APR_EINVAL,
+           "rename to a name with '.': EINVAL");
+    is_int(B->folder_update(st, "999999", "0", "z", pool), APR_ENOENT,
+           "rename a missing folder: ENOENT");
+    is_int(B->folder_update(st, c_id, "999999", "z", pool), APR_ENOENT,
+           "move under a missing parent: ENOENT");
+    is_int(B->folder_update(st, c_id, in_id, "Kid", pool), APR_SUCCESS,
+           "move Kid under the Inbox");
+    ok(is_dir(apr_pstrcat(pool, root, "/.INBOX.Kid.Grand", NULL))
+       && (f = by_name(st, NULL, "Kid")) && strcmp(f->parent_id, in_id) == 0
+       && strcmp(f->id, c_id) == 0, "as .INBOX.Kid, same id");
+    is_int(B->folder_update(st, c_id, "0", "Kid", pool), APR_SUCCESS,
+           "and back to the top");
+
+    /* Delete: subfolders too; ids never come back. */
+    a = folders(st);
+    for (i = 0; i < a->nelts; i++)
+        if (atol(APR_ARRAY_IDX(a, i, eas_folder_t).id) > max_before)
+            max_before = atol(APR_ARRAY_IDX(a, i, eas_folder_t).id);
+    is_int(B->folder_delete(st, c_id, pool), APR_SUCCESS, "delete Kid");
+    ok(!by_name(st, NULL, "Kid") && !by_name(st, NULL, "Grand")
+       && !exists(apr_pstrcat(pool, root, "/.Kid", NULL))
+       && !exists(apr_pstrcat(pool, root, "/.Kid.Grand", NULL)),
+       "Kid and Grand gone");
+    is_int(count_files(apr_pstrcat(pool, root, "/tmp", NULL)), 0,
+           "nothing left in tmp/");
+    is_int(B->folder_delete(st, c_id, pool), APR_ENOENT,
+           "delete it again: ENOENT");
+    is_int(B->folder_create(st, "0", "Kid", EAS_FOLDER_USER_MAIL, &x_id,
+                            pool), APR_SUCCESS, "create Kid anew");
+    ok(x_id && atol(x_id) > max_before, "with a never-used id (%s > %ld)",
+       x_id ? x_id : "-", max_before);
+    is_int(B->folder_create(st, x_id, "N", EAS_FOLDER_USER_MAIL, &n_id,
+                            pool), APR_SUCCESS, "subfolder of it");
+    rmdir(apr_pstrcat(pool, root, "/.Kid/cur", NULL));
+    rmdir(apr_pstrcat(pool, root, "/.Kid/tmp", NULL));
+    ok(add_msg(st, x_id, "Subject: s\r\n\r\n", 0) != NULL
+       && is_dir(apr_pstrcat(pool, root, "/.Kid/cur", NULL)),
+       "delivery into a folder that lost cur/ and tmp/ restores them");
+}
+
+static const char *msg_text(const char *subject, const char *from,
+                            const char *body)
+{
+    return apr_psprintf(pool, "From: %s\r\nTo: bob@example.org\r\n"
+                        "Subject: %s\r\nMessage-ID: <%s@x>\r\n\r\n%s\r\n",
+                        from, subject, subject, body);
+}
+
+static void test_items(eas_store_t *st, const char *root)
+{
+    const char *in = fid(st, "Inbox"), *tr = fid(st, "Trash");
+    const char *a, *b, *c, *ext, *tok = NULL, *name, *cur, *newd;
+    apr_array_header_t *l;
+    const eas_item_ref_t *r;
+    eas_item_ref_t ref;
+    eas_blob_t blob;
+    const char *text = msg_text("first", "alice@example.org", "one");
+
+    cur = apr_pstrcat(pool, root, "/cur", NULL);
+    newd = apr_pstrcat(pool, root, "/new", NULL);
+    a = add_msg(st, in, text, EAS_ITEM_READ);
+    b = add_msg(st, in, msg_text("second", "b@x", "two"),
+                EAS_ITEM_FLAGGED | EAS_ITEM_ANSWERED);
+    c = add_msg(st, in, msg_text("third", "c@x", "three"), 0);
+    ok(a && b && c && is_digits(a) && is_digits(b) && is_digits(c)
+       && strlen(a) <= EAS_ID_MAX, "add returns numeric ids");
+    ok(a && b && c && strcmp(a, b) && strcmp(b, c), "distinct ids");
+    is_int(count_files(cur), 3, "delivered into cur/");
+    is_int(count_files(apr_pstrcat(pool, root, "/tmp", NULL)), 0,
+           "tmp/ left empty");
+    l = list(st, in);
+    is_int(l->nelts, 3, "three listed");
+    r = find_item(l, b);
+    ok(r && r->flags == (EAS_ITEM_FLAGGED | EAS_ITEM_ANSWERED)
+       && strcmp(r->token, "FR") == 0, "flags and token of the second");
+    r = find_item(l, c);
+    ok(r && r->flags == 0 && r->token && *r->token, "unflagged token \"%s\"",
+       r ? r->token : "");
+    is_str(APR_ARRAY_IDX(l, 0, eas_item_ref_t).id, c, "newest first");
+    r = find_item(l, a);
+    ok(r && r->size == (apr_off_t)strlen(text), "size is the file size");
+    ok(r && r->time > apr_time_now() - apr_time_from_sec(60)
+       && r->time <= apr_time_now(), "time is the delivery time");
+    is_int(B->fetch(st, in, a, &blob, pool), APR_SUCCESS, "fetch");
+    is_mem(blob.data, blob.len, text, strlen(text), "fetch gives the bytes");
+    is_int(B->stat(st, in, b, &ref, pool), APR_SUCCESS, "stat");
+    is_str(ref.token, "FR", "stat token");
+
+    /* A delivery by another program into new/, then its renames. */
+    name = "1700000000.M1P99.otherhost,S=19";
+    put_file(apr_pstrcat(pool, newd, "/", name, NULL), "Subject: ext\r\n\r\nx\r\n");
+    set_mtime(apr_pstrcat(pool, newd, "/", name, NULL), 1700000000);
+    l = list(st, in);
+    is_int(l->nelts, 4, "external delivery in new/ listed");
+    ext = NULL;
+    {
+        int i;
+        for (i = 0; i < l->nelts; i++) {
+            const eas_item_ref_t *x = &APR_ARRAY_IDX(l, i, eas_item_ref_t);
+            if (strcmp(x->id, a) && strcmp(x->id, b) && strcmp(x->id, c))
+                ext = x->id;
+        }
+    }
+    ok(ext && is_digits(ext), "it has an id");
+    r = find_item(l, ext);
+    ok(r && r->size == 19 && r->flags == 0, "size 19, no flags");
+    is_str(APR_ARRAY_IDX(l, l->nelts - 1, eas_item_ref_t).id, ext,
+           "it is the oldest (time from mtime)");
+    ok(rename(apr_pstrcat(pool, newd, "/", name, NULL),
+              apr_pstrcat(pool, cur, "/", name, ":2,", NULL)) == 0,
+       "moved new/ -> cur/ outside");
+    r = find_item(list(st, in), ext);
+    ok(r && r->flags == 0, "same id after new/ -> cur/");
+    rename(apr_pstrcat(pool, cur, "/", name, ":2,", NULL),
+           apr_pstrcat(pool, cur, "/", name, ":2,S", NULL));
+    r = find_item(list(st, in), ext);
+    ok(r && r->flags == EAS_ITEM_READ && strcmp(r->token, "S") == 0,
+       "same id after a flag change outside; token \"S\"");
+    rename(apr_pstrcat(pool, cur, "/", name, ":2,S", NULL),
+           apr_pstrcat(pool, cur, "/", name, ":2,FPSTa", NULL));
+    r = find_item(list(st, in), ext);
+    ok(r && strcmp(r->token, "FPS") == 0
+       && r->flags == (EAS_ITEM_READ | EAS_ITEM_FLAGGED | EAS_ITEM_FORWARDED),
+       "Flagged and Passed seen (token \"%s\")", r ? r->token : "");
+
+    /* Flags through the interface keep T and keywords, sorted. */
+    is_int(B->set_flags(st, in, ext, EAS_ITEM_ANSWERED, EAS_ITEM_FLAGGED,
+                        &tok, pool), APR_SUCCESS, "set_flags");
+    is_str(tok, "PRS", "new token");
+    ok(exists(apr_pstrcat(pool, cur, "/", name, ":2,PRSTa", NULL)),
+       "renamed to :2,PRSTa");
+    is_int(B->set_flags(st, in, ext, 0, EAS_ITEM_READ | EAS_ITEM_ANSWERED
+                        | EAS_ITEM_FORWARDED, &tok, pool), APR_SUCCESS,
+           "clear all");
+    ok(exists(apr_pstrcat(pool, cur, "/", name, ":2,Ta", NULL)),
+       "renamed to :2,Ta");
+    r = find_item(list(st, in), ext);
+    ok(r && r->flags == 0 && strcmp(r->token, tok) == 0,
+       "listing agrees with the token");
+    /* A stale cached name: another program renamed it meanwhile. */
+    rename(apr_pstrcat(pool, cur, "/", name, ":2,Ta", NULL),
+           apr_pstrcat(pool, cur, "/", name, ":2,DT", NULL));
+    is_int(B->set_flags(st, in, ext, EAS_ITEM_READ, 0, &tok, pool),
+           APR_SUCCESS, "set_flags after an outside rename");
+    ok(exists(apr_pstrcat(pool, cur, "/", name, ":2,DST", NULL)),
+       "found it again: :2,DST");
+    is_int(B->fetch(st, in, ext, &blob, pool), APR_SUCCESS, "fetch it");
+    is_int(blob.len, 19, "19 bytes");
+
+    /* Vanished under us. */
+    unlink(apr_pstrcat(pool, cur, "/", name, ":2,DST", NULL));
+    is_int(B->fetch(st, in, ext, &blob, pool), APR_ENOENT, "fetch: ENOENT");
+    is_int(B->set_flags(st, in, ext, EAS_ITEM_READ, 0, &tok, pool),
+           APR_ENOENT, "set_flags: ENOENT");
+    is_int(B->remove(st, in, ext, pool), APR_ENOENT, "remove: ENOENT");
+    is_int(B->stat(st, in, ext, &ref, pool), APR_ENOENT, "stat: ENOENT");
+    is_int(B->fetch(st, in, "../../../etc/passwd", &blob, pool), APR_ENOENT,
+           "an item id that is a path: ENOENT");
+    is_int(B->fetch(st, in, "007", &blob, pool), APR_ENOENT,
+           "leading zeros: ENOENT");
+    is_int(B->fetch(st, "../..", a, &blob, pool), APR_ENOENT,
+           "a folder id that is a path: ENOENT");
+
+    /* Odd things in the folder are ignored. */
+    put_file(apr_pstrcat(pool, root, "/tmp/1700000001.M2P1.h", NULL), "x");
+    put_file(apr_pstrcat(pool, cur, "/.hidden:2,S", NULL), "x");
+    put_file(apr_pstrcat(pool, cur, "/:2,S", NULL), "x");
+    put_file(apr_pstrcat(pool, cur, "/bad\nname:2,S", NULL), "x");
+    mkdir(apr_pstrcat(pool, cur, "/adir", NULL), 0700);
+    symlink("/etc/passwd", apr_pstrcat(pool, cur, "/link:2,S", NULL));
+    is_int(list(st, in)->nelts, 3, "tmp/, dotfiles, dirs, symlinks, "
+           "odd names ignored");
+    unlink(apr_pstrcat(pool, cur, "/.hidden:2,S", NULL));
+    unlink(apr_pstrcat(pool, cur, "/:2,S", NULL));
+    unlink(apr_pstrcat(pool, cur, "/bad\nname:2,S", NULL));
+    unlink(apr_pstrcat(pool, cur, "/link:2,S", NULL));
+    rmdir(apr_pstrcat(pool, cur, "/adir", NULL));
+
+    /* since */
+    l = NULL;
+    B->list(st, in, apr_time_now() + apr_time_from_sec(3600), &l, pool);
+    ok(l && l->nelts == 0, "since in the future: nothing");
+    l = NULL;
+    B->list(st, in, apr_time_now() - apr_time_from_sec(3600), &l, pool);
+    ok(l && l->nelts == 3, "since an hour ago: all three");
+
+    /* move, remove, ids never reused */
+    {
+        const char *moved = NULL, *d;
+        apr_array_header_t *tl;
+        is_int(B->move(st, in, b, tr, &moved, pool), APR_SUCCESS, "move");
+        ok(moved && is_digits(moved), "new id in the target");
+        tl = list(st, tr);
+        r = find_item(tl, moved);
+        ok(r && r->flags == (EAS_ITEM_FLAGGED | EAS_ITEM_ANSWERED),
+           "flags travel");
+        ok(!find_item(list(st, in), b), "gone from the source");
+        is_int(B->fetch(st, tr, moved, &blob, pool), APR_SUCCESS,
+               "fetch from the target");
+        ok(blob.len > 0 && strstr(blob.data, "Subject: second"),
+           "same message");
+        is_int(B->move(st, in, b, tr, &moved, pool), APR_ENOENT,
+               "move it again: ENOENT");
+        is_int(B->move(st, in, a, in, &moved, pool), APR_EINVAL,
+               "move to the same folder: EINVAL");
+        is_int(B->move(st, in, a, "424242", &moved, pool), APR_ENOENT,
+               "move to a missing folder: ENOENT");
+        is_int(B->remove(st, in, c, pool), APR_SUCCESS, "remove");
+        ok(!find_item(list(st, in), c), "removed");
+        d = add_msg(st, in, msg_text("fourth", "d@x", "four"), 0);
+        ok(d && atol(d) > atol(c) && atol(d) > atol(ext),
+           "a new message gets a new id (%s)", d ? d : "-");
+        is_int(B->replace(st, in, a, &blob, pool), APR_ENOTIMPL,
+               "replace: ENOTIMPL for mail");
+    }
+
+    /* empty, with and without subfolders */
+    {
+        const char *sub = NULL, *e1;
+        B->folder_create(st, tr, "Old", EAS_FOLDER_USER_MAIL, &sub, pool);
+        e1 = add_msg(st, sub, msg_text("old", "o@x", "old"), 0);
+        ok(sub && e1, "a subfolder of Trash with a message");
+        add_msg(st, tr, msg_text("t2", "t@x", "t"), 0);
+        is_int(B->empty(st, tr, 0, pool), APR_SUCCESS, "empty Trash");
+        is_int(list(st, tr)->nelts, 0, "Trash is empty");
+        ok(by_name(st, NULL, "Old") && list(st, sub)->nelts == 1,
+           "its subfolder is untouched");
+        is_int(B->empty(st, tr, 1, pool), APR_SUCCESS,
+               "empty Trash with subfolders");
+        ok(!by_name(st, NULL, "Old")
+           && !exists(apr_pstrcat(pool, root, "/.Trash.Old", NULL)),
+           "subfolder deleted");
+        ok(by_name(st, "0", "Trash") != NULL, "Trash itself stays");
+    }
+}
+
+/* Lost uid list: new ids must not collide with ones given before. */
+static void test_lost_uidlist(eas_store_t *st, const char *root)
+{
+    const char *f = NULL, *a, *b;
+    apr_array_header_t *l;
+    const char *dir;
+
+    B->folder_create(st, "0", "Lost", EAS_FOLDER_USER_MAIL, &f, pool);
+    a = add_msg(st, f, msg_text("l1", "x@x", "1"), 0);
+    b = add_msg(st, f, msg_text("l2", "x@x", "2"), 0);
+    is_str(a, "1", "a fresh folder numbers from 1");
+    is_str(b, "2", "then 2");
+    dir = apr_pstrcat(pool, root, "/.Lost", NULL);
+    unlink(apr_pstrcat(pool, dir, "/eas-uidlist", NULL));
+    l = list(st, f);
+    is_int(l->nelts, 2, "both listed after losing the uid list");
+    ok(l->nelts == 2 && !find_item(l, "1") && !find_item(l, "2"),
+       "with ids that were never given out");
+    put_file(apr_pstrcat(pool, dir, "/eas-uidlist", NULL), "garbage\n");
+    n_logs = 0;
+    l = NULL;
+    ok(B->list(st, f, 0, &l, pool) != APR_SUCCESS && n_logs > 0
+       && strstr(last_log, "eas-uidlist"),
+       "a corrupt uid list is an error, logged: %s", last_log);
+    unlink(apr_pstrcat(pool, dir, "/eas-uidlist", NULL));
+}
+
+/* Two processes add, deliver and list at once. */
+static void test_concurrent(const char *root)
+{
+    enum { PER_CHILD = 150 };
+    pid_t kids[2];
+    int k, bad = 0, total;
+    eas_store_t *st;
+    apr_array_header_t *l;
+    apr_hash_t *seen;
+    const char *in;
+
+    for (k = 0; k < 2; k++) {
+        if ((kids[k] = fork()) == 0) {
+            eas_store_t *cs;
+            FILE *out;
+            int i;
+            apr_pool_create(&pool, NULL);
+            cs = open_ok(root);
+            out = fopen(apr_psprintf(pool, "%s/ids.%d", top, k), "w");
+            if (!cs || !out)
+                _exit(2);
+            for (i = 0; i < PER_CHILD; i++) {
+                const char *tag = apr_psprintf(pool, "child%d-msg%d", k, i);
+                const char *id = add_msg(cs, fid(cs, "Inbox"),
+                                         msg_text(tag, "x@x", tag), 0);
+                fprintf(out, "%s %s\n", id ? id : "-", tag);
+                if (i % 10 == 0) {
+                    /* and a delivery by "another program" */
+                    put_file(apr_psprintf(pool, "%s/new/%d.ext%d-%d.h", root,
+                                          1600000000 + i, k, i),
+                             apr_psprintf(pool, "Subject: ext%d-%d\n\n", k, i));
+                    list(cs, fid(cs, "Inbox"));
+                }
+            }
+            fclose(out);
+            _exit(0);
+        }
+    }
+    for (k = 0; k < 2; k++) {
+        int status = -1;
+        waitpid(kids[k], &status, 0);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            bad++;
+    }
+    is_int(bad, 0, "both processes finished");
+    st = open_ok(root);
+    in = fid(st, "Inbox");
+    l = list(st, in);
+    total = 2 * PER_CHILD + 2 * (PER_CHILD / 10);
+    is_int(l->nelts, total, "every message listed once (%d)", total);
+    seen = apr_hash_make(pool);
+    for (k = 0; k < l->nelts; k++) {
+        const char *id = APR_ARRAY_IDX(l, k, eas_item_ref_t).id;
+        if (apr_hash_get(seen, id, APR_HASH_KEY_STRING))
+            bad++;
+        apr_hash_set(seen, id, APR_HASH_KEY_STRING, id);
+    }
+    is_int(bad, 0, "no id given twice");
+    for (k = 0; k < 2; k++) {
+        FILE *in_f = fopen(apr_psprintf(pool, "%s/ids.%d", top, k), "r");
+        char id[64], tag[64];
+        int n = 0, good = 0;
+        while (in_f && fscanf(in_f, "%63s %63s", id, tag) == 2) {
+            eas_blob_t blob;
+            n++;
+            if (B->fetch(st, in, id, &blob, pool) == APR_SUCCESS
+                && strstr(blob.data, apr_pstrcat(pool, "Subject: ", tag,
+                                                 "\r\n", NULL)))
+                good++;
+        }
+        if (in_f)
+            fclose(in_f);
+        ok(n == PER_CHILD && good == n,
+           "process %d: each id it was given fetches its message (%d/%d)",
+           k, good, n);
+    }
+}
+
+static void test_list_speed(void)
+{
+    enum { N = 10000 };
+    const char *root = path_of("big");
+    eas_store_t *st = open_ok(root);
+    apr_array_header_t *l = NULL;
+    struct timeval t0, t1;
+    double first, second, third;
+    int i, order = 1;
+    const char *in;
+
+    if (!st)
+        return;
+    in = fid(st, "Inbox");
+    for (i = 0; i < N; i++) {
+        char p[256];
+        int fd;
+        snprintf(p, sizeof(p), "%s/cur/%d.M%dP1.bench,S=100:2,%s", root,
+                 1500000000 + i, i, i % 3 ? "S" : "");
+        if ((fd = open(p, O_WRONLY | O_CREAT, 0600)) >= 0) {
+            struct timeval tv[2] = { { 1500000000 + i, 0 },
+                                     { 1500000000 + i, 0 } };
+            futimes(fd, tv);
+            close(fd);
+        }
+    }
+    gettimeofday(&t0, NULL);
+    B->list(st, in, 0, &l, pool);
+    gettimeofday(&t1, NULL);
+    first = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_usec - t0.tv_usec) / 1e3;
+    is_int(l ? l->nelts : -1, N, "10,000 messages listed");
+    for (i = 1; l && i < l->nelts; i++)
+        if (APR_ARRAY_IDX(l, i - 1, eas_item_ref_t).time
+            < APR_ARRAY_IDX(l, i, eas_item_ref_t).time)
+            order = 0;
+    ok(order, "newest first");
+    st = open_ok(root);         /* a new request */
+    gettimeofday(&t0, NULL);
+    B->list(st, in, 0, &l, pool);
+    gettimeofday(&t1, NULL);
+    second = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_usec - t0.tv_usec) / 1e3;
+    gettimeofday(&t0, NULL);
+    B->list(st, in, 0, &l, pool);
+    gettimeofday(&t1, NULL);
+    third = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_usec - t0.tv_usec) / 1e3;
+    is_int(l ? l->nelts : -1, N, "listed again");
+    tap_diag("list() of %d messages: first %.1f ms (assigns uids), then "
+             "%.1f ms in a new store, %.1f ms again", N, first, second, third);
+}
+
+static void test_search(eas_store_t *st, const char *root)
+{
+    const char *in = fid(st, "Inbox"), *se = fid(st, "Sent"), *f = NULL;
+    const char *q1, *q2, *q3, *q4;
+    apr_array_header_t *hits;
+    eas_search_t q;
+    B->folder_create(st, "0", "SearchBox", EAS_FOLDER_USER_MAIL, &f, pool);
+    q1 = add_msg(st, f, msg_text("Quarterly Report", "Alice <alice@ex.org>",
+                                 "numbers inside"), 0);
+    q2 = add_msg(st, f, "From: carol@ex.org\r\nSubject: "
+                 "=?UTF-8?B?Q2Fmw6kgbWVldGluZw==?=\r\n"
+                 "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+                 "Let us meet at the caf=C3=A9 on Mon=\r\nday.\r\n", 0);
+    q3 = add_msg(st, se, msg_text("Report draft", "me@ex.org",
+                                  "see the QUARTERLY numbers"), 0);
+    q4 = add_msg(st, in, msg_text("hello", "dave@ex.org", "nothing here"), 0);
+    ok(q1 && q2 && q3 && q4, "search corpus added");
+    /* an older one, delivered by another program */
+    put_file(apr_pstrcat(pool, root, "/.SearchBox/new/1000000000.old.h", NULL),
+             "Subject: old quarterly\n\nold\n");
+    set_mtime(apr_pstrcat(pool, root, "/.SearchBox/new/1000000000.old.h",
+                          NULL), 1000000000);
+    memset(&q, 0, sizeof(q));
+    q.folder_id = f;
+    q.text = "quarterly";
+    is_int(B->search(st, &q, &hits, pool), APR_SUCCESS, "search a folder");
+    ok(hits->nelts == 2 && strcmp(APR_ARRAY_IDX(hits, 0, eas_search_hit_t)
+                                  .item_id, q1) == 0,
+       "subject word found, case-insensitively");
+    q.folder_id = NULL;
+    B->search(st, &q, &hits, pool);
+    is_int(hits->nelts, 3, "all folders: body match in Sent too");
+    ok(hits->nelts == 3
+       && APR_ARRAY_IDX(hits, 0, eas_search_hit_t).time
+          >= APR_ARRAY_IDX(hits, 1, eas_search_hit_t).time
+       && APR_ARRAY_IDX(hits, 2, eas_search_hit_t).time
+          == apr_time_from_sec(1000000000)
+       && strcmp(APR_ARRAY_IDX(hits, 2, eas_search_hit_t).folder_id, f) == 0,
+       "newest first, with folder ids");
+    {
+        int i, sent = 0;
+        for (i = 0; i < hits->nelts; i++)
+            sent += strcmp(APR_ARRAY_IDX(hits, i, eas_search_hit_t).folder_id,
+                           se) == 0 && strcmp(APR_ARRAY_IDX(hits, i,
+                           eas_search_hit_t).item_id, q3) == 0;
+        is_int(sent, 1, "the Sent message is among them");
+    }
+    q.max_hits = 2;
+    B->search(st, &q, &hits, pool);
+    is_int(hits->nelts, 2, "max_hits");
+    q.max_hits = 0;
+    q.text = "report ALICE";
+    B->search(st, &q, &hits, pool);
+    is_int(hits->nelts, 1, "every word must occur (subject + from)");
+    q.text = "café monday";
+    B->search(st, &q, &hits, pool);
+    ok(hits->nelts == 1 && strcmp(APR_ARRAY_IDX(hits, 0, eas_search_hit_t)
+                                  .item_id, q2) == 0,
+       "quoted-printable body decoded");
+    q.text = "café meeting";
+    B->search(st, &q, &hits, pool);
+    is_int(hits->nelts, 1, "RFC 2047 subject decoded");
+    q.text = "bob@example.org";
+    q.folder_id = f;
+    B->search(st, &q, &hits, pool);
+    is_int(hits->nelts, 1, "To header searched");
+    q.folder_id = NULL;
+    q.text = "Message-ID";
+    B->search(st, &q, &hits, pool);
+    is_int(hits->nelts, 0, "other headers are not");
+    q.text = "zebra";
+    B->search(st, &q, &hits, pool);
+    is_int(hits->nelts, 0, "no match, no hit");
+    q.text = "quarterly";
+    q.since = apr_time_from_sec(1000000001);
+    B->search(st, &q, &hits, pool);
+    is_int(hits->nelts, 2, "since excludes the old one");
+    q.since = apr_time_now() + apr_time_from_sec(60);
+    B->search(st, &q, &hits, pool);
+    is_int(hits->nelts, 0, "since excludes");
+    q.since = 0;
+    q.until = apr_time_now() - apr_time_from_sec(3600);
+    B->search(st, &q, &hits, pool);
+    is_int(hits->nelts, 1, "until keeps only the old one");
+    q.until = 0;
+    q.folder_id = "999999";
+    is_int(B->search(st, &q, &hits, pool), APR_ENOENT,
+           "unknown folder: ENOENT");
+    q.folder_id = NULL;
+    q.text = "";
+    is_int(B->search(st, &q, &hits, pool), APR_EINVAL, "empty text: EINVAL");
+}
+
+static void test_watch(eas_store_t *st, const char *root)
+{
+    apr_array_header_t *ids = apr_array_make(pool, 2, sizeof(const char *));
+    apr_array_header_t *changed = NULL;
+    const char *in = fid(st, "Inbox"), *se = fid(st, "Sent");
+    eas_watch_t *w = NULL;
+    struct pollfd pfd;
+    int fd = -1;
+
+    APR_ARRAY_PUSH(ids, const char *) = in;
+    APR_ARRAY_PUSH(ids, const char *) = se;
+    is_int(B->watch_open(st, ids, &w, &fd, pool), APR_SUCCESS, "watch_open");
+    ok(fd >= 0, "a descriptor to poll");
+    is_int(B->watch_changed(w, &changed, pool), APR_SUCCESS,
+           "watch_changed with nothing new");
+    is_int(changed ? changed->nelts : -1, 0, "nothing changed");
+    put_file(apr_pstrcat(pool, root, "/.Sent/new/1700000009.w.h", NULL),
+             "Subject: w\n\nx\n");
+    pfd.fd = fd;
+    pfd.events = POLLIN;
+    ok(poll(&pfd, 1, 10000) == 1, "readable after a delivery to Sent");
+    B->watch_changed(w, &changed, pool);
+    ok(changed && changed->nelts == 1
+       && strcmp(APR_ARRAY_IDX(changed, 0, const char *), se) == 0,
+       "Sent changed, and only Sent");
+    ok(poll(&pfd, 1, 0) == 0, "drained");
+    APR_ARRAY_PUSH(ids, const char *) = "31337";
+    is_int(B->watch_open(st, ids, &w, &fd, pool), APR_ENOENT,
+           "watching an unknown folder: ENOENT");
+}
+
+static void test_broken(void)
+{
+    eas_store_t *st = NULL;
+    const char *err = NULL, *root;
+    apr_array_header_t *a = NULL;
+    apr_status_t rv;
+
+    is_int(open_at("relative/path", &st, &err), APR_EINVAL,
+           "relative path refused");
+    is_int(open_at(apr_pstrcat(pool, top, "/x/../fresh", NULL), &st, &err),
+           APR_EINVAL, "path with '..' refused");
+    is_int(open_at(NULL, &st, &err), APR_EINVAL, "no path: EINVAL");
+    n_logs = 0;
+    rv = open_at(path_of("no/such/parent"), &st, &err);
+    ok(rv == APR_ENOENT && err && n_logs == 1 && strstr(last_log,
+                                                        "no/such/parent"),
+       "missing parent: ENOENT, logged (%s)", last_log);
+    ok(!exists(path_of("no")), "no path created");
+    put_file(path_of("afile"), "x");
+    ok(open_at(path_of("afile"), &st, &err) != APR_SUCCESS && err,
+       "a file as root refused: %s", err ? err : "");
+
+    /* Unreadable: as root, check from a child that drops privileges. */
+    root = path_of("locked");
+    if ((st = open_ok(root)) != NULL) {
+        pid_t pid;
+        int status = -1;
+        chmod(root, 0);
+        if ((pid = fork()) == 0) {
+            apr_pool_create(&pool, NULL);
+            if (getuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
+                _exit(3);
+            n_logs = 0;
+            _exit(open_at(root, &st, &err) == APR_EACCES && n_logs > 0
+                  && strstr(last_log, "Permission denied") ? 0 : 1);
+        }
+        waitpid(pid, &status, 0);
+        ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+           "unreadable Maildir: EACCES, logged");
+        chmod(root, 0700);
+    }
+
+    /* Vanished while open. */
+    root = path_of("vanish");
+    st = open_ok(root);
+    ok(st != NULL, "open a Maildir that will vanish");
+    if (!st)
+        return;
+    {
+        const char *in = fid(st, "Inbox"), *se = fid(st, "Sent"), *id;
+        eas_blob_t b = { "Subject: x\r\n\r\n", 14 };
+        pid_t pid;
+        if ((pid = fork()) == 0)
+            execlp("rm", "rm", "-rf", root, (char *)NULL);
+        waitpid(pid, NULL, 0);
+        ok(!exists(root), "removed");
+        n_logs = 0;
+        rv = B->list(st, in, 0, &a, pool);
+        ok(rv == APR_ENOENT && n_logs > 0, "list: ENOENT, logged (%s)",
+           last_log);
+        ok(B->folders(st, &a, pool) == APR_ENOENT, "folders: ENOENT");
+        ok(B->add(st, se, &b, 0, &id, pool) != APR_SUCCESS,
+           "add: an error");
+        ok(B->folder_create(st, "0", "x", EAS_FOLDER_USER_MAIL, &id, pool)
+           != APR_SUCCESS, "folder_create: an error");
+    }
+}
+
+int main(void)
+{
+    eas_store_t *st;
+    const char *root;
+
+    apr_initialize();
+    apr_pool_create(&pool, NULL);
+    eas_maildir_register();
+    B = eas_backend_find("maildir");
+    ok(B == &eas_backend_maildir, "registered as \"maildir\"");
+    snprintf(top, sizeof(top), "/tmp/eas-maildir-XXXXXX");
+    if (!mkdtemp(top)) {
+        tap_diag("mkdtemp: %s", strerror(errno));
+        return 1;
+    }
+    test_open_fresh();
+    test_dovecot_names();
+    root = path_of("main");
+    st = open_ok(root);
+    ok(st != NULL, "open the main test Maildir");
+    if (st) {
+        test_names(st, root);
+        test_hierarchy(st, root);
+        test_items(st, root);
+        test_lost_uidlist(st, root);
+        test_search(st, root);
+        test_watch(st, root);
+    }
+    test_concurrent(path_of("conc"));
+    test_list_speed();
+    test_broken();
+    if (!getenv("EAS_KEEP_TMP")) {
+        pid_t pid = fork();
+        if (pid == 0)
+            execlp("rm", "rm", "-rf", top, (char *)NULL);
+        waitpid(pid, NULL, 0);
+    }
+    return tap_done();
+}
