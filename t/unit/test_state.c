@@ -549,7 +549,8 @@ static void test_sqlite_garbage(void)
     apr_dbd_t *h;
 
     memset(junk, 'x', sizeof(junk));
-    apr_file_open(&f, path, APR_FOPEN_WRITE | APR_FOPEN_CREATE, 0600, pool);
+    apr_file_open(&f, path, APR_FOPEN_WRITE | APR_FOPEN_CREATE,
+                  APR_FPROT_UREAD | APR_FPROT_UWRITE, pool);
     apr_file_write(f, junk, &n);
     apr_file_close(f);
     apr_pool_create(&p, pool);
