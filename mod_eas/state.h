@@ -108,6 +108,15 @@ apr_status_t eas_state_sync_get(eas_state_t *st, const char *collection,
 apr_status_t eas_state_sync_put(eas_state_t *st, const char *collection,
                                 const char *prev_key, const char *new_key,
                                 const char *snapshot);
+/* Every key stored for the collection (at most two), oldest first. */
+apr_status_t eas_state_sync_keys(eas_state_t *st, const char *collection,
+                                 apr_array_header_t **keys, apr_pool_t *p);
+/*
+ * Rewrite the snapshot of a key that exists (for changes the device made
+ * itself outside Sync, e.g. MoveItems).
+ */
+apr_status_t eas_state_sync_update(eas_state_t *st, const char *collection,
+                                   const char *synckey, const char *snapshot);
 /* Forget every key of the collection (SyncKey 0, folder deleted). */
 apr_status_t eas_state_sync_reset(eas_state_t *st, const char *collection);
 /* Forget every key of every collection of this device except hierarchy. */

@@ -47,6 +47,13 @@ static const eas_stmt_t sync_reset_all = {
     " WHERE username = %s AND device_id = %s AND collection <> %s"
 };
 
+static const eas_stmt_t sync_keys = {
+    "eas_sync_keys",
+    "SELECT synckey FROM eas_synckey"
+    " WHERE username = %s AND device_id = %s AND collection = %s"
+    " ORDER BY created"
+};
+
 static apr_status_t bad_key(eas_state_t *st, const char *key)
 {
     if (key && strlen(key) <= EAS_SYNCKEY_MAX)
@@ -128,4 +135,42 @@ apr_status_t eas_state_sync_reset_all(eas_state_t *st)
     const char *args[] = { EAS_STATE_HIERARCHY };
 
     return eas_stmt_query(st, &sync_reset_all, NULL, 1, args);
+}
+
+apr_status_t eas_state_sync_keys(eas_state_t *st, const char *collection,
+                                 apr_array_header_t **keys, apr_pool_t *p)
+{
+    const char *args[] = { collection };
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv;
+
+    *keys = apr_array_make(p, 2, sizeof(const char *));
+    if (!collection)
+        return APR_EINVAL;
+    if ((rv = eas_stmt_select(st, &sync_keys, p, &res, 1, args)))
+        return rv;
+    while (eas_row_next(st, p, res, &row)) {
+        const char *k = eas_row_text(st, row, 0);
+        /* Copied: PostgreSQL frees a result's values at its end. */
+        if (k)
+            APR_ARRAY_PUSH(*keys, const char *) = apr_pstrdup(p, k);
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t eas_state_sync_update(eas_state_t *st, const char *collection,
+                                   const char *synckey, const char *snapshot)
+{
+    const char *args[] = { collection, synckey, snapshot,
+                           apr_psprintf(st->pool, "%" APR_TIME_T_FMT,
+                                        apr_time_now()) };
+    apr_status_t rv;
+
+    if (!collection || !snapshot)
+        return APR_EINVAL;
+    if ((rv = bad_key(st, synckey)))
+        return rv;
+    /* The key was just listed: the upsert rewrites it in place. */
+    return eas_stmt_query(st, &sync_put, NULL, 4, args);
 }

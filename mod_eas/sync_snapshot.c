@@ -111,6 +111,11 @@ unsigned eas_snapshot_count(const eas_snapshot_t *s)
     return apr_hash_count(s->map);
 }
 
+void eas_snapshot_clear(eas_snapshot_t *s)
+{
+    apr_hash_clear(s->map);
+}
+
 static void push(apr_array_header_t *a, eas_change_kind_t kind,
                  const char *id, const eas_item_ref_t *item)
 {

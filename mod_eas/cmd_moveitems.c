@@ -1,0 +1,112 @@
+/*
+ * MoveItems (MS-ASCMD 2.2.1.12): move items between folders; the device
+ * has already moved them, so the sync state of both folders is told.
+ */
+#include "mod_eas.h"
+#include "context.h"
+#include "response.h"
+#include "sync_adjust.h"
+
+#include <apr_strings.h>
+
+#define T(name) EAS_Move_##name
+
+/* Move Status values (MS-ASCMD 2.2.3.177.10). */
+enum {
+    MOVE_BAD_SOURCE = 1,
+    MOVE_BAD_DESTINATION = 2,
+    MOVE_OK = 3,
+    MOVE_SAME_FOLDER = 4,
+    MOVE_FAILED = 5,
+    MOVE_LOCKED = 7
+};
+
+/* Bound on moves per request: each is a store operation. */
+#define EAS_MAX_MOVES 512
+
+/* "folder:item" into its parts, each a valid id. */
+static int split_server_id(apr_pool_t *p, const char *sid, const char **folder,
+                           const char **item)
+{
+    const char *colon = sid ? strchr(sid, ':') : NULL;
+
+    if (!colon)
+        return 0;
+    *folder = apr_pstrmemdup(p, sid, colon - sid);
+    *item = colon + 1;
+    return eas_id_valid(*folder) && eas_id_valid(*item);
+}
+
+static int move_one(eas_ctx_t *ctx, eas_store_t *st, const char *src_msg,
+                    const char *src_fld, const char *dst_fld,
+                    const char **dst_msg)
+{
+    request_rec *r = ctx->req->r;
+    const char *folder, *item, *new_id;
+    eas_item_ref_t ref;
+    apr_status_t rv;
+
+    if (!split_server_id(r->pool, src_msg, &folder, &item)
+        || !src_fld || strcmp(folder, src_fld) != 0)
+        return MOVE_BAD_SOURCE;
+    if (!eas_id_valid(dst_fld))
+        return MOVE_BAD_DESTINATION;
+    if (strcmp(src_fld, dst_fld) == 0)
+        return MOVE_SAME_FOLDER;
+    rv = st->backend->move(st, folder, item, dst_fld, &new_id, r->pool);
+    if (rv == APR_ENOENT) {
+        /* Which side is missing decides the status. */
+        if (st->backend->stat(st, folder, item, &ref, r->pool) == APR_SUCCESS)
+            return MOVE_BAD_DESTINATION;
+        return MOVE_BAD_SOURCE;
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, EASLOGNO(00640)
+                      "MoveItems: moving %s to folder %s failed", src_msg,
+                      dst_fld);
+        return MOVE_FAILED;
+    }
+    if (st->backend->stat(st, dst_fld, new_id, &ref, r->pool) != APR_SUCCESS)
+        ref.token = NULL;
+    eas_sync_note_move(ctx, folder, item, dst_fld, new_id, ref.token);
+    *dst_msg = apr_pstrcat(r->pool, dst_fld, ":", new_id, NULL);
+    return MOVE_OK;
+}
+
+int eas_cmd_moveitems(eas_request_t *req)
+{
+    eas_ctx_t *ctx = req->ctx;
+    eas_response_t *resp;
+    eas_wbxml_enc_t *e;
+    eas_store_t *st;
+    eas_node_t *m;
+    int n = 0, rc;
+
+    for (m = eas_node_child(req->tree, T(Move)); m; m = eas_node_next(m, T(Move)))
+        n++;
+    if (n == 0 || n > EAS_MAX_MOVES) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, EASLOGNO(00641)
+                      "MoveItems with %d moves (1 to %d allowed)", n,
+                      EAS_MAX_MOVES);
+        return HTTP_BAD_REQUEST;
+    }
+    if ((rc = eas_ctx_store(ctx, &st)) != OK)
+        return rc;
+    resp = eas_response_start(req);
+    e = eas_response_enc(resp);
+    eas_enc_start(e, T(MoveItems));
+    for (m = eas_node_child(req->tree, T(Move)); m; m = eas_node_next(m, T(Move))) {
+        const char *src = eas_node_text(m, T(SrcMsgId)), *dst = NULL;
+        int status = move_one(ctx, st, src, eas_node_text(m, T(SrcFldId)),
+                              eas_node_text(m, T(DstFldId)), &dst);
+
+        eas_enc_start(e, T(Response));
+        eas_enc_str(e, T(SrcMsgId), src ? src : "");
+        eas_enc_int(e, T(Status), status);
+        if (dst)
+            eas_enc_str(e, T(DstMsgId), dst);
+        eas_enc_end(e);
+    }
+    eas_enc_end(e);
+    return eas_response_finish(resp);
+}

@@ -1,0 +1,18 @@
+/*
+ * Changes a device made itself outside Sync (MoveItems, ItemOperations
+ * EmptyFolderContents), recorded in the device's latest sync state of each
+ * folder so the next Sync does not send them back as news.
+ */
+#ifndef EAS_SYNC_ADJUST_H
+#define EAS_SYNC_ADJUST_H
+
+#include "context.h"
+
+/* The device moved src_item of src to dst, where it is now dst_item. */
+void eas_sync_note_move(eas_ctx_t *ctx, const char *src, const char *src_item,
+                        const char *dst, const char *dst_item,
+                        const char *token);
+/* The device emptied the folder itself. */
+void eas_sync_note_emptied(eas_ctx_t *ctx, const char *folder);
+
+#endif
