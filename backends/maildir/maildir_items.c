@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 /* Lookups retried after a concurrent rename. */
@@ -368,6 +369,7 @@ static apr_status_t move_copy(md_store_t *s, const md_box_t *b,
                               apr_uint64_t *uid, apr_pool_t *p)
 {
     const char *from = md_msg_path(b, m, p), *tmp;
+    struct timeval tv[2];
     eas_blob_t data;
     apr_status_t rv;
 
@@ -375,6 +377,9 @@ static apr_status_t move_copy(md_store_t *s, const md_box_t *b,
         return rv;
     if ((rv = write_tmp(s, to, base, &data, &tmp, p)) != APR_SUCCESS)
         return rv;
+    tv[0].tv_sec = tv[1].tv_sec = (time_t)m->time;
+    tv[0].tv_usec = tv[1].tv_usec = 0;
+    utimes(tmp, tv);            /* the received date, as rename keeps it */
     rv = md_box_deliver(s, to, tmp, base, info, m->time, m->size, uid);
     if (rv != APR_SUCCESS) {
         unlink(tmp);

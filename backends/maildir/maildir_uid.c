@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MD_UIDLIST_MAGIC "EASUID1"
@@ -311,8 +312,8 @@ static apr_status_t scan_sub(md_store_t *s, md_box_t *b, const char *sub,
         if (blen == 0)
             continue;
         m = idx_get(b, name, blen);
-        if (m && m->name)
-            continue;           /* the same message twice: cur/ wins */
+        if (m && m->name && !(sub[0] == 'c' && m->sub == 'n'))
+            continue;
         if (!m) {
             pending_t *pd = apr_array_push(pending);
             pd->name = apr_pstrdup(b->pool, name);
@@ -320,13 +321,64 @@ static apr_status_t scan_sub(md_store_t *s, md_box_t *b, const char *sub,
             pd->sub = sub[0];
             continue;
         }
+        /* The same message in new/ and cur/ (a copy half done): cur/
+           wins, as it does for every Maildir reader. */
+        if (!m->name)
+            APR_ARRAY_PUSH(b->live, md_msg_t *) = m;
         m->name = apr_pstrdup(b->pool, name);
         m->sub = sub[0];
         m->flags = (colon && colon[1] == '2' && colon[2] == ',')
                    ? md_flags_from_info(colon + 3) : 0;
-        APR_ARRAY_PUSH(b->live, md_msg_t *) = m;
     }
     closedir(d);
+    return APR_SUCCESS;
+}
+
+static int same_time(const struct stat *a, const struct stat *b)
+{
+    return a->st_mtim.tv_sec == b->st_mtim.tv_sec
+           && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec
+           && a->st_ctim.tv_sec == b->st_ctim.tv_sec
+           && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static void dir_times(const md_box_t *b, struct stat *st)
+{
+    if (stat(apr_pstrcat(b->pool, b->f->dir, "/new", NULL), &st[0]) < 0)
+        memset(&st[0], 0, sizeof(st[0]));
+    if (stat(apr_pstrcat(b->pool, b->f->dir, "/cur", NULL), &st[1]) < 0)
+        memset(&st[1], 0, sizeof(st[1]));
+}
+
+/*
+ * Scan new/ then cur/: a message moving new/ -> cur/ meanwhile is seen
+ * at least once.  A rename inside a directory during readdir() may hide
+ * a file from it, so a scan during which a directory changed is done
+ * again.  *quiet: the last scan saw no change, and nothing changed for
+ * a while, so a message missing from it is really gone.
+ */
+static apr_status_t scan_all(md_store_t *s, md_box_t *b,
+                             apr_array_header_t *pending, int *quiet)
+{
+    struct stat before[2], after[2];
+    apr_status_t rv;
+    int round, i, stable = 0;
+
+    for (round = 0; round < 3 && !stable; round++) {
+        for (i = 0; i < b->live->nelts; i++)
+            APR_ARRAY_IDX(b->live, i, md_msg_t *)->name = NULL;
+        b->live->nelts = 0;
+        pending->nelts = 0;
+        dir_times(b, before);
+        if ((rv = scan_sub(s, b, "new", pending))
+            || (rv = scan_sub(s, b, "cur", pending)))
+            return rv;
+        dir_times(b, after);
+        stable = same_time(&before[0], &after[0])
+                 && same_time(&before[1], &after[1]);
+    }
+    *quiet = stable && after[0].st_mtime < time(NULL) - 2
+             && after[1].st_mtime < time(NULL) - 2;
     return APR_SUCCESS;
 }
 
@@ -347,8 +399,16 @@ static apr_status_t assign(md_store_t *s, md_box_t *b, int ends_nl,
         struct stat sb;
         md_msg_t *m;
 
-        if (idx_get(b, pd->name, pd->blen))
+        if ((m = idx_get(b, pd->name, pd->blen)) != NULL) {
+            if (pd->sub == 'c' && m->sub == 'n') {
+                m->name = pd->name;     /* cur/ wins */
+                m->sub = 'c';
+                m->flags = (*colon == ':' && colon[1] == '2'
+                            && colon[2] == ',')
+                           ? md_flags_from_info(colon + 3) : 0;
+            }
             continue;
+        }
         if (stat(apr_pstrcat(b->pool, b->f->dir, pd->sub == 'c' ? "/cur/"
                              : "/new/", pd->name, NULL), &sb) < 0)
             continue;           /* gone meanwhile */
@@ -417,7 +477,7 @@ static apr_status_t box_build(md_store_t *s, const md_folder_t *f,
     apr_status_t rv;
     struct stat sb;
     md_box_t *b;
-    int ends_nl, dead, fd;
+    int ends_nl, dead, fd, quiet, compact_now;
 
     apr_pool_create(&bp, s->pool);
     b = apr_pcalloc(bp, sizeof(*b));
@@ -431,11 +491,11 @@ static apr_status_t box_build(md_store_t *s, const md_folder_t *f,
         goto fail;
     }
     if ((rv = list_read(s, b, &ends_nl))
-        || (rv = scan_sub(s, b, "cur", pending))
-        || (rv = scan_sub(s, b, "new", pending)))
+        || (rv = scan_all(s, b, pending, &quiet)))
         goto fail;
     dead = b->entries - b->live->nelts;
-    if (pending->nelts || (dead > MD_COMPACT_MIN && dead > b->live->nelts)) {
+    compact_now = quiet && dead > MD_COMPACT_MIN && dead > b->live->nelts;
+    if (pending->nelts || compact_now) {
         if (lockfd < 0) {
             apr_pool_destroy(bp);
             fd = md_lock(s, apr_pstrcat(s->pool, f->dir, "/" MD_UIDLIST_LOCK,
@@ -448,9 +508,7 @@ static apr_status_t box_build(md_store_t *s, const md_folder_t *f,
         }
         if ((rv = assign(s, b, ends_nl, pending)))
             goto fail;
-        dead = b->entries - b->live->nelts;
-        if (dead > MD_COMPACT_MIN && dead > b->live->nelts
-            && (rv = compact(s, b)))
+        if (compact_now && (rv = compact(s, b)))
             goto fail;
     }
     *out = b;

@@ -10,6 +10,7 @@
 #include <apr_file_io.h>
 #include <apr_general.h>
 #include <apr_hash.h>
+#include <apr_thread_proc.h>
 #include <apr_strings.h>
 
 #include <dirent.h>
@@ -747,6 +748,12 @@ static void test_concurrent(const char *root)
             out = fopen(apr_psprintf(pool, "%s/ids.%d", top, k), "w");
             if (!cs || !out)
                 _exit(2);
+            for (i = 0; i < 5; i++) {
+                const char *nid;
+                if (B->folder_create(cs, "0", apr_psprintf(pool, "c%d-%d", k, i),
+                                     EAS_FOLDER_USER_MAIL, &nid, pool))
+                    _exit(4);
+            }
             for (i = 0; i < PER_CHILD; i++) {
                 const char *tag = apr_psprintf(pool, "child%d-msg%d", k, i);
                 const char *id = add_msg(cs, fid(cs, "Inbox"),
@@ -773,6 +780,17 @@ static void test_concurrent(const char *root)
     is_int(bad, 0, "both processes finished");
     st = open_ok(root);
     in = fid(st, "Inbox");
+    l = folders(st);
+    seen = apr_hash_make(pool);
+    for (k = 0; k < l->nelts; k++) {
+        const char *id = APR_ARRAY_IDX(l, k, eas_folder_t).id;
+        if (apr_hash_get(seen, id, APR_HASH_KEY_STRING))
+            bad++;
+        apr_hash_set(seen, id, APR_HASH_KEY_STRING, id);
+    }
+    ok(l->nelts == 15 && bad == 0,
+       "opened fresh by both at once: 5 + 10 folders, distinct ids (%d)",
+       l->nelts);
     l = list(st, in);
     total = 2 * PER_CHILD + 2 * (PER_CHILD / 10);
     is_int(l->nelts, total, "every message listed once (%d)", total);
@@ -802,6 +820,134 @@ static void test_concurrent(const char *root)
            "process %d: each id it was given fetches its message (%d/%d)",
            k, good, n);
     }
+}
+
+/* Two threads of one process: the uid lock must exclude them too. */
+typedef struct {
+    const char *root;
+    int n;
+    apr_array_header_t *ids;
+    apr_pool_t *p;
+} thr_t;
+
+static void *APR_THREAD_FUNC adder(apr_thread_t *t, void *data)
+{
+    thr_t *x = data;
+    eas_user_t *u = apr_pcalloc(x->p, sizeof(*u));
+    eas_store_ctx_t ctx = { x->p, NULL, NULL };
+    eas_store_t *st;
+    const char *err, *in = NULL, *id;
+    apr_array_header_t *fs;
+    int i;
+
+    u->params = apr_table_make(x->p, 1);
+    apr_table_set(u->params, "path", x->root);
+    if (B->open(&st, u, &ctx, &err) == APR_SUCCESS
+        && B->folders(st, &fs, x->p) == APR_SUCCESS)
+        in = APR_ARRAY_IDX(fs, 0, eas_folder_t).id;
+    for (i = 0; in && i < x->n; i++) {
+        eas_blob_t b;
+        apr_array_header_t *l;
+        b.data = "Subject: t\r\n\r\nx\r\n";
+        b.len = strlen(b.data);
+        if (B->add(st, in, &b, 0, &id, x->p) == APR_SUCCESS)
+            APR_ARRAY_PUSH(x->ids, const char *) = id;
+        if (i % 20 == 0)
+            B->list(st, in, 0, &l, x->p);
+    }
+    /* Returning, not apr_thread_exit(): pthread_exit() upsets ASan. */
+    (void)t;
+    return NULL;
+}
+
+static void test_threads(const char *root)
+{
+    apr_thread_t *t[2];
+    thr_t x[2];
+    apr_hash_t *seen = apr_hash_make(pool);
+    apr_status_t trv;
+    int k, i, dup = 0, n = 0;
+
+    open_ok(root);
+    for (k = 0; k < 2; k++) {
+        apr_pool_create(&x[k].p, NULL);
+        x[k].root = root;
+        x[k].n = 100;
+        x[k].ids = apr_array_make(x[k].p, 100, sizeof(const char *));
+        apr_thread_create(&t[k], NULL, adder, &x[k], pool);
+    }
+    for (k = 0; k < 2; k++)
+        apr_thread_join(&trv, t[k]);
+    for (k = 0; k < 2; k++) {
+        for (i = 0; i < x[k].ids->nelts; i++, n++) {
+            const char *id = APR_ARRAY_IDX(x[k].ids, i, const char *);
+            dup += apr_hash_get(seen, id, APR_HASH_KEY_STRING) != NULL;
+            apr_hash_set(seen, apr_pstrdup(pool, id), APR_HASH_KEY_STRING, "");
+        }
+    }
+    is_int(n, 200, "two threads added 200 messages");
+    is_int(dup, 0, "no id given twice between threads");
+    is_int(list(open_ok(root), fid(open_ok(root), "Inbox"))->nelts, 200,
+           "200 listed");
+    for (k = 0; k < 2; k++)
+        apr_pool_destroy(x[k].p);
+}
+
+/* Dead lines are dropped once the folder is quiet; live ids stay. */
+static void test_compaction(const char *root)
+{
+    eas_store_t *st = open_ok(root);
+    const char *in;
+    apr_array_header_t *l;
+    char p[512];
+    long max = 0;
+    int i, lines = 0, same = 1;
+    apr_hash_t *before = apr_hash_make(pool);
+    struct timeval old[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+
+    if (!st)
+        return;
+    in = fid(st, "Inbox");
+    for (i = 0; i < 1300; i++) {
+        snprintf(p, sizeof(p), "%s/cur/%d.c%d.h:2,S", root, 1400000000 + i, i);
+        put_file(p, "Subject: c\n\nx\n");
+    }
+    l = list(st, in);
+    is_int(l->nelts, 1300, "1300 messages");
+    for (i = 0; i < l->nelts; i++)
+        if (atol(APR_ARRAY_IDX(l, i, eas_item_ref_t).id) > max)
+            max = atol(APR_ARRAY_IDX(l, i, eas_item_ref_t).id);
+    for (i = 0; i < 1250; i++) {
+        snprintf(p, sizeof(p), "%s/cur/%d.c%d.h:2,S", root, 1400000000 + i, i);
+        unlink(p);
+    }
+    l = list(st, in);
+    is_int(l->nelts, 50, "1250 removed outside");
+    for (i = 0; i < l->nelts; i++)
+        apr_hash_set(before, APR_ARRAY_IDX(l, i, eas_item_ref_t).id,
+                     APR_HASH_KEY_STRING, "");
+    utimes(apr_pstrcat(pool, root, "/cur", NULL), old);
+    utimes(apr_pstrcat(pool, root, "/new", NULL), old);
+    l = list(st, in);
+    for (i = 0; i < l->nelts; i++)
+        same &= apr_hash_get(before, APR_ARRAY_IDX(l, i, eas_item_ref_t).id,
+                             APR_HASH_KEY_STRING) != NULL;
+    ok(l->nelts == 50 && same, "the 50 keep their ids");
+    {
+        FILE *fh = fopen(apr_pstrcat(pool, root, "/eas-uidlist", NULL), "r");
+        char line[512];
+        while (fh && fgets(line, sizeof(line), fh))
+            lines++;
+        if (fh)
+            fclose(fh);
+    }
+    is_int(lines, 51, "uid list rewritten with the live ones only");
+    snprintf(p, sizeof(p), "%s/cur/1500000000.after.h:2,", root);
+    put_file(p, "Subject: after\n\nx\n");
+    l = list(st, in);
+    ok(l->nelts == 51 && atol(APR_ARRAY_IDX(l, 0, eas_item_ref_t).id) > max,
+       "a new message after compaction gets a new id (%s)",
+       l->nelts ? APR_ARRAY_IDX(l, 0, eas_item_ref_t).id : "-");
 }
 
 static void test_list_speed(void)
@@ -1075,6 +1221,8 @@ int main(void)
         test_watch(st, root);
     }
     test_concurrent(path_of("conc"));
+    test_threads(path_of("threads"));
+    test_compaction(path_of("compact"));
     test_list_speed();
     test_broken();
     if (!getenv("EAS_KEEP_TMP")) {
