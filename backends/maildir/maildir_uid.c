@@ -129,8 +129,9 @@ static char *parse_num(char *c, char sep, apr_uint64_t *v)
     return c + 1;
 }
 
-/* Parse list lines in place; a line without '\n' (being written) stops. */
-static void parse_lines(md_box_t *b, char *c, char *end)
+/* Parse list lines in place; a line without '\n' (being written) stops.
+   Without an index only the next uid is wanted. */
+static void parse_lines(md_box_t *b, char *c, char *end, int index)
 {
     apr_uint64_t uid, t, size;
 
@@ -147,7 +148,7 @@ static void parse_lines(md_box_t *b, char *c, char *end)
             if (uid >= b->next_uid)
                 b->next_uid = uid + 1;
             apr_size_t blen = (apr_size_t)(nl - base);
-            if (!idx_get(b, base, blen)) {
+            if (index && !idx_get(b, base, blen)) {
                 m = apr_pcalloc(b->pool, sizeof(*m));
                 m->uid = uid;
                 m->time = (apr_int64_t)t;
@@ -167,7 +168,8 @@ static const char *list_path(const md_box_t *b, apr_pool_t *p)
 }
 
 /* Read the whole list into b; a missing list is an empty one. */
-static apr_status_t list_read(md_store_t *s, md_box_t *b, int *ends_nl)
+static apr_status_t list_read(md_store_t *s, md_box_t *b, int *ends_nl,
+                              int index)
 {
     const char *path = list_path(b, b->pool);
     apr_uint64_t next;
@@ -187,7 +189,8 @@ static apr_status_t list_read(md_store_t *s, md_box_t *b, int *ends_nl)
     if (len == 0)
         return APR_SUCCESS;
     *ends_nl = data[len - 1] == '\n';
-    idx_init(b, len / 40 + 16);
+    if (index)
+        idx_init(b, len / 40 + 16);
     c = data + sizeof(MD_UIDLIST_MAGIC);
     if (len < sizeof(MD_UIDLIST_MAGIC) + 2
         || memcmp(data, MD_UIDLIST_MAGIC " ", sizeof(MD_UIDLIST_MAGIC)) != 0
@@ -199,7 +202,7 @@ static apr_status_t list_read(md_store_t *s, md_box_t *b, int *ends_nl)
     }
     if (next > b->next_uid)
         b->next_uid = next;
-    parse_lines(b, c, data + len);
+    parse_lines(b, c, data + len, index);
     return APR_SUCCESS;
 }
 
@@ -490,7 +493,7 @@ static apr_status_t box_build(md_store_t *s, const md_folder_t *f,
         rv = md_fail(s, md_errno(), "folder vanished:", f->dir);
         goto fail;
     }
-    if ((rv = list_read(s, b, &ends_nl))
+    if ((rv = list_read(s, b, &ends_nl, 1))
         || (rv = scan_all(s, b, pending, &quiet)))
         goto fail;
     dead = b->entries - b->live->nelts;
@@ -592,6 +595,36 @@ apr_status_t md_box_find(md_store_t *s, const md_folder_t *f,
     return APR_ENOENT;
 }
 
+/* Our own delivery joins the cached scan: no rescan to find it. */
+static void box_insert(md_store_t *s, const md_folder_t *f, apr_uint64_t uid,
+                       const char *base, const char *info, apr_int64_t time,
+                       apr_off_t size)
+{
+    md_box_t *b = apr_hash_get(s->boxes, f->id, APR_HASH_KEY_STRING);
+    md_msg_t *m;
+
+    if (!b || b->f != f || idx_get(b, base, strlen(base))) {
+        md_box_forget(s, f);
+        return;
+    }
+    m = apr_pcalloc(b->pool, sizeof(*m));
+    m->uid = uid;
+    m->time = time;
+    m->size = size;
+    m->base = apr_pstrdup(b->pool, base);
+    m->blen = strlen(base);
+    m->name = apr_pstrcat(b->pool, base, ":", info, NULL);
+    m->sub = 'c';
+    m->flags = md_flags_from_info(info + 2);
+    idx_put(b, m);
+    APR_ARRAY_PUSH(b->live, md_msg_t *) = m;
+    if (b->by_uid)
+        apr_hash_set(b->by_uid, &m->uid, sizeof(m->uid), m);
+    b->entries++;
+    if (uid >= b->next_uid)
+        b->next_uid = uid + 1;
+}
+
 apr_status_t md_box_deliver(md_store_t *s, const md_folder_t *f,
                             const char *from, const char *base,
                             const char *info, apr_int64_t time,
@@ -610,8 +643,7 @@ apr_status_t md_box_deliver(md_store_t *s, const md_folder_t *f,
     b = apr_pcalloc(bp, sizeof(*b));
     b->pool = bp;
     b->f = f;
-    idx_init(b, 16);
-    if ((rv = list_read(s, b, &ends_nl)) != APR_SUCCESS)
+    if ((rv = list_read(s, b, &ends_nl, 0)) != APR_SUCCESS)
         goto done;
     fresh_list_start(b, !b->list_exists && has_mail(f, bp));
     *uid = b->next_uid;
@@ -626,6 +658,9 @@ apr_status_t md_box_deliver(md_store_t *s, const md_folder_t *f,
 done:
     md_unlock(fd);
     apr_pool_destroy(bp);
-    md_box_forget(s, f);
+    if (rv == APR_SUCCESS)
+        box_insert(s, f, *uid, base, info, time, size);
+    else
+        md_box_forget(s, f);
     return rv;
 }

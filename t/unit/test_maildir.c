@@ -261,9 +261,11 @@ static void test_dovecot_names(void)
         "/.Spam/cur", "/.Drafts", "/.Drafts/cur", "/.Archive.2023",
         "/.Archive.2023/cur", "/..hidden", "/.trailing.", "/.a..b",
         "/.INBOX.Lists", "/.INBOX.Lists/cur", "/.Entw&APw-rfe.x",
+        "/.Über", "/.bad&name",
     };
     eas_store_t *st;
     const eas_folder_t *f, *arch;
+    const char *f_id;
     apr_size_t i;
 
     for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
@@ -298,6 +300,13 @@ static void test_dovecot_names(void)
        && strcmp(by_name(st, NULL, "x")->parent_id,
                  by_name(st, "0", "Entwürfe")->id) == 0,
        "modified UTF-7 names decoded, parent made");
+    ok(by_name(st, "0", "Über") != NULL,
+       "a name written in UTF-8 (not modified UTF-7) shown as it is");
+    ok(by_name(st, "0", "bad&name") != NULL,
+       "a malformed shift sequence shown as it is");
+    is_int(B->folder_create(st, "0", "Über", EAS_FOLDER_USER_MAIL, &f_id,
+                            pool), APR_EEXIST,
+           "creating it again in modified UTF-7: EEXIST");
     ok(!by_name(st, NULL, "hidden") && !by_name(st, NULL, "trailing")
        && !by_name(st, NULL, "a") && !by_name(st, NULL, "b")
        && !by_name(st, NULL, "notadir") && !by_name(st, NULL, "INBOX"),
@@ -531,6 +540,11 @@ static void test_items(eas_store_t *st, const char *root)
     ok(a && b && c && is_digits(a) && is_digits(b) && is_digits(c)
        && strlen(a) <= EAS_ID_MAX, "add returns numeric ids");
     ok(a && b && c && strcmp(a, b) && strcmp(b, c), "distinct ids");
+    is_int(B->stat(st, in, b, &ref, pool), APR_SUCCESS,
+           "stat right after add");
+    ok(ref.flags == (EAS_ITEM_FLAGGED | EAS_ITEM_ANSWERED)
+       && ref.size == (apr_off_t)strlen(msg_text("second", "b@x", "two")),
+       "with the flags and size given");
     is_int(count_files(cur), 3, "delivered into cur/");
     is_int(count_files(apr_pstrcat(pool, root, "/tmp", NULL)), 0,
            "tmp/ left empty");
@@ -654,8 +668,12 @@ static void test_items(eas_store_t *st, const char *root)
     {
         const char *moved = NULL, *d;
         apr_array_header_t *tl;
+        list(st, tr);           /* the target's scan is cached */
         is_int(B->move(st, in, b, tr, &moved, pool), APR_SUCCESS, "move");
         ok(moved && is_digits(moved), "new id in the target");
+        is_int(B->stat(st, tr, moved, &ref, pool), APR_SUCCESS,
+               "stat in the target right after the move");
+        is_str(ref.token, "FR", "token travels");
         tl = list(st, tr);
         r = find_item(tl, moved);
         ok(r && r->flags == (EAS_ITEM_FLAGGED | EAS_ITEM_ANSWERED),
