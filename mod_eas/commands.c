@@ -7,6 +7,10 @@
 #include "mod_eas.h"
 #include "commands.h"
 #include "request.h"
+#include "context.h"
+#include "policy.h"
+#include "cmd_provision.h"
+#include "cmd_settings.h"
 
 #include <apr_strings.h>
 
@@ -70,7 +74,7 @@ static const eas_command_t eas_commands[] = {
       TAG(Search, Search), TAG(Search, Search), TAG(Search, Status), NULL },
     { "Settings", 17, 120, 0, EAS_BODY_WBXML,
       TAG(Settings, Settings), TAG(Settings, Settings),
-      TAG(Settings, Status), NULL },
+      TAG(Settings, Status), eas_cmd_settings },
     { "Ping", 18, 25, 0, EAS_BODY_WBXML_OPTIONAL,
       TAG(Ping, Ping), TAG(Ping, Ping), TAG(Ping, Status), NULL },
     { "ItemOperations", 19, 120, 0, EAS_BODY_WBXML,
@@ -78,7 +82,7 @@ static const eas_command_t eas_commands[] = {
       TAG(ItemOperations, Status), NULL },
     { "Provision", 20, 25, 0, EAS_BODY_WBXML,
       TAG(Provision, Provision), TAG(Provision, Provision),
-      TAG(Provision, Status), NULL },
+      TAG(Provision, Status), eas_cmd_provision },
     { "ResolveRecipients", 21, 25, 0, EAS_BODY_WBXML,
       TAG(ResolveRecipients, ResolveRecipients),
       TAG(ResolveRecipients, ResolveRecipients),
@@ -180,11 +184,20 @@ const char *eas_server_version(void)
 
 int eas_dispatch(eas_request_t *req)
 {
+    eas_ctx_t *ctx;
+    int rc;
+
     if (!req->cmd->handler) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, EASLOGNO(00401)
                       "command %s is not implemented: answering 501",
                       req->cmd->name);
         return HTTP_NOT_IMPLEMENTED;
     }
+    if ((rc = eas_ctx_open(req, &ctx)) != OK)
+        return rc;
+    /* Provision is how a device gets through the gate. */
+    if (req->cmd->handler != eas_cmd_provision
+        && (rc = eas_policy_gate(ctx)) != OK)
+        return rc == DONE ? OK : rc;
     return req->cmd->handler(req);
 }

@@ -20,7 +20,11 @@ typedef enum {
 
 /*
  * Runs a command whose request has been parsed, checked and decoded;
- * returns OK when it has sent its response, or an HTTP status.
+ * returns OK when it has sent its response, or an HTTP status.  The
+ * handler finds the user, the device's state (locked for the request)
+ * and the store in req->ctx (context.h): eas_dispatch opens that context
+ * and, for every command but Provision, runs the provisioning gate
+ * (policy.h) before calling the handler.
  */
 typedef int (*eas_cmd_handler_fn)(struct eas_request *req);
 
@@ -60,7 +64,10 @@ const char *eas_commands_header(apr_pool_t *p);
 /* MS-Server-ActiveSync: the newest version implemented. */
 const char *eas_server_version(void);
 
-/* Run the command's handler; 501 (logged) if it has none. */
+/*
+ * Open the request's context (req->ctx), pass the provisioning gate and
+ * run the command's handler; 501 (logged) if it has none.
+ */
 int eas_dispatch(struct eas_request *req);
 
 #endif

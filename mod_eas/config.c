@@ -24,6 +24,8 @@
 #include "mod_eas.h"
 #include "config.h"
 #include "wbxml.h"
+#include "user.h"
+#include "policy.h"
 
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -37,6 +39,8 @@ void *eas_create_dir_conf(apr_pool_t *p, char *dir)
     c->max_depth = EAS_WBXML_DEFAULT_DEPTH;
     c->max_nodes = EAS_WBXML_DEFAULT_NODES;
     c->trace_bodies = 0;
+    c->user = eas_user_conf_create(p);
+    c->policy = eas_policy_conf_create(p);
     return c;
 }
 
@@ -54,6 +58,8 @@ void *eas_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     EAS_MERGE(max_nodes);
     EAS_MERGE(trace_bodies);
 #undef EAS_MERGE
+    c->user = eas_user_conf_merge(p, base->user, add->user);
+    c->policy = eas_policy_conf_merge(p, base->policy, add->policy);
     return c;
 }
 
@@ -150,5 +156,7 @@ const command_rec eas_directives[] = {
                   "Most elements in a WBXML request (default 100000)"),
     AP_INIT_FLAG("EASTraceBodies", set_trace_bodies, NULL, RSRC_CONF | ACCESS_CONF,
                  "On: the trace1 XML dump shows message and item content (default Off)"),
+    EAS_USER_DIRECTIVES
+    EAS_POLICY_DIRECTIVES
     { NULL, { NULL }, NULL, 0, RAW_ARGS, NULL }
 };

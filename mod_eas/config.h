@@ -16,6 +16,9 @@
  * A value and whether it was set in this section, so that merging can tell
  * "not set here" (inherit) from "set to the default" (override).
  */
+struct eas_user_conf;
+struct eas_policy_conf;
+
 typedef struct {
     apr_off_t max_body;         /* EASMaxRequestBody */
     unsigned max_depth;         /* EASMaxWBXMLDepth */
@@ -25,6 +28,8 @@ typedef struct {
     unsigned max_depth_set:1;
     unsigned max_nodes_set:1;
     unsigned trace_bodies_set:1;
+    struct eas_user_conf *user;     /* users and LDAP (user.h) */
+    struct eas_policy_conf *policy; /* provisioning (policy.h) */
 } eas_dir_conf_t;
 
 extern const command_rec eas_directives[];

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "request.h"
 #include "state_dbd.h"
+#include "user.h"
 
 #include <http_core.h>
 #include <http_protocol.h>
@@ -83,6 +84,7 @@ static void eas_register_hooks(apr_pool_t *p)
 {
     ap_hook_handler(eas_handler, NULL, NULL, APR_HOOK_MIDDLE);
     eas_state_register_hooks(p);
+    eas_user_register_hooks(p);
 }
 
 /* Not AP_DECLARE_MODULE: mod_eas.h already has APLOG_USE_MODULE(eas). */

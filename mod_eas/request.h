@@ -44,6 +44,8 @@ struct eas_request {
     const unsigned char *body;  /* request body, body_len bytes */
     apr_size_t body_len;
     eas_node_t *tree;           /* decoded WBXML body, NULL if none */
+    struct eas_ctx *ctx;        /* user, device state, store: set by
+                                   eas_dispatch before the handler runs */
 };
 
 /*

@@ -35,7 +35,9 @@ AUTH = """    AuthType Basic
 """
 
 # Locations: name -> extra directives.  Each gets SetHandler eas and, unless
-# it says "noauth", Basic authentication.
+# it says "noauth", Basic authentication against the htpasswd file.  A value
+# starting with "noauth\n" brings its own authentication (e.g. LDAP) in the
+# lines that follow.
 LOCATIONS = {
     EAS_PATH: "",
     # Small limits; /eas-limits/nodes sets only the node limit and must
@@ -81,23 +83,34 @@ def run_user():
     raise RuntimeError("no unprivileged account for httpd's children")
 
 
-def module_lines(cfg):
+def module_lines(cfg, extra_modules=()):
     lines = ["LoadModule %s_module %s/mod_%s.so"
-             % (m, cfg.APXS_LIBEXECDIR, m) for m in MODULES]
+             % (m, cfg.APXS_LIBEXECDIR, m)
+             for m in MODULES + list(extra_modules)]
     lines.append("LoadModule eas_module %s" % cfg.MODULE)
     return "\n".join(lines)
 
 
 def location_block(path, extra, root):
     body = "    SetHandler eas\n"
-    if extra != "noauth":
+    if extra.startswith("noauth\n"):
+        body += extra[len("noauth\n"):]
+    elif extra != "noauth":
         body += AUTH.format(root=root) + extra
     return "<Location %s>\n%s</Location>\n" % (path, body)
 
 
 class Httpd:
-    def __init__(self, cfg):
+    """The shared test server; other suites make their own instances with
+    more modules, their own locations (instead of LOCATIONS) and extra
+    server-level lines (after everything else, so they may override the
+    process settings)."""
+
+    def __init__(self, cfg, modules=(), locations=None, server_extra=""):
         self.cfg = cfg
+        self.modules = list(modules)
+        self.locations = LOCATIONS if locations is None else locations
+        self.server_extra = server_extra
         self.root = tempfile.mkdtemp(prefix="mod_eas-it-")
         os.chmod(self.root, 0o755)
         os.mkdir(os.path.join(self.root, "logs"))
@@ -131,13 +144,14 @@ class Httpd:
             'DefaultRuntimeDir "%s"' % self.root,
             "Mutex file:%s" % self.root,
             "User %s\nGroup %s" % user if user else "",
-            module_lines(self.cfg),
+            module_lines(self.cfg, self.modules),
             # Small thread stacks, as a Ping-holding deployment would use.
             "ThreadStackSize 262144",
             "StartServers 1\nServerLimit 2\nThreadsPerChild 16",
             "MaxRequestWorkers 32\nTimeout 20\nKeepAliveTimeout 10",
             "".join(location_block(p, x, self.root)
-                    for p, x in LOCATIONS.items()),
+                    for p, x in self.locations.items()),
+            self.server_extra,
             extra,
         ]) + "\n"
 

@@ -21,6 +21,8 @@ def search_with_password():
                 ("Search:Password", SECRET)])])]))
 
 
+# Settings is implemented: whatever it answers in this server (it has no
+# state database), the request was read and dumped first.
 def settings_with_oof_text():
     return eas.encode(("Settings:Settings", [
         ("Settings:Oof", [("Settings:Set", [
@@ -46,7 +48,7 @@ def test_request_xml_logged_secret_hidden(client_for, log):
 def test_body_content_hidden_by_default(client_for, log):
     c = client_for(path="/eas-trace")
     assert c.post(eas.plain_query("Settings"),
-                  body=settings_with_oof_text()).status == 501
+                  body=settings_with_oof_text()).status not in (400, 413)
     assert log.wait_for("ReplyMessage")
     assert BODY_TEXT not in log.text()
 
@@ -54,7 +56,7 @@ def test_body_content_hidden_by_default(client_for, log):
 def test_body_content_with_trace_bodies_on(client_for, log):
     c = client_for(path="/eas-bodies")
     assert c.post(eas.plain_query("Settings"),
-                  body=settings_with_oof_text()).status == 501
+                  body=settings_with_oof_text()).status not in (400, 413)
     assert log.wait_for(BODY_TEXT)
 
 
