@@ -11,6 +11,7 @@
 #include "policy.h"
 #include "cmd_provision.h"
 #include "cmd_settings.h"
+#include "cmd_mail.h"
 
 #include <apr_strings.h>
 
@@ -40,15 +41,16 @@ static const eas_command_t eas_commands[] = {
       TAG(AirSync, Sync), TAG(AirSync, Sync), TAG(AirSync, Status), NULL },
     { "SendMail", 1, 25, 0, EAS_BODY_COMPOSE,
       TAG(ComposeMail, SendMail), TAG(ComposeMail, SendMail),
-      TAG(ComposeMail, Status), NULL },
+      TAG(ComposeMail, Status), eas_cmd_sendmail },
     { "SmartForward", 2, 25, 0, EAS_BODY_COMPOSE,
       TAG(ComposeMail, SmartForward), TAG(ComposeMail, SmartForward),
-      TAG(ComposeMail, Status), NULL },
+      TAG(ComposeMail, Status), eas_cmd_smartforward },
     { "SmartReply", 3, 25, 0, EAS_BODY_COMPOSE,
       TAG(ComposeMail, SmartReply), TAG(ComposeMail, SmartReply),
-      TAG(ComposeMail, Status), NULL },
+      TAG(ComposeMail, Status), eas_cmd_smartreply },
     /* Replaced by ItemOperations; gone from 16.0. */
-    { "GetAttachment", 4, 25, 141, EAS_BODY_NONE, 0, 0, 0, NULL },
+    { "GetAttachment", 4, 25, 141, EAS_BODY_NONE, 0, 0, 0,
+      eas_cmd_getattachment },
     { "FolderSync", 9, 25, 0, EAS_BODY_WBXML,
       TAG(FolderHierarchy, FolderSync), TAG(FolderHierarchy, FolderSync),
       TAG(FolderHierarchy, Status), NULL },
@@ -79,7 +81,7 @@ static const eas_command_t eas_commands[] = {
       TAG(Ping, Ping), TAG(Ping, Ping), TAG(Ping, Status), NULL },
     { "ItemOperations", 19, 120, 0, EAS_BODY_WBXML,
       TAG(ItemOperations, ItemOperations), TAG(ItemOperations, ItemOperations),
-      TAG(ItemOperations, Status), NULL },
+      TAG(ItemOperations, Status), eas_cmd_itemoperations },
     { "Provision", 20, 25, 0, EAS_BODY_WBXML,
       TAG(Provision, Provision), TAG(Provision, Provision),
       TAG(Provision, Status), eas_cmd_provision },
