@@ -92,8 +92,8 @@ static const eas_command_t eas_commands[] = {
     { "ValidateCert", 22, 25, 0, EAS_BODY_WBXML,
       TAG(ValidateCert, ValidateCert), TAG(ValidateCert, ValidateCert),
       TAG(ValidateCert, Status), NULL },
-    /* 16.1 only; its code page (25) is not in the tag table yet. */
-    { "Find", 23, 161, 0, EAS_BODY_WBXML, 0, 0, 0, NULL },
+    { "Find", 23, 161, 0, EAS_BODY_WBXML,
+      TAG(Find, Find), TAG(Find, Find), TAG(Find, Status), NULL },
 };
 #define EAS_NCOMMANDS (sizeof(eas_commands) / sizeof(eas_commands[0]))
 

@@ -23,7 +23,7 @@ typedef uint16_t eas_tag_t;
 #define EAS_TAG_PAGE(tag)  ((unsigned)((tag) >> 8))
 #define EAS_TAG_TOKEN(tag) ((unsigned)((tag) & 0x3F))
 
-#define EAS_WBXML_NPAGES 25     /* code pages 0..24 */
+#define EAS_WBXML_NPAGES 26     /* code pages 0..25 */
 
 /* Per-tag flags, held in the tag table. */
 #define EAS_TF_SECRET 0x01      /* never logged (passwords) */
@@ -165,10 +165,21 @@ void eas_enc_end(eas_wbxml_enc_t *e);
 /* <tag/> */
 void eas_enc_empty(eas_wbxml_enc_t *e, eas_tag_t tag);
 /* Text content of the current element (inline string).  NUL and bytes
-   that are not valid UTF-8 are sent as U+FFFD. */
+   that are not valid UTF-8 are sent as U+FFFD.  The text is copied. */
 void eas_enc_text(eas_wbxml_enc_t *e, const char *s, apr_size_t len);
 /* <tag>s</tag> with s NUL-terminated; <tag/> if s is NULL. */
 void eas_enc_str(eas_wbxml_enc_t *e, eas_tag_t tag, const char *s);
+/*
+ * The same for text that stays valid and unchanged as long as the brigade
+ * holds it, that is until its buckets have been passed on and destroyed
+ * (memory from the request pool qualifies; so does anything that outlives
+ * the response).  Large valid text (2 KB and more) is then referenced in
+ * place by a bucket of its own instead of copied: use these for message
+ * bodies.  Text that is not valid UTF-8 is copied with U+FFFD as above,
+ * so the promise only matters for what the encoder keeps a pointer to.
+ */
+void eas_enc_text_stable(eas_wbxml_enc_t *e, const char *s, apr_size_t len);
+void eas_enc_str_stable(eas_wbxml_enc_t *e, eas_tag_t tag, const char *s);
 /* <tag>decimal</tag> */
 void eas_enc_int(eas_wbxml_enc_t *e, eas_tag_t tag, long long v);
 /*

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "wbxml.h"
+#include "wbxml_known.h"
 #include "wbxml_utf8.h"
 
 /* Global tokens (WBXML 1.3 section 7.1). */
@@ -112,36 +113,35 @@ typedef struct {
     eas_node_t *free;               /* next unused node of the current chunk */
     unsigned nfree;
     unsigned nalloc;                /* nodes allocated so far */
-    unsigned nodes;                 /* nodes in use */
     unsigned max_nodes;
     const unsigned char *err_at;    /* error offset if not the token start */
 } dec_t;
 
 /*
- * Chunks grow geometrically up to CHUNK_MAX, and never past max_nodes or
- * the number of bytes left (each element costs at least one input byte).
+ * A new chunk of nodes, when the current one is used up.  Chunks grow
+ * geometrically up to CHUNK_MAX, and never past max_nodes or the number
+ * of bytes left (each element costs at least one input byte), so that
+ * nodes in hand always stay within the limit.
  */
-static eas_node_t *new_node(dec_t *d)
+static eas_wbxml_err_t more_nodes(dec_t *d)
 {
-    if (d->nfree == 0) {
-        apr_size_t left = (apr_size_t)(d->end - d->p) + 1;
-        unsigned n = d->nalloc < CHUNK_MIN ? CHUNK_MIN : d->nalloc;
+    apr_size_t left = (apr_size_t)(d->end - d->p) + 1;
+    unsigned n = d->nalloc < CHUNK_MIN ? CHUNK_MIN : d->nalloc;
 
-        if (n > CHUNK_MAX)
-            n = CHUNK_MAX;
-        if (n > d->max_nodes - d->nodes)
-            n = d->max_nodes - d->nodes;
-        if (n > left)
-            n = (unsigned)left;
-        d->free = apr_palloc(d->pool, n * sizeof(eas_node_t));
-        if (d->free == NULL)
-            return NULL;
-        d->nfree = n;
-        d->nalloc += n;
-    }
-    d->nfree--;
-    d->nodes++;
-    return d->free++;
+    if (d->nalloc >= d->max_nodes)
+        return EAS_WBXML_E_NODES;
+    if (n > CHUNK_MAX)
+        n = CHUNK_MAX;
+    if (n > d->max_nodes - d->nalloc)
+        n = d->max_nodes - d->nalloc;
+    if (n > left)
+        n = (unsigned)left;
+    d->free = apr_palloc(d->pool, n * sizeof(eas_node_t));
+    if (d->free == NULL)
+        return EAS_WBXML_E_NOMEM;
+    d->nfree = n;
+    d->nalloc += n;
+    return EAS_WBXML_OK;
 }
 
 /* mb_u_int32: at most 5 bytes, value must fit in 32 bits. */
@@ -170,24 +170,18 @@ static eas_wbxml_err_t get_mbuint(dec_t *d, uint32_t *out)
 }
 
 /*
- * Append a text piece to n.  The first piece is referenced in place; a
- * second one turns the value into a pool copy with spare room, whose
+ * A further piece of text for n.  The first piece is referenced in place;
+ * a second one turns the value into a pool copy with spare room, whose
  * capacity sits just before the data, so that many small pieces cost
  * amortised linear time and at most a few times the input in memory.
  */
-static eas_wbxml_err_t add_value(dec_t *d, eas_node_t *n,
-                                 const unsigned char *s, uint32_t len,
-                                 int opaque)
+static eas_wbxml_err_t append_value(dec_t *d, eas_node_t *n,
+                                    const unsigned char *s, uint32_t len,
+                                    int opaque)
 {
     apr_size_t need, cap;
     char *v;
 
-    if (n->value == NULL) {
-        n->value = (const char *)s;
-        n->len = len;
-        n->opaque = (uint16_t)opaque;
-        return EAS_WBXML_OK;
-    }
     need = (apr_size_t)n->len + len + 1;
     if ((const unsigned char *)n->value >= d->buf
         && (const unsigned char *)n->value < d->end)
@@ -210,6 +204,19 @@ static eas_wbxml_err_t add_value(dec_t *d, eas_node_t *n,
     n->len += len;
     v[n->len] = '\0';
     n->opaque = (uint16_t)(n->opaque | opaque);
+    return EAS_WBXML_OK;
+}
+
+/* Text or opaque data for n: almost always its only piece. */
+static inline eas_wbxml_err_t add_value(dec_t *d, eas_node_t *n,
+                                        const unsigned char *s, uint32_t len,
+                                        int opaque)
+{
+    if (n->value != NULL)
+        return append_value(d, n, s, len, opaque);
+    n->value = (const char *)s;
+    n->len = len;
+    n->opaque = (uint16_t)opaque;
     return EAS_WBXML_OK;
 }
 
@@ -278,21 +285,21 @@ typedef struct {
 static eas_wbxml_err_t do_tag(dec_t *d, walk_t *w, unsigned char t,
                               unsigned max_depth)
 {
-    eas_tag_t tag = EAS_TAG_ID(w->page, t & 0x3F);
     eas_node_t *n;
+    eas_wbxml_err_t rc;
 
     if (t & TAG_ATTRS)
         return EAS_WBXML_E_ATTR;
-    if (!eas_tag_known(tag))
-        return EAS_WBXML_E_TAG;
+    if (!((eas_known_bits[w->page] >> (t & 0x3F)) & 1))
+        return EAS_WBXML_E_TAG;         /* w->page is always a known page */
     if (w->depth + 1 > max_depth)
         return EAS_WBXML_E_DEPTH;
-    if (d->nodes >= d->max_nodes)
-        return EAS_WBXML_E_NODES;
-    if ((n = new_node(d)) == NULL)
-        return EAS_WBXML_E_NOMEM;
+    if (d->nfree == 0 && (rc = more_nodes(d)) != EAS_WBXML_OK)
+        return rc;
+    d->nfree--;
+    n = d->free++;
 
-    n->tag = tag;
+    n->tag = EAS_TAG_ID(w->page, t & 0x3F);
     n->opaque = 0;
     n->len = 0;
     n->value = NULL;
@@ -361,7 +368,7 @@ static eas_wbxml_err_t step(dec_t *d, walk_t *w, unsigned max_depth)
     case T_SWITCH_PAGE:
         if (d->p >= d->end)
             return EAS_WBXML_E_TRUNCATED;
-        if (eas_page_ns(*d->p) == NULL)
+        if (*d->p >= EAS_WBXML_NPAGES)  /* every page below is in the table */
             return EAS_WBXML_E_PAGE;
         w->page = *d->p++;
         return EAS_WBXML_OK;
@@ -412,10 +419,13 @@ eas_wbxml_err_t eas_wbxml_decode(apr_pool_t *pool, const unsigned char *buf,
 
     rc = parse_header(&d);
     tok = d.p;
-    while (rc == EAS_WBXML_OK && d.p < d.end && !w.closed) {
-        tok = d.p;
-        d.err_at = NULL;
-        rc = step(&d, &w, max_depth);
+    if (rc == EAS_WBXML_OK) {
+        d.err_at = NULL;                /* set from here on only on errors */
+        while (d.p < d.end && !w.closed) {
+            tok = d.p;
+            if ((rc = step(&d, &w, max_depth)) != EAS_WBXML_OK)
+                break;
+        }
     }
     if (rc == EAS_WBXML_OK) {
         tok = d.err_at = d.p;

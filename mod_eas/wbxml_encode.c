@@ -3,43 +3,58 @@
  *
  * Bytes collect in a buffer from the bucket allocator; a full buffer becomes
  * a heap bucket that takes ownership of it, so nothing is copied twice.
- * Large opaque values become buckets of their own.  A start tag is held back
- * until we know whether content follows, because the content bit lives in
- * the tag byte itself: start immediately followed by end is an empty element.
+ * Large opaque values, and large text the caller keeps alive, become
+ * buckets of their own that point at the caller's memory: a message body is
+ * then checked but never copied.  A start tag is held back until we know
+ * whether content follows, because the content bit lives in the tag byte
+ * itself: start immediately followed by end is an empty element.
  *
  * Misuse (unknown tag, END with nothing open, text outside an element, too
  * deep nesting) is remembered; later calls do nothing and eas_enc_finish()
  * reports the first error, so callers need no error checks per element.
+ *
+ * Every write first reserves room with an inline test against the buffer's
+ * end; only a full buffer leaves the fast path (new_buffer), and that is
+ * also the one place where the flush callback runs, so the callback never
+ * sees a buffer the encoder is still writing into.
  */
 #include <string.h>
 
 #include "wbxml.h"
+#include "wbxml_known.h"
 #include "wbxml_utf8.h"
 
 #define ENC_BUFSIZE   8000          /* with headers, one 8 KB allocator node */
-#define ENC_BIG       2048          /* opaque data at least this long gets
-                                       its own bucket */
+#define ENC_BIG       2048          /* opaque data or stable text at least this
+                                       long gets its own bucket */
+#define ENC_INLINE    512           /* valid text up to this long is written
+                                       with its tag in one reservation */
 #define ENC_FLUSH_AT  (64 * 1024)   /* brigade bytes before calling flush */
 #define ENC_MAX_DEPTH 64            /* deeper than any ActiveSync document */
 
 #define NO_TAG 0xFFFF
 #define TAG_CONTENT 0x40
+#define T_SWITCH_PAGE 0x00
+#define T_END 0x01
+#define T_STR_I 0x03
+#define T_OPAQUE 0xC3
 
 struct eas_wbxml_enc {
-    apr_bucket_brigade *bb;
-    apr_bucket_alloc_t *list;
-    eas_wbxml_flush_fn flush;
-    void *flush_ctx;
     unsigned char *buf;             /* current buffer, NULL if none */
-    apr_size_t used;
-    apr_off_t pending_bytes;        /* in bb since the last flush call */
-    apr_off_t total;                /* bytes handed to bb */
+    apr_size_t used;                /* bytes written into buf */
+    apr_size_t cap;                 /* ENC_BUFSIZE with a buffer, else 0 */
     unsigned page;                  /* code page in effect on the wire */
     unsigned depth;                 /* open elements, pending one included */
     uint16_t pending;               /* start tag not yet written, or NO_TAG */
     int started;                    /* header written */
     int done;                       /* the root element has been closed */
     apr_status_t err;
+    apr_bucket_brigade *bb;
+    apr_bucket_alloc_t *list;
+    eas_wbxml_flush_fn flush;
+    void *flush_ctx;
+    apr_off_t pending_bytes;        /* in bb since the last flush call */
+    apr_off_t total;                /* bytes handed to bb */
 };
 
 /*
@@ -53,6 +68,7 @@ static apr_status_t enc_cleanup(void *data)
     if (e->buf != NULL) {
         apr_bucket_free(e->buf);
         e->buf = NULL;
+        e->used = e->cap = 0;
     }
     return APR_SUCCESS;
 }
@@ -71,6 +87,10 @@ eas_wbxml_enc_t *eas_wbxml_enc_create(apr_pool_t *pool, apr_bucket_brigade *bb,
     e->pending = NO_TAG;
     return e;
 }
+
+/* ------------------------------------------------------------------ */
+/* Buffer and brigade                                                  */
+/* ------------------------------------------------------------------ */
 
 /*
  * APR's ring macros compute offsets from a null pointer, which clang
@@ -105,9 +125,10 @@ static void emit_buffer(eas_wbxml_enc_t *e)
         append(e, b, e->used);
     }
     e->buf = NULL;
-    e->used = 0;
+    e->used = e->cap = 0;
 }
 
+/* Called only when the encoder holds no buffer of its own. */
 static void maybe_flush(eas_wbxml_enc_t *e)
 {
     apr_status_t rv;
@@ -120,11 +141,9 @@ static void maybe_flush(eas_wbxml_enc_t *e)
         e->err = rv;
 }
 
-/* Make room for at least n bytes (n <= ENC_BUFSIZE). */
-static int reserve(eas_wbxml_enc_t *e, apr_size_t n)
+/* The slow side of reserve(): emit the full buffer, flush, start anew. */
+static int new_buffer(eas_wbxml_enc_t *e)
 {
-    if (e->buf != NULL && ENC_BUFSIZE - e->used >= n)
-        return 1;
     emit_buffer(e);
     maybe_flush(e);
     if (e->err)
@@ -134,10 +153,17 @@ static int reserve(eas_wbxml_enc_t *e, apr_size_t n)
         e->err = APR_ENOMEM;
         return 0;
     }
+    e->cap = ENC_BUFSIZE;
     return 1;
 }
 
-static void put_byte(eas_wbxml_enc_t *e, unsigned char c)
+/* Make room for n bytes (n <= ENC_BUFSIZE); 0 after an error. */
+static inline int reserve(eas_wbxml_enc_t *e, apr_size_t n)
+{
+    return e->cap - e->used >= n || new_buffer(e);
+}
+
+static inline void put_byte(eas_wbxml_enc_t *e, unsigned char c)
 {
     if (reserve(e, 1))
         e->buf[e->used++] = c;
@@ -148,12 +174,9 @@ static void put_bytes(eas_wbxml_enc_t *e, const void *data, apr_size_t len)
 {
     const unsigned char *p = data;
 
-    while (len > 0 && !e->err) {
-        apr_size_t room;
+    while (len > 0 && reserve(e, 1)) {
+        apr_size_t room = e->cap - e->used;
 
-        if (!reserve(e, 1))
-            return;
-        room = ENC_BUFSIZE - e->used;
         if (room > len)
             room = len;
         memcpy(e->buf + e->used, p, room);
@@ -163,15 +186,54 @@ static void put_bytes(eas_wbxml_enc_t *e, const void *data, apr_size_t len)
     }
 }
 
-static void put_mbuint(eas_wbxml_enc_t *e, uint32_t v)
+/* Large data: its own bucket, referenced in place when it outlives bb. */
+static void put_big(eas_wbxml_enc_t *e, const void *data, apr_size_t len,
+                    int stable)
 {
-    unsigned char tmp[5];
-    int i = 4;
+    apr_bucket *b;
 
-    tmp[i] = v & 0x7F;
-    while ((v >>= 7) != 0)
-        tmp[--i] = 0x80 | (v & 0x7F);
-    put_bytes(e, tmp + i, (apr_size_t)(5 - i));
+    if (e->err)
+        return;
+    emit_buffer(e);
+    if (stable)
+        b = apr_bucket_immortal_create(data, len, e->list);
+    else
+        b = apr_bucket_heap_create(data, len, NULL, e->list);
+    append(e, b, len);
+    maybe_flush(e);
+}
+
+/* ------------------------------------------------------------------ */
+/* Tags                                                                */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The tag byte at w, after a SWITCH_PAGE when the tag's page is not the
+ * one in effect; the caller has reserved 3 bytes.  The switch is always
+ * stored and the tag written over it when it is not needed, which leaves
+ * one predictable comparison and no branch.
+ */
+static inline unsigned char *put_tag(eas_wbxml_enc_t *e, unsigned char *w,
+                                     unsigned tag, unsigned content)
+{
+    unsigned page = EAS_TAG_PAGE(tag);
+
+    w[0] = T_SWITCH_PAGE;
+    w[1] = (unsigned char)page;
+    w += page != e->page ? 2 : 0;
+    w[0] = (unsigned char)(EAS_TAG_TOKEN(tag) | content);
+    e->page = page;
+    return w + 1;
+}
+
+/* Write the held-back start tag, with the content bit if content follows. */
+static inline void write_pending(eas_wbxml_enc_t *e, unsigned content)
+{
+    if (!reserve(e, 3))
+        return;
+    e->used = (apr_size_t)(put_tag(e, e->buf + e->used, e->pending, content)
+                           - e->buf);
+    e->pending = NO_TAG;
 }
 
 static void write_header(eas_wbxml_enc_t *e)
@@ -183,25 +245,8 @@ static void write_header(eas_wbxml_enc_t *e)
     e->page = 0;                    /* WBXML starts in code page 0 */
 }
 
-/* Write the held-back start tag, with the content bit if content follows. */
-static void write_pending(eas_wbxml_enc_t *e, int content)
-{
-    unsigned page = EAS_TAG_PAGE(e->pending);
-
-    if (!reserve(e, 3))
-        return;
-    if (page != e->page) {
-        e->buf[e->used++] = 0x00;   /* SWITCH_PAGE */
-        e->buf[e->used++] = (unsigned char)page;
-        e->page = page;
-    }
-    e->buf[e->used++] = (unsigned char)(EAS_TAG_TOKEN(e->pending)
-                                        | (content ? TAG_CONTENT : 0));
-    e->pending = NO_TAG;
-}
-
 /* Prepare for content inside the current element. */
-static int content_follows(eas_wbxml_enc_t *e)
+static inline int content_follows(eas_wbxml_enc_t *e)
 {
     if (e->err)
         return 0;
@@ -210,7 +255,7 @@ static int content_follows(eas_wbxml_enc_t *e)
         return 0;
     }
     if (e->pending != NO_TAG)
-        write_pending(e, 1);
+        write_pending(e, TAG_CONTENT);
     return !e->err;
 }
 
@@ -218,30 +263,38 @@ void eas_enc_start(eas_wbxml_enc_t *e, eas_tag_t tag)
 {
     if (e->err)
         return;
-    if (!eas_tag_known(tag) || e->done || e->depth >= ENC_MAX_DEPTH) {
+    if (!eas_known(tag) || e->done || e->depth >= ENC_MAX_DEPTH) {
         e->err = APR_EINVAL;
         return;
     }
-    if (!e->started)
-        write_header(e);
     if (e->pending != NO_TAG)
-        write_pending(e, 1);
+        write_pending(e, TAG_CONTENT);
+    else if (!e->started)
+        write_header(e);
     e->pending = tag;
     e->depth++;
 }
 
 void eas_enc_end(eas_wbxml_enc_t *e)
 {
+    unsigned char *w;
+
     if (e->err)
         return;
     if (e->depth == 0) {
         e->err = APR_EINVAL;
         return;
     }
-    if (e->pending != NO_TAG)
-        write_pending(e, 0);
-    else
-        put_byte(e, 0x01);          /* END */
+    if (!reserve(e, 3))
+        return;
+    w = e->buf + e->used;
+    if (e->pending != NO_TAG) {
+        w = put_tag(e, w, e->pending, 0);
+        e->pending = NO_TAG;
+    } else {
+        *w++ = T_END;
+    }
+    e->used = (apr_size_t)(w - e->buf);
     if (--e->depth == 0)
         e->done = 1;
 }
@@ -252,40 +305,87 @@ void eas_enc_empty(eas_wbxml_enc_t *e, eas_tag_t tag)
     eas_enc_end(e);
 }
 
+/* ------------------------------------------------------------------ */
+/* Text                                                                */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Short text known to be valid: pending start tag, STR_I, the text and
+ * its NUL in one reservation.  Returns 0 if len is too long for that.
+ */
+static inline int put_short_text(eas_wbxml_enc_t *e, const void *s,
+                                 apr_size_t len)
+{
+    unsigned char *w;
+
+    if (len > ENC_INLINE)
+        return 0;
+    if (!reserve(e, 3 + 1 + len + 1))
+        return 1;
+    w = e->buf + e->used;
+    if (e->pending != NO_TAG) {
+        w = put_tag(e, w, e->pending, TAG_CONTENT);
+        e->pending = NO_TAG;
+    }
+    *w++ = T_STR_I;
+    memcpy(w, s, len);
+    w += len;
+    *w++ = 0x00;
+    e->used = (apr_size_t)(w - e->buf);
+    return 1;
+}
+
 /*
  * Inline strings must be UTF-8 without NUL.  Rather than fail a whole
  * response over one badly encoded header from a backend, each offending
- * byte becomes U+FFFD: strict clients reject invalid UTF-8 outright.
+ * byte becomes U+FFFD: strict clients reject invalid UTF-8 outright.  One
+ * check of the whole text comes first; the common valid case then costs
+ * one copy, or none for large stable text.
  */
-void eas_enc_text(eas_wbxml_enc_t *e, const char *s, apr_size_t len)
+static void put_text(eas_wbxml_enc_t *e, const char *s, apr_size_t len,
+                     int stable)
 {
     const unsigned char *p = (const unsigned char *)s;
+    apr_size_t n;
 
+    if (e->err)
+        return;
+    if (e->depth == 0) {
+        e->err = APR_EINVAL;        /* content outside any element */
+        return;
+    }
+    n = eas_utf8_span(p, len);
+    if (n == len && put_short_text(e, p, len))
+        return;
     if (!content_follows(e))
         return;
-    put_byte(e, 0x03);              /* STR_I */
-    while (len > 0 && reserve(e, 1)) {
-        apr_size_t room = ENC_BUFSIZE - e->used;
-        apr_size_t chunk = len < room ? len : room;
-        apr_size_t n = eas_utf8_copy(e->buf + e->used, p, chunk);
-
-        e->used += n;
-        p += n;
-        len -= n;
-        if (n == chunk)
-            continue;
-        /* a valid sequence cut by the buffer's end, or a bad byte */
-        n = *p ? eas_utf8_seq(p, len) : 0;
-        if (n > 0) {
+    put_byte(e, T_STR_I);
+    if (n == len && stable && len >= ENC_BIG) {
+        put_big(e, p, len, 1);
+    } else {
+        for (;;) {
             put_bytes(e, p, n);
-        } else {
+            p += n;
+            len -= n;
+            if (len == 0 || e->err)
+                break;
             put_bytes(e, "\xEF\xBF\xBD", 3);
-            n = 1;
+            p++;
+            len--;
+            n = eas_utf8_span(p, len);
         }
-        p += n;
-        len -= n;
     }
     put_byte(e, 0x00);
+}
+
+void eas_enc_text(eas_wbxml_enc_t *e, const char *s, apr_size_t len)
+{
+    put_text(e, s, len, 0);
+}
+
+void eas_enc_text_stable(eas_wbxml_enc_t *e, const char *s, apr_size_t len)
+{
+    put_text(e, s, len, 1);
 }
 
 /* A NULL string gives an empty element rather than a crash. */
@@ -293,7 +393,15 @@ void eas_enc_str(eas_wbxml_enc_t *e, eas_tag_t tag, const char *s)
 {
     eas_enc_start(e, tag);
     if (s != NULL)
-        eas_enc_text(e, s, strlen(s));
+        put_text(e, s, strlen(s), 0);
+    eas_enc_end(e);
+}
+
+void eas_enc_str_stable(eas_wbxml_enc_t *e, eas_tag_t tag, const char *s)
+{
+    eas_enc_start(e, tag);
+    if (s != NULL)
+        put_text(e, s, strlen(s), 1);
     eas_enc_end(e);
 }
 
@@ -311,37 +419,35 @@ void eas_enc_int(eas_wbxml_enc_t *e, eas_tag_t tag, long long v)
     if (v < 0)
         *--p = '-';
     eas_enc_start(e, tag);
-    eas_enc_text(e, p, (apr_size_t)(tmp + sizeof tmp - p));
+    if (!e->err)                    /* digits need no UTF-8 check */
+        put_short_text(e, p, (apr_size_t)(tmp + sizeof tmp - p));
     eas_enc_end(e);
 }
 
-/* Large data: its own bucket, referenced in place when it outlives bb. */
-static void put_big(eas_wbxml_enc_t *e, const void *data, apr_size_t len,
-                    int stable)
-{
-    apr_bucket *b;
-
-    emit_buffer(e);
-    if (stable)
-        b = apr_bucket_immortal_create(data, len, e->list);
-    else
-        b = apr_bucket_heap_create(data, len, NULL, e->list);
-    append(e, b, len);
-    maybe_flush(e);
-}
+/* ------------------------------------------------------------------ */
+/* Opaque data                                                         */
+/* ------------------------------------------------------------------ */
 
 void eas_enc_opaque_data(eas_wbxml_enc_t *e, const void *data,
                          apr_size_t len, int stable)
 {
+    unsigned char tmp[5];
+    int i = 4;
+    uint32_t v;
+
     if (!content_follows(e))
         return;
     if (len > UINT32_MAX) {
         e->err = APR_EINVAL;
         return;
     }
-    put_byte(e, 0xC3);              /* OPAQUE */
-    put_mbuint(e, (uint32_t)len);
-    if (len >= ENC_BIG && !e->err)
+    v = (uint32_t)len;              /* mb_u_int32, most significant first */
+    tmp[i] = v & 0x7F;
+    while ((v >>= 7) != 0)
+        tmp[--i] = 0x80 | (v & 0x7F);
+    put_byte(e, T_OPAQUE);
+    put_bytes(e, tmp + i, (apr_size_t)(5 - i));
+    if (len >= ENC_BIG)
         put_big(e, data, len, stable);
     else
         put_bytes(e, data, len);

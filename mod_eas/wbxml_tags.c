@@ -1,16 +1,17 @@
 /*
  * Tag table lookups, built from the X-macro in wbxml_tags.h.
  *
- * Name, flags and "known" are O(1) array look-ups indexed by page and token
- * because the decoder and the XML dump call them per element.  Look-up by
- * name is a linear scan of one page: it only serves the XML parser and tests.
+ * Name and flags are O(1) array look-ups indexed by page and token because
+ * the XML dump calls them per element; "known" is the codec's bitmap
+ * (wbxml_known.h).  Look-up by name is a linear scan of one page: it only
+ * serves the XML parser and tests.
  */
 #include <string.h>
 
 #include "wbxml.h"
+#include "wbxml_known.h"
 
 #define NTOKENS 64
-#define KNOWN 0x80              /* set for every tag present in the table */
 
 /* A token outside 0x05..0x3F in the table is a compile-time error. */
 enum eas_tag_token_checks {
@@ -43,7 +44,7 @@ static const char *const tag_names[EAS_WBXML_NPAGES][NTOKENS] = {
 static const unsigned char tag_flags[EAS_WBXML_NPAGES][NTOKENS] = {
 #define EAS_PAGE(num, ident, ns)
 #define EAS_TAG(ident, token, name, flags) \
-    [EAS_PAGENUM_##ident][token] = (flags) | KNOWN,
+    [EAS_PAGENUM_##ident][token] = (flags),
 #include "wbxml_tags.h"
 #undef EAS_PAGE
 #undef EAS_TAG
@@ -69,13 +70,14 @@ const char *eas_page_ns(unsigned page)
 unsigned eas_tag_flags(eas_tag_t tag)
 {
     return in_range(tag)
-        ? (tag_flags[EAS_TAG_PAGE(tag)][EAS_TAG_TOKEN(tag)] & ~KNOWN) : 0;
+        ? tag_flags[EAS_TAG_PAGE(tag)][EAS_TAG_TOKEN(tag)] : 0;
 }
 
+/* The bitmap the codec checks elements against; the unit tests compare it
+   with the name and flag tables. */
 int eas_tag_known(eas_tag_t tag)
 {
-    return in_range(tag)
-        && (tag_flags[EAS_TAG_PAGE(tag)][EAS_TAG_TOKEN(tag)] & KNOWN) != 0;
+    return eas_known(tag);
 }
 
 int eas_page_lookup(const char *ns)

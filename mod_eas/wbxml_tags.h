@@ -1,5 +1,5 @@
 /*
- * MS-ASWBXML code pages 0..24: every tag and token up to protocol 16.1.
+ * MS-ASWBXML code pages 0..25: every tag and token up to protocol 16.1.
  *
  * X-macro table, included with EAS_PAGE and EAS_TAG defined by the user:
  *   EAS_PAGE(number, identifier, "XML namespace")
@@ -677,3 +677,33 @@ EAS_TAG(RightsManagement, 0x15, TemplateName, 0)
 EAS_TAG(RightsManagement, 0x16, TemplateDescription, 0)
 EAS_TAG(RightsManagement, 0x17, ContentOwner, 0)
 EAS_TAG(RightsManagement, 0x18, RemoveRightsManagementProtection, 0)
+
+/*
+ * Code page 25: Find (MS-ASCMD Find command), 16.1 only.  Tokens 0x0F,
+ * 0x10 and 0x1A-0x1F are unassigned.  MS-ASWBXML spells 0x19
+ * "GalSearchCriterion"; MS-ASCMD and its schema say GALSearchCriterion,
+ * which is what clients' XML and the command code use.
+ */
+EAS_PAGE(25, Find, "Find")
+EAS_TAG(Find, 0x05, Find, 0)
+EAS_TAG(Find, 0x06, SearchId, 0)
+EAS_TAG(Find, 0x07, ExecuteSearch, 0)
+EAS_TAG(Find, 0x08, MailBoxSearchCriterion, 0)
+EAS_TAG(Find, 0x09, Query, 0)
+EAS_TAG(Find, 0x0A, Status, 0)
+EAS_TAG(Find, 0x0B, FreeText, 0)
+EAS_TAG(Find, 0x0C, Options, 0)
+EAS_TAG(Find, 0x0D, Range, 0)
+EAS_TAG(Find, 0x0E, DeepTraversal, 0)
+EAS_TAG(Find, 0x11, Response, 0)
+EAS_TAG(Find, 0x12, Result, 0)
+EAS_TAG(Find, 0x13, Properties, 0)
+EAS_TAG(Find, 0x14, Preview, EAS_TF_BODY)               /* start of the body */
+EAS_TAG(Find, 0x15, HasAttachments, 0)
+EAS_TAG(Find, 0x16, Total, 0)
+EAS_TAG(Find, 0x17, DisplayCc, 0)
+EAS_TAG(Find, 0x18, DisplayBcc, 0)
+EAS_TAG(Find, 0x19, GALSearchCriterion, 0)
+EAS_TAG(Find, 0x20, MaxPictures, 0)
+EAS_TAG(Find, 0x21, MaxSize, 0)
+EAS_TAG(Find, 0x22, Picture, 0)

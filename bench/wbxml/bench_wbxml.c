@@ -7,20 +7,30 @@
  * dominates), and every t/corpus document both codecs handle.
  *
  *   ours decode       eas_wbxml_decode into a fresh pool per document
+ *                     (zero copy: values point into the input; every inline
+ *                     string is checked for UTF-8)
  *   libwbxml2 decode  wbxml_tree_from_wbxml + wbxml_tree_destroy (its parser
- *                     building its tree, the counterpart of ours)
+ *                     building its tree, the counterpart of ours; it copies
+ *                     values and checks no UTF-8)
  *   ours encode       walk of a prebuilt tree through eas_enc_* into a
- *                     bucket brigade; the brigade is not flattened
+ *                     bucket brigade; the brigade is not flattened.  Two
+ *                     variants: "stable" passes text as the server passes
+ *                     message bodies (eas_enc_text_stable: checked, and
+ *                     referenced in place from 2 KB on); "copying" uses
+ *                     eas_enc_text, which checks and copies every byte
  *   libwbxml2 encode  wbxml_tree_to_wbxml of a prebuilt tree (WBXML 1.3,
- *                     anonymous, no string table) + free of its output
+ *                     anonymous, no string table) + free of its output; it
+ *                     copies every byte and checks no UTF-8
  *
  * Throughput is WBXML bytes per second (MB = 10^6 bytes); each figure is the
  * median of several runs of a fixed minimum duration.
  *
  * Usage: bench_wbxml [-t seconds-per-run] [-r runs] [-o operation [-w workload]]
- * -o runs one operation (ours-decode, ours-encode, lw-decode, lw-encode) on
+ * -o runs one operation (ours-decode, ours-encode, ours-encode-copy,
+ * lw-decode, lw-encode) on
  * one workload (-w typical, previews or corpus; default typical) and prints
- * only its figure, for profiling: perf record bench_wbxml -o ours-decode
+ * only its figure, for profiling: perf record bench_wbxml -o ours-decode;
+ * -n passes runs it exactly that often, untimed, for callgrind.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -384,13 +394,17 @@ static void lw_decode(workload_t *w)
     }
 }
 
-static void encode_leaf(eas_wbxml_enc_t *e, const eas_node_t *n)
+/* The tree outlives every encoder run, so its values are stable. */
+static void encode_leaf(eas_wbxml_enc_t *e, const eas_node_t *n, int stable)
 {
     if (n->opaque) {
-        eas_enc_opaque(e, n->tag, n->value, n->len, 0);
+        eas_enc_opaque(e, n->tag, n->value, n->len, stable);
     } else if (n->value) {
         eas_enc_start(e, n->tag);
-        eas_enc_text(e, n->value, n->len);
+        if (stable)
+            eas_enc_text_stable(e, n->value, n->len);
+        else
+            eas_enc_text(e, n->value, n->len);
         eas_enc_end(e);
     } else {
         eas_enc_empty(e, n->tag);
@@ -398,7 +412,8 @@ static void encode_leaf(eas_wbxml_enc_t *e, const eas_node_t *n)
 }
 
 /* Replay a decoded tree as encoder calls, depth first without recursion. */
-static void encode_tree(eas_wbxml_enc_t *e, const eas_node_t *root)
+static void encode_tree(eas_wbxml_enc_t *e, const eas_node_t *root,
+                        int stable)
 {
     const eas_node_t *n = root;
 
@@ -408,7 +423,7 @@ static void encode_tree(eas_wbxml_enc_t *e, const eas_node_t *root)
             n = n->child;
             continue;
         }
-        encode_leaf(e, n);
+        encode_leaf(e, n, stable);
         for (;;) {
             if (n == root)
                 return;
@@ -422,7 +437,7 @@ static void encode_tree(eas_wbxml_enc_t *e, const eas_node_t *root)
     }
 }
 
-static void ours_encode(workload_t *w)
+static void encode_all(workload_t *w, int stable)
 {
     int i;
 
@@ -435,12 +450,22 @@ static void ours_encode(workload_t *w)
         apr_pool_create(&p, bench_pool);
         bb = apr_brigade_create(p, apr_bucket_alloc_create(p));
         e = eas_wbxml_enc_create(p, bb, NULL, NULL);
-        encode_tree(e, d->tree);
+        encode_tree(e, d->tree, stable);
         if (eas_enc_finish(e) != APR_SUCCESS)
             abort();
         sink += (unsigned long)eas_enc_bytes(e);
         apr_pool_destroy(p);
     }
+}
+
+static void ours_encode(workload_t *w)
+{
+    encode_all(w, 1);
+}
+
+static void ours_encode_copy(workload_t *w)
+{
+    encode_all(w, 0);
 }
 
 static void lw_encode(workload_t *w)
@@ -539,19 +564,35 @@ static void print_machine(void)
     printf("CFLAGS:   %s\n", EAS_BENCH_CFLAGS);
 }
 
+/* One row per workload; with ours2, a second column of ours and its ratio. */
 static void print_table(const char *title, workload_t **ws, int n,
-                        void (*ours)(workload_t *), void (*theirs)(workload_t *))
+                        void (*ours)(workload_t *), void (*ours2)(workload_t *),
+                        void (*theirs)(workload_t *))
 {
     int i;
 
     printf("\n%s\n", title);
-    printf("  %-30s %10s %12s %15s %8s\n", "workload", "bytes", "ours MB/s",
-           "libwbxml2 MB/s", "ratio");
+    if (ours2)
+        printf("  %-28s %8s %9s %9s %10s %7s %7s\n", "workload", "bytes",
+               "stable", "copying", "libwbxml2", "ratio", "ratio");
+    printf("  %-28s %8s %9s %9s %10s %7s %7s\n", ours2 ? "" : "workload",
+           ours2 ? "" : "bytes", ours2 ? "MB/s" : "ours MB/s",
+           ours2 ? "MB/s" : "", ours2 ? "MB/s" : "libwbxml2",
+           ours2 ? "stable" : "", ours2 ? "copying" : "ratio");
     for (i = 0; i < n; i++) {
         double a = measure(ours, ws[i]), b = measure(theirs, ws[i]);
 
-        printf("  %-30s %10lu %12.1f %15.1f %7.1fx\n", ws[i]->name,
-               (unsigned long)ws[i]->bytes, a, b, a / b);
+        if (ours2) {
+            double c = measure(ours2, ws[i]);
+
+            printf("  %-28s %8lu %9.1f %9.1f %10.1f %6.1fx %6.1fx\n",
+                   ws[i]->name, (unsigned long)ws[i]->bytes, a, c, b,
+                   a / b, c / b);
+        } else {
+            printf("  %-28s %8lu %9.1f %9s %10.1f %7s %6.1fx\n",
+                   ws[i]->name, (unsigned long)ws[i]->bytes, a, "", b, "",
+                   a / b);
+        }
         fflush(stdout);
     }
 }
@@ -559,8 +600,8 @@ static void print_table(const char *title, workload_t **ws, int n,
 static void usage(void)
 {
     fprintf(stderr, "usage: bench_wbxml [-t seconds-per-run] [-r runs (1-31)]"
-            " [-o ours-decode|ours-encode|lw-decode|lw-encode"
-            " [-w typical|previews|corpus]]\n");
+            " [-o ours-decode|ours-encode|ours-encode-copy|lw-decode|lw-encode"
+            " [-w typical|previews|corpus] [-n passes]]\n");
     exit(2);
 }
 
@@ -569,6 +610,7 @@ static const struct {
     void (*op)(workload_t *);
 } ops[] = {
     {"ours-decode", ours_decode}, {"ours-encode", ours_encode},
+    {"ours-encode-copy", ours_encode_copy},
     {"lw-decode", lw_decode}, {"lw-encode", lw_encode},
 };
 
@@ -601,11 +643,18 @@ static void print_setup(workload_t **all, int n, int skipped,
         printf("  %s: libwbxml2 re-encodes %d of %d byte for byte\n",
                all[i]->name, all[i]->identical, all[i]->docs->nelts);
     printf("operations:\n"
-           "  ours decode:      eas_wbxml_decode into a fresh pool per document\n"
-           "  libwbxml2 decode: wbxml_tree_from_wbxml + wbxml_tree_destroy\n"
+           "  ours decode:      eas_wbxml_decode into a fresh pool per document;\n"
+           "                    zero copy, every string checked for UTF-8\n"
+           "  libwbxml2 decode: wbxml_tree_from_wbxml + wbxml_tree_destroy;\n"
+           "                    copies values, no UTF-8 check\n"
            "  ours encode:      prebuilt tree through eas_enc_* into a brigade,\n"
-           "                    pool destroyed (brigade not flattened)\n"
-           "  libwbxml2 encode: wbxml_tree_to_wbxml of a prebuilt tree + free\n");
+           "                    pool destroyed (brigade not flattened); text\n"
+           "                    always checked for UTF-8, then\n"
+           "    stable:         eas_enc_text_stable, as for message bodies:\n"
+           "                    text from 2 KB on referenced, not copied\n"
+           "    copying:        eas_enc_text: every byte copied\n"
+           "  libwbxml2 encode: wbxml_tree_to_wbxml of a prebuilt tree + free;\n"
+           "                    copies every byte, no UTF-8 check\n");
     printf("MB/s = 10^6 WBXML bytes per second; median of %d runs of >= %.2f s\n",
            runs, run_seconds);
 }
@@ -632,17 +681,28 @@ static void add_sync(workload_t *w, const char *name, apr_size_t body_min,
     }
 }
 
-/* -o: one operation on one workload, for a profiler. */
-static int run_one(const char *only, const char *which, workload_t **all)
+/*
+ * -o: one operation on one workload, for a profiler; with -n, exactly n
+ * passes and no timing (valgrind --tool=callgrind counts per pass).
+ */
+static int run_one(const char *only, const char *which, long passes,
+                   workload_t **all)
 {
     static const char *const names[] = { "typical", "previews", "corpus" };
     void (*op)(workload_t *) = find_op(only);
     int i;
+    long k;
 
     for (i = 0; i < 3; i++)
         if (strcmp(which, names[i]) == 0) {
-            printf("%s, %s: %.1f MB/s\n", only, all[i]->name,
-                   measure(op, all[i]));
+            if (passes > 0) {
+                for (k = 0; k < passes; k++)
+                    op(all[i]);
+                printf("%s, %s: %ld passes\n", only, all[i]->name, passes);
+            } else {
+                printf("%s, %s: %.1f MB/s\n", only, all[i]->name,
+                       measure(op, all[i]));
+            }
             return 0;
         }
     usage();
@@ -655,8 +715,9 @@ int main(int argc, char **argv)
     workload_t *all[3] = { &typical, &previews, &corpus };
     const char *left_out = "", *only = NULL, *which = "typical";
     int opt, skipped = 0, i, rc = 0;
+    long passes = 0;
 
-    while ((opt = getopt(argc, argv, "t:r:o:w:")) != -1) {
+    while ((opt = getopt(argc, argv, "t:r:o:w:n:")) != -1) {
         if (opt == 't')
             run_seconds = atof(optarg);
         else if (opt == 'r')
@@ -665,6 +726,8 @@ int main(int argc, char **argv)
             only = optarg;
         else if (opt == 'w')
             which = optarg;
+        else if (opt == 'n')
+            passes = atol(optarg);
         else
             usage();
     }
@@ -681,11 +744,11 @@ int main(int argc, char **argv)
                                corpus.docs->nelts);
 
     if (only) {
-        rc = run_one(only, which, all);
+        rc = run_one(only, which, passes, all);
     } else {
         print_setup(all, 3, skipped, left_out);
-        print_table("decode", all, 3, ours_decode, lw_decode);
-        print_table("encode", all, 3, ours_encode, lw_encode);
+        print_table("decode", all, 3, ours_decode, NULL, lw_decode);
+        print_table("encode", all, 3, ours_encode, ours_encode_copy, lw_encode);
         printf("\nreproduce: make bench   "
                "(runs ./bench/wbxml/bench_wbxml -t %.2f -r %d)\n",
                run_seconds, runs);

@@ -12,6 +12,7 @@
 #include <libxml/parser.h>
 
 #include "wbxml.h"
+#include "wbxml_utf8.h"             /* internal: tested against a reference */
 #include "tap.h"
 
 static apr_pool_t *pool;
@@ -198,6 +199,65 @@ static const struct { unsigned num; const char *ns; } pages[] = {
 };
 #define NPAGES (sizeof pages / sizeof pages[0])
 
+/* The known-tag bitmap agrees with the name table on every page and token. */
+static void test_known_bitmap(void)
+{
+    unsigned page, token, bad = 0, known = 0;
+
+    for (page = 0; page <= EAS_WBXML_NPAGES; page++)
+        for (token = 0; token < 256; token++) {
+            eas_tag_t tag = EAS_TAG_ID(page, token);
+            int named = eas_tag_name(tag) != NULL;
+
+            if (eas_tag_known(tag) != named)
+                bad++;
+            known += named;
+        }
+    is_int(bad, 0, "known bitmap = name table for every page and token");
+    is_int(known, NROWS, "%d tags known", (int)NROWS);
+}
+
+/*
+ * Code page 25 (Find), as MS-ASWBXML lists it: 22 tags, tokens 0x05-0x0E,
+ * 0x11-0x19 and 0x20-0x22.
+ */
+static void test_find_page(void)
+{
+    static const unsigned char tokens[] = {
+        0x05, 0x06, 0x07, 0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x11,
+        0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x20, 0x21, 0x22
+    };
+    unsigned token, n = 0, want = 0;
+    apr_size_t i;
+
+    for (token = 0; token < 64; token++) {
+        int listed = memchr(tokens, (int)token, sizeof tokens) != NULL;
+
+        n += eas_tag_known(EAS_TAG_ID(25, token));
+        want += listed && eas_tag_known(EAS_TAG_ID(25, token));
+    }
+    is_int(n, sizeof tokens, "page 25 has %d tags", (int)sizeof tokens);
+    is_int(want, sizeof tokens, "exactly the tokens MS-ASWBXML lists");
+    is_str(eas_page_ns(25), "Find", "page 25 is Find");
+    ok(EAS_Find_Find == EAS_TAG_ID(25, 0x05)
+       && EAS_Find_SearchId == EAS_TAG_ID(25, 0x06)
+       && EAS_Find_MailBoxSearchCriterion == EAS_TAG_ID(25, 0x08)
+       && EAS_Find_Status == EAS_TAG_ID(25, 0x0A)
+       && EAS_Find_DeepTraversal == EAS_TAG_ID(25, 0x0E)
+       && EAS_Find_Response == EAS_TAG_ID(25, 0x11)
+       && EAS_Find_HasAttachments == EAS_TAG_ID(25, 0x15)
+       && EAS_Find_DisplayBcc == EAS_TAG_ID(25, 0x18)
+       && EAS_Find_GALSearchCriterion == EAS_TAG_ID(25, 0x19)
+       && EAS_Find_MaxPictures == EAS_TAG_ID(25, 0x20)
+       && EAS_Find_Picture == EAS_TAG_ID(25, 0x22),
+       "Find tokens as in MS-ASWBXML");
+    for (i = 0, n = 0; i < NROWS; i++)
+        n += rows[i].page == 25;
+    is_int(n, sizeof tokens, "the table rows of page 25");
+    ok(eas_tag_flags(EAS_Find_Preview) & EAS_TF_BODY,
+       "Find Preview (the start of a body) is body");
+}
+
 static void test_tag_table(void)
 {
     int bad_name = 0, bad_lookup = 0, bad_flags = 0, bad_page = 0;
@@ -224,6 +284,7 @@ static void test_tag_table(void)
             bad_flags++;
     }
     is_int(NPAGES, EAS_WBXML_NPAGES, "table has %d code pages", (int)NPAGES);
+    is_int(EAS_WBXML_NPAGES, 26, "code pages 0 to 25, up to protocol 16.1");
     ok(NROWS > 400, "table has %d tags", (int)NROWS);
     is_int(bad_page, 0, "every page: namespace and lookup agree");
     is_int(bad_name, 0, "every tag: name and known");
@@ -254,6 +315,8 @@ static void test_tag_table(void)
        "AirSyncBase Data is body");
     ok(eas_tag_flags(EAS_Email2_ConversationId) & EAS_TF_OPAQUE,
        "Email2 ConversationId is opaque");
+    test_known_bitmap();
+    test_find_page();
 }
 
 /* Every tag of every page, with text, empty and opaque, through the codec. */
@@ -383,7 +446,7 @@ static const bad_case_t bad_cases[] = {
     { "STR_T",              IN(HDR, 0x45, 0x83, 0x00, 0x01), EAS_WBXML_E_STRTBL, 5 },
     { "LITERAL",            IN(HDR, 0x45, 0x04, 0x00, 0x01), EAS_WBXML_E_STRTBL, 5 },
     { "LITERAL_AC",         IN(HDR, 0x45, 0xC4, 0x00, 0x01), EAS_WBXML_E_STRTBL, 5 },
-    { "unknown page",       IN(HDR, 0x00, 0x19, 0x05), EAS_WBXML_E_PAGE, 4 },
+    { "unknown page",       IN(HDR, 0x00, 0x1A, 0x05), EAS_WBXML_E_PAGE, 4 },
     { "unknown page 255",   IN(HDR, 0x45, 0x00, 0xFF, 0x05, 0x01), EAS_WBXML_E_PAGE, 5 },
     { "unknown tag",        IN(HDR, 0x45, 0x51, 0x01), EAS_WBXML_E_TAG, 5 },
     { "unknown root tag",   IN(HDR, 0x11), EAS_WBXML_E_TAG, 4 },
@@ -858,6 +921,282 @@ static void test_encode_long_utf8(void)
     free(text);
 }
 
+/* ------------------------------------------------------------------ */
+/* UTF-8 check                                                         */
+/* ------------------------------------------------------------------ */
+
+/* The rules spelled out by code point, one sequence at a time. */
+static apr_size_t ref_span(const unsigned char *s, apr_size_t len)
+{
+    apr_size_t i = 0, n, k;
+
+    while (i < len && s[i] != 0) {
+        unsigned c = s[i];
+        uint32_t cp;
+
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if ((c & 0xE0) == 0xC0)
+            n = 2, cp = c & 0x1F;
+        else if ((c & 0xF0) == 0xE0)
+            n = 3, cp = c & 0x0F;
+        else if ((c & 0xF8) == 0xF0)
+            n = 4, cp = c & 0x07;
+        else
+            break;
+        if (len - i < n)
+            break;
+        for (k = 1; k < n && (s[i + k] & 0xC0) == 0x80; k++)
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        if (k < n || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)
+            || cp < (n == 2 ? 0x80u : n == 3 ? 0x800u : 0x10000u))
+            break;
+        i += n;
+    }
+    return i;
+}
+
+/*
+ * Random strings built from the pieces where UTF-8 checks go wrong: every
+ * boundary code point, each kind of bad sequence, NUL, and runs of ASCII
+ * long enough to cross 16-byte blocks; every prefix of each string is
+ * checked, so sequences are cut at every byte and block boundary.  The
+ * 16-byte loop is checked on its own too: where the CPU has AVX2, the
+ * span of long text does not reach it.
+ */
+static void test_utf8_span(void)
+{
+    static const char *const pieces[] = {
+        "a", "hello world, ", "0123456789abcdef0123", "\r\n",
+        "\xC2\x80", "\xDF\xBF", "\xC3\xA9", "\xE0\xA0\x80", "\xE2\x80\x93",
+        "\xED\x9F\xBF", "\xEE\x80\x80", "\xEF\xBF\xBF", "\xF0\x90\x80\x80",
+        "\xF0\x9F\x98\x80", "\xF4\x8F\xBF\xBF",
+        /* invalid */
+        "\x80", "\xBF", "\xC0\x80", "\xC1\xBF", "\xE0\x80\x80",
+        "\xE0\x9F\xBF", "\xED\xA0\x80", "\xED\xBF\xBF", "\xF0\x80\x80\x80",
+        "\xF0\x8F\xBF\xBF", "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\xFF",
+        "\xFE", "\xC3", "\xE2\x80", "\xF0\x9F\x98", "\xC3\xC3\xA9",
+        "\xE2\x80\x93\x93",
+    };
+    enum { NPIECES = sizeof pieces / sizeof pieces[0], MAXLEN = 300 };
+    unsigned char buf[MAXLEN + 64];
+    uint32_t seed = 12345;
+    unsigned long checks = 0, bad = 0, valid_long = 0;
+    int round;
+
+    for (round = 0; round < 20000; round++) {
+        apr_size_t len = 0, cut, maxlen = 1 + (apr_size_t)round * 7 % MAXLEN;
+        int nbad = round % 3;           /* a third of the strings valid */
+
+        while (len < maxlen) {
+            const char *pc;
+            apr_size_t pl;
+
+            seed = seed * 1103515245u + 12345u;
+            pc = pieces[(seed >> 16) % 15];     /* the valid pieces */
+            if (nbad > 0 && ((seed >> 8) & 63) == 0) {
+                pc = (seed >> 20) % 8 == 0 ? "" : pieces[15 + (seed >> 12) % (NPIECES - 15)];
+                nbad--;
+                if (*pc == 0) {
+                    buf[len++] = 0;     /* NUL */
+                    continue;
+                }
+            }
+            pl = strlen(pc);
+            memcpy(buf + len, pc, pl);
+            len += pl;
+        }
+        for (cut = 0; cut <= len; cut++) {
+            apr_size_t want = ref_span(buf, cut);
+            apr_size_t got = eas_utf8_span(buf, cut);
+            apr_size_t got16 = eas_utf8_span16(buf, 0, cut);
+
+            checks++;
+            if ((got != want || got16 != want) && bad++ < 5)
+                tap_diag("  round %d, length %lu: span %lu, 16-byte loop "
+                         "%lu, expected %lu", round, (unsigned long)cut,
+                         (unsigned long)got, (unsigned long)got16,
+                         (unsigned long)want);
+        }
+        valid_long += ref_span(buf, len) == len;
+    }
+    is_int(bad, 0, "UTF-8 span = byte-wise reference in %lu checks", checks);
+    ok(valid_long > 4000, "%lu strings valid to the end", valid_long);
+}
+
+/* ------------------------------------------------------------------ */
+/* stable text and flushing                                            */
+/* ------------------------------------------------------------------ */
+
+/* Whether a bucket of the brigade points into [p, p + len). */
+static int brigade_refers_to(apr_bucket_brigade *bb, const void *p,
+                             apr_size_t len)
+{
+    apr_bucket *b;
+
+    for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
+         b = APR_BUCKET_NEXT(b)) {
+        const char *data;
+        apr_size_t n;
+
+        if (apr_bucket_read(b, &data, &n, APR_BLOCK_READ) == APR_SUCCESS
+            && n > 0 && data >= (const char *)p
+            && data < (const char *)p + len)
+            return 1;
+    }
+    return 0;
+}
+
+/* Body-like text: ASCII words with an accented letter now and then. */
+static char *make_text(apr_size_t len, unsigned seed)
+{
+    char *t = malloc(len + 1);
+    apr_size_t i = 0;
+
+    while (i < len) {
+        seed = seed * 1103515245u + 12345u;
+        if ((seed >> 16) % 9 == 0 && i + 2 <= len) {
+            memcpy(t + i, "\xC3\xA9", 2);
+            i += 2;
+        } else {
+            t[i++] = (char)('a' + (seed >> 16) % 26);
+        }
+    }
+    t[len] = '\0';
+    return t;
+}
+
+static void test_encode_stable_text(void)
+{
+    apr_size_t big = 100000, len, off;
+    char *body = make_text(big, 1), *bad = make_text(big, 2);
+    char *small = make_text(100, 3);
+    enc_t t = enc_new();
+    unsigned char *b;
+    eas_node_t *root, *n;
+
+    bad[50000] = (char)0xFF;
+    eas_enc_start(t.e, EAS_AirSyncBase_Body);
+    eas_enc_str_stable(t.e, EAS_AirSyncBase_Data, body);
+    eas_enc_start(t.e, EAS_AirSyncBase_Data);
+    eas_enc_text_stable(t.e, bad, big);
+    eas_enc_end(t.e);
+    eas_enc_str_stable(t.e, EAS_AirSyncBase_Preview, small);
+    eas_enc_str_stable(t.e, EAS_AirSyncBase_Preview, NULL);
+    ok(eas_enc_finish(t.e) == APR_SUCCESS, "stable text encoded");
+    ok(brigade_refers_to(t.bb, body, big + 1),
+       "large valid stable text is referenced in place");
+    ok(!brigade_refers_to(t.bb, bad, big + 1),
+       "large stable text with a bad byte is copied");
+    ok(!brigade_refers_to(t.bb, small, 101), "short stable text is copied");
+    b = enc_done(&t, &len);
+    is_int(len, eas_enc_bytes(t.e), "brigade length = eas_enc_bytes");
+    ok(b && decode(b, len, &root, &off) == EAS_WBXML_OK, "it decodes");
+    if (!b || !root)
+        return;
+    n = root->child;
+    ok(n && n->len == big && memcmp(n->value, body, big) == 0,
+       "the referenced body comes back");
+    n = n ? n->next : NULL;
+    ok(n && n->len == big + 2 && memcmp(n->value, bad, 50000) == 0
+       && memcmp(n->value + 50000, "\xEF\xBF\xBD", 3) == 0
+       && memcmp(n->value + 50003, bad + 50001, big - 50001) == 0,
+       "the bad byte became U+FFFD, the rest is intact");
+    n = n ? n->next : NULL;
+    ok(n && n->len == 100 && strcmp(n->value, small) == 0, "short text");
+    n = n ? n->next : NULL;
+    ok(n && n->value == NULL && n->next == NULL, "NULL: empty element");
+    free(body);
+    free(bad);
+    free(small);
+}
+
+typedef struct {
+    apr_pool_t *pool;
+    char *out;                  /* everything passed on so far */
+    apr_size_t len, cap;
+    int calls;
+} sink_t;
+
+/* Like passing the brigade down the chain: read, then destroy the buckets. */
+static apr_status_t to_sink(apr_bucket_brigade *bb, void *ctx)
+{
+    sink_t *k = ctx;
+
+    while (!APR_BRIGADE_EMPTY(bb)) {
+        apr_bucket *b = APR_BRIGADE_FIRST(bb);
+        const char *data;
+        apr_size_t n;
+
+        if (apr_bucket_read(b, &data, &n, APR_BLOCK_READ) != APR_SUCCESS)
+            return APR_EGENERAL;
+        if (k->len + n > k->cap) {
+            k->cap = (k->len + n) * 2;
+            k->out = realloc(k->out, k->cap);
+        }
+        memcpy(k->out + k->len, data, n);
+        k->len += n;
+        apr_bucket_delete(b);
+    }
+    k->calls++;
+    return APR_SUCCESS;
+}
+
+/*
+ * Copied text must not be referenced once the call returns, whatever the
+ * flushing: each body lives in its own heap block, freed (and first
+ * overwritten) right after it is encoded; ASan catches any later read.
+ * Stable bodies stay until the brigade is drained.
+ */
+static void test_encode_flush_text(void)
+{
+    enum { NBODIES = 40 };
+    sink_t k = { 0 };
+    apr_bucket_brigade *bb = apr_brigade_create(pool, ba);
+    eas_wbxml_enc_t *e = eas_wbxml_enc_create(pool, bb, to_sink, &k);
+    char *stable[NBODIES];
+    apr_size_t sizes[NBODIES], off;
+    eas_node_t *root, *n;
+    int i, good = 0;
+
+    eas_enc_start(e, EAS_AirSync_Sync);
+    for (i = 0; i < NBODIES; i++) {
+        char *copied;
+
+        sizes[i] = 500 + (apr_size_t)i * 997;
+        copied = make_text(sizes[i], 100 + (unsigned)i);
+        stable[i] = make_text(sizes[i], 100 + (unsigned)i);
+        eas_enc_str(e, EAS_AirSync_ServerId, "5:1");
+        if (i % 2) {
+            eas_enc_str_stable(e, EAS_AirSyncBase_Data, stable[i]);
+        } else {
+            eas_enc_start(e, EAS_AirSyncBase_Data);
+            eas_enc_text(e, copied, sizes[i]);
+            eas_enc_end(e);
+        }
+        memset(copied, 'Z', sizes[i]);
+        free(copied);
+    }
+    ok(eas_enc_finish(e) == APR_SUCCESS, "%d bodies encoded", NBODIES);
+    ok(k.calls >= 5, "flushed %d times on the way", k.calls);
+    to_sink(bb, &k);
+    is_int(k.len, eas_enc_bytes(e), "flushed + rest = eas_enc_bytes");
+    ok(decode((unsigned char *)k.out, k.len, &root, &off) == EAS_WBXML_OK,
+       "the passed-on bytes decode");
+    for (i = 0, n = root ? root->child : NULL; n && i < NBODIES; i++) {
+        n = n->next;                        /* past ServerId */
+        if (n && n->len == sizes[i] && memcmp(n->value, stable[i], sizes[i]) == 0)
+            good++;
+        n = n ? n->next : NULL;
+    }
+    is_int(good, NBODIES, "every body arrived intact");
+    for (i = 0; i < NBODIES; i++)
+        free(stable[i]);
+    free(k.out);
+}
+
 /*
  * An encoder dropped without eas_enc_finish() must give its buffer back
  * when its pool goes.  The buffer comes from a bucket allocator with an
@@ -1310,6 +1649,9 @@ int main(void)
     test_encode_basics();
     test_encode_repairs_text();
     test_encode_long_utf8();
+    test_utf8_span();
+    test_encode_stable_text();
+    test_encode_flush_text();
     test_encode_abandoned();
     test_encode_errors();
     test_encode_large_opaque();
