@@ -12,6 +12,7 @@
 #include "cmd_provision.h"
 #include "cmd_settings.h"
 #include "cmd_mail.h"
+#include "cmd_sync.h"
 
 #include <apr_strings.h>
 
@@ -38,7 +39,8 @@ static const eas_version_t eas_versions[] = {
  */
 static const eas_command_t eas_commands[] = {
     { "Sync", 0, 25, 0, EAS_BODY_WBXML_OPTIONAL,
-      TAG(AirSync, Sync), TAG(AirSync, Sync), TAG(AirSync, Status), NULL },
+      TAG(AirSync, Sync), TAG(AirSync, Sync), TAG(AirSync, Status),
+      eas_cmd_sync },
     { "SendMail", 1, 25, 0, EAS_BODY_COMPOSE,
       TAG(ComposeMail, SendMail), TAG(ComposeMail, SendMail),
       TAG(ComposeMail, Status), eas_cmd_sendmail },
@@ -68,7 +70,7 @@ static const eas_command_t eas_commands[] = {
       TAG(Move, MoveItems), TAG(Move, MoveItems), 0, NULL },
     { "GetItemEstimate", 14, 25, 0, EAS_BODY_WBXML,
       TAG(GetItemEstimate, GetItemEstimate),
-      TAG(GetItemEstimate, GetItemEstimate), 0, NULL },
+      TAG(GetItemEstimate, GetItemEstimate), 0, eas_cmd_getitemestimate },
     { "MeetingResponse", 15, 25, 0, EAS_BODY_WBXML,
       TAG(MeetingResponse, MeetingResponse),
       TAG(MeetingResponse, MeetingResponse), 0, NULL },

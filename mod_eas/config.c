@@ -26,6 +26,7 @@
 #include "wbxml.h"
 #include "user.h"
 #include "policy.h"
+#include "sync_conf.h"
 #include "mailops_conf.h"
 
 #include <apr_lib.h>
@@ -42,6 +43,7 @@ void *eas_create_dir_conf(apr_pool_t *p, char *dir)
     c->trace_bodies = 0;
     c->user = eas_user_conf_create(p);
     c->policy = eas_policy_conf_create(p);
+    c->sync = eas_sync_conf_create(p);
     c->mailops = eas_mailops_conf_create(p);
     return c;
 }
@@ -62,6 +64,7 @@ void *eas_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 #undef EAS_MERGE
     c->user = eas_user_conf_merge(p, base->user, add->user);
     c->policy = eas_policy_conf_merge(p, base->policy, add->policy);
+    c->sync = eas_sync_conf_merge(p, base->sync, add->sync);
     c->mailops = eas_mailops_conf_merge(p, base->mailops, add->mailops);
     return c;
 }
@@ -161,6 +164,7 @@ const command_rec eas_directives[] = {
                  "On: the trace1 XML dump shows message and item content (default Off)"),
     EAS_USER_DIRECTIVES
     EAS_POLICY_DIRECTIVES
+    EAS_SYNC_DIRECTIVES
     EAS_MAILOPS_DIRECTIVES
     { NULL, { NULL }, NULL, 0, RAW_ARGS, NULL }
 };

@@ -18,6 +18,7 @@
  */
 struct eas_user_conf;
 struct eas_policy_conf;
+struct eas_sync_conf;
 struct eas_mailops_conf;
 
 typedef struct {
@@ -31,6 +32,7 @@ typedef struct {
     unsigned trace_bodies_set:1;
     struct eas_user_conf *user;     /* users and LDAP (user.h) */
     struct eas_policy_conf *policy; /* provisioning (policy.h) */
+    struct eas_sync_conf *sync;     /* Sync limits (sync_conf.h) */
     struct eas_mailops_conf *mailops; /* sending, fetch limit (mailops_conf.h) */
 } eas_dir_conf_t;
 

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "request.h"
 #include "state_dbd.h"
+#include "email.h"
 #include "user.h"
 
 #include <http_core.h>
@@ -80,8 +81,15 @@ static int eas_handler(request_rec *r)
     return eas_method_not_allowed(r);
 }
 
+/* GMime and the other MIME libraries, once per child before its threads. */
+static void eas_child_init(apr_pool_t *p, server_rec *s)
+{
+    eas_email_init();
+}
+
 static void eas_register_hooks(apr_pool_t *p)
 {
+    ap_hook_child_init(eas_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(eas_handler, NULL, NULL, APR_HOOK_MIDDLE);
     eas_state_register_hooks(p);
     eas_user_register_hooks(p);

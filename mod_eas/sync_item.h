@@ -1,0 +1,23 @@
+/*
+ * One mail item in a Sync response: an Add with the converted message, a
+ * Fetch answer, or the Read/Flag state of a Change.  The message is read
+ * and converted into the scratch pool the caller clears after each item.
+ */
+#ifndef EAS_SYNC_ITEM_H
+#define EAS_SYNC_ITEM_H
+
+#include "cmd_sync.h"
+
+/* <Add> for item; an item that is gone by now is left out. */
+void eas_sync_item_add(eas_sync_req_t *sr, const eas_sync_coll_t *c,
+                       const eas_item_ref_t *item, eas_wbxml_enc_t *e,
+                       apr_pool_t *scratch);
+/* <Fetch> in Responses for the reply rp (its ServerId and status). */
+void eas_sync_item_fetch(eas_sync_req_t *sr, const eas_sync_coll_t *c,
+                         const eas_sync_reply_t *rp, eas_wbxml_enc_t *e,
+                         apr_pool_t *scratch);
+/* The children of <ApplicationData> in a <Change>: Read and Flag. */
+void eas_sync_item_flags(eas_sync_req_t *sr, const eas_item_ref_t *item,
+                         eas_wbxml_enc_t *e);
+
+#endif

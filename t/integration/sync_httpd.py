@@ -1,0 +1,215 @@
+"""A private httpd for the Sync tests: mod_dbd with a SQLite state
+database and Maildirs under its own directory, one per test user.
+
+Use it from a test module by importing the fixtures:
+
+    from sync_httpd import sync_server, sync_log, mailbox  # noqa: F401
+
+Each test takes a fresh user (mailbox fixture): its own Maildir, so tests
+never see each other's mail; the state database is shared like a real
+server's.  Messages are realistic RFC 5322 mail made with Python's email
+package.
+"""
+
+import base64
+import email.message
+import email.policy
+import email.utils
+import grp
+import hashlib
+import itertools
+import os
+import pwd
+import time
+
+import pytest
+
+import conftest
+import eas
+import httpd
+
+# Locations: provisioning is off (the gate has its own tests); the
+# Maildir of user u is <root>/mail/u/Maildir.
+MAILDIR = '    EASMaildir "{root}/mail/%l/Maildir"\n'
+BASE = MAILDIR + "    EASProvisioning Off\n"
+LOCATIONS = {
+    "/eas-sync": BASE,
+    "/eas-sync-small": BASE + "    EASMaxSyncCollections 2\n"
+                              "    EASMaxWindowSize 50\n",
+    "/eas-sync-maxage": BASE + "    EASPolicyMaxEmailAgeFilter 2\n",
+}
+PATH = "/eas-sync"
+PASSWORD = "sync-pw-1"
+NUSERS = 64
+
+
+def user_names():
+    return ["sync%02d" % i for i in range(NUSERS)] + ["syncb%02d@example.org"
+                                                      % i for i in range(8)]
+
+
+class SyncServer(httpd.Httpd):
+    def __init__(self, cfg):
+        super().__init__(cfg, modules=["dbd"], locations={})
+        self.locations = {p: x.replace("{root}", self.root)
+                          for p, x in LOCATIONS.items()}
+        self.state_dir = os.path.join(self.root, "state")
+        self.mail_dir = os.path.join(self.root, "mail")
+        self.server_extra = "\n".join([
+            "DBDriver sqlite3",
+            'DBDParams "%s"' % os.path.join(self.state_dir, "state.db"),
+        ])
+        self._users = iter(user_names())
+
+    def write_htpasswd(self):
+        path = os.path.join(self.root, "htpasswd")
+        with open(path, "w") as f:
+            for user in list(eas.USERS) + user_names():
+                pw = eas.USERS.get(user, PASSWORD)
+                digest = base64.b64encode(hashlib.sha1(pw.encode()).digest())
+                f.write("%s:{SHA}%s\n" % (user, digest.decode()))
+        os.chmod(path, 0o644)
+
+    def start(self):
+        for d in (self.state_dir, self.mail_dir):
+            os.mkdir(d)
+            give(d)
+        super().start()
+
+    def next_user(self):
+        return next(self._users)
+
+
+def give(path):
+    """Files the tests make belong to httpd's user, as delivered mail
+    would."""
+    user = httpd.run_user()
+    if not user:
+        return
+    uid, gid = pwd.getpwnam(user[0]).pw_uid, grp.getgrnam(user[1]).gr_gid
+    if os.path.isdir(path):
+        for top, dirs, files in os.walk(path):
+            for n in dirs + files:
+                os.chown(os.path.join(top, n), uid, gid)
+    os.chown(path, uid, gid)
+
+
+@pytest.fixture(scope="session")
+def sync_server(request):
+    srv = SyncServer(conftest._load_config())
+    srv.start()
+    yield srv
+    srv.stop()
+    crashes = srv.crashes()
+    if crashes:
+        pytest.fail("the Sync httpd crashed (kept in %s):\n%s"
+                    % (srv.root, "\n".join(crashes)))
+    if request.session.testsfailed:
+        print("\nSync httpd config and logs kept in %s" % srv.root)
+    else:
+        srv.cleanup()
+
+
+@pytest.fixture
+def sync_log(sync_server):
+    log = conftest.LogWatch(sync_server)
+    yield log
+    assert sync_server.alive(), "httpd exited:\n" + sync_server.console_text()
+    assert not sync_server.crashes(log.offset), \
+        sync_server.crashes(log.offset)
+
+
+# ---------------------------------------------------------------- Maildirs
+
+_seq = itertools.count()
+
+
+class Mailbox:
+    """One user's Maildir on disk, as a delivery agent and another mail
+    program would handle it."""
+
+    def __init__(self, server, user):
+        self.server = server
+        self.user = user
+        local = user.split("@")[0]
+        self.root = os.path.join(server.mail_dir, local, "Maildir")
+        for sub in ("cur", "new", "tmp"):
+            os.makedirs(os.path.join(self.root, sub), exist_ok=True)
+        give(os.path.join(server.mail_dir, local))
+
+    def folder_dir(self, folder=""):
+        return os.path.join(self.root, "." + folder) if folder else self.root
+
+    def make_folder(self, name):
+        d = self.folder_dir(name)
+        for sub in ("cur", "new", "tmp"):
+            os.makedirs(os.path.join(d, sub), exist_ok=True)
+        open(os.path.join(d, "maildirfolder"), "w").close()
+        give(d)
+        return d
+
+    def deliver(self, msg, folder="", age_days=0.0, flags="", new=False):
+        """Write msg (bytes or EmailMessage) into the folder with its
+        received time age_days ago; returns the file's path."""
+        data = msg if isinstance(msg, bytes) else msg.as_bytes(
+            policy=email.policy.SMTP)
+        when = time.time() - age_days * 86400
+        base = "%d.M%dP%d.testhost" % (int(when), next(_seq), os.getpid())
+        d = self.folder_dir(folder)
+        if new:
+            path = os.path.join(d, "new", base)
+        else:
+            path = os.path.join(d, "cur", base + ":2," + flags)
+        tmp = os.path.join(d, "tmp", base)
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.utime(tmp, (when, when))
+        os.rename(tmp, path)
+        give(path)
+        return path
+
+    def files(self, folder=""):
+        """name -> flags of the messages in cur/ and new/."""
+        out = {}
+        d = self.folder_dir(folder)
+        for sub in ("cur", "new"):
+            for n in os.listdir(os.path.join(d, sub)):
+                base, _, info = n.partition(":2,")
+                out[base] = info
+        return out
+
+    def path_of(self, base, folder=""):
+        d = self.folder_dir(folder)
+        for sub in ("cur", "new"):
+            for n in os.listdir(os.path.join(d, sub)):
+                if n.partition(":")[0] == base:
+                    return os.path.join(d, sub, n)
+        return None
+
+
+@pytest.fixture
+def mailbox(sync_server):
+    return Mailbox(sync_server, sync_server.next_user())
+
+
+def message(i, subject=None, body=None, html=None, attachment=None,
+            sender=("Léa Fontaine", "lea@example.org"), date=None):
+    """A realistic message: UTF-8 headers, plain text or
+    multipart/alternative, optionally with an attachment."""
+    m = email.message.EmailMessage()
+    m["From"] = email.utils.formataddr(sender)
+    m["To"] = email.utils.formataddr(("Kenji Sato", "kenji@example.org"))
+    m["Subject"] = subject or "Message %d – état du projet" % i
+    m["Date"] = email.utils.format_datetime(
+        date or email.utils.localtime())
+    m["Message-ID"] = "<msg%d.%d@example.org>" % (i, next(_seq))
+    text = body or ("Bonjour,\n\nvoici le point %d sur le projet.\n\n"
+                    "– Léa\n" % i)
+    m.set_content(text)
+    if html:
+        m.add_alternative(html, subtype="html")
+    if attachment:
+        name, data, ctype = attachment
+        main, sub = ctype.split("/")
+        m.add_attachment(data, maintype=main, subtype=sub, filename=name)
+    return m
