@@ -13,6 +13,8 @@
 #include "cmd_settings.h"
 #include "cmd_mail.h"
 #include "cmd_sync.h"
+#include "cmd_folder.h"
+#include "cmd_moveitems.h"
 
 #include <apr_strings.h>
 
@@ -55,19 +57,19 @@ static const eas_command_t eas_commands[] = {
       eas_cmd_getattachment },
     { "FolderSync", 9, 25, 0, EAS_BODY_WBXML,
       TAG(FolderHierarchy, FolderSync), TAG(FolderHierarchy, FolderSync),
-      TAG(FolderHierarchy, Status), NULL },
+      TAG(FolderHierarchy, Status), eas_cmd_foldersync },
     { "FolderCreate", 10, 25, 0, EAS_BODY_WBXML,
       TAG(FolderHierarchy, FolderCreate), TAG(FolderHierarchy, FolderCreate),
-      TAG(FolderHierarchy, Status), NULL },
+      TAG(FolderHierarchy, Status), eas_cmd_foldercreate },
     { "FolderDelete", 11, 25, 0, EAS_BODY_WBXML,
       TAG(FolderHierarchy, FolderDelete), TAG(FolderHierarchy, FolderDelete),
-      TAG(FolderHierarchy, Status), NULL },
+      TAG(FolderHierarchy, Status), eas_cmd_folderdelete },
     { "FolderUpdate", 12, 25, 0, EAS_BODY_WBXML,
       TAG(FolderHierarchy, FolderUpdate), TAG(FolderHierarchy, FolderUpdate),
-      TAG(FolderHierarchy, Status), NULL },
+      TAG(FolderHierarchy, Status), eas_cmd_folderupdate },
     /* Status only inside each Response. */
     { "MoveItems", 13, 25, 0, EAS_BODY_WBXML,
-      TAG(Move, MoveItems), TAG(Move, MoveItems), 0, NULL },
+      TAG(Move, MoveItems), TAG(Move, MoveItems), 0, eas_cmd_moveitems },
     { "GetItemEstimate", 14, 25, 0, EAS_BODY_WBXML,
       TAG(GetItemEstimate, GetItemEstimate),
       TAG(GetItemEstimate, GetItemEstimate), 0, eas_cmd_getitemestimate },

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "commands.h"
 #include "request.h"
+#include "maildir/maildir_backend.h"
 #include "state_dbd.h"
 #include "email.h"
 #include "user.h"
@@ -92,6 +93,8 @@ static void eas_register_hooks(apr_pool_t *p)
     ap_hook_child_init(eas_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(eas_handler, NULL, NULL, APR_HOOK_MIDDLE);
     eas_state_register_hooks(p);
+    /* Backends register by name before any request can open a store. */
+    eas_maildir_register();
     eas_user_register_hooks(p);
 }
 
