@@ -37,6 +37,8 @@ LOCATIONS = {
     "/eas-sync-small": BASE + "    EASMaxSyncCollections 2\n"
                               "    EASMaxWindowSize 50\n",
     "/eas-sync-maxage": BASE + "    EASPolicyMaxEmailAgeFilter 2\n",
+    # Provisioning on: a device provisions before it syncs.
+    "/eas-sync-prov": MAILDIR + "    EASPolicyPasswordRequired On\n",
 }
 PATH = "/eas-sync"
 PASSWORD = "sync-pw-1"

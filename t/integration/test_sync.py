@@ -82,14 +82,18 @@ class Device:
         self.http = eas.Client(srv.port, user=user, password=PASSWORD,
                                path=path)
         self.keys = {}
+        self.policy_key = None
 
     def close(self):
         self.http.close()
 
     def post(self, cmd, body):
+        headers = ({"X-MS-PolicyKey": str(self.policy_key)}
+                   if self.policy_key is not None else None)
         return self.http.post(eas.plain_query(cmd, user=self.user,
                                               device_id=self.device),
-                              body=body, version=self.version)
+                              body=body, version=self.version,
+                              headers=headers)
 
     def folders(self):
         """name -> (id, type) from a fresh FolderSync."""
@@ -820,3 +824,20 @@ def test_get_item_estimate(sync_server, mailbox):
     # The key is not consumed: Sync continues from it.
     res = dev.sync([dict(id=fid, key=dev.keys[fid], window=100)])
     assert len(res[fid].adds) == 15
+
+
+# ---------------------------------------------------------------- gate
+
+def test_sync_behind_the_provisioning_gate(sync_server, mailbox):
+    from prov_httpd import provision
+    mailbox.deliver(message(1, subject="after provisioning"))
+    dev = Device(sync_server, mailbox.user, device="devprov",
+                 path="/eas-sync-prov")
+    r = dev.sync_raw(sync_body([dict(id="1", key="0")]))
+    assert status_of(r) == 142
+    _, dev.policy_key = provision(dev.http, device_id="devprov")
+    fid = inbox(dev)
+    dev.prime(fid)
+    res = dev.sync([dict(id=fid, key=dev.keys[fid])])
+    assert subjects(res[fid]) == ["after provisioning"]
+    assert dev.estimate([(fid, dev.keys[fid], None)]) == [(1, fid, 0)]
