@@ -274,124 +274,144 @@ static eas_wbxml_err_t unused_token(unsigned char t)
     }
 }
 
-typedef struct {
-    eas_node_t *root;
-    eas_node_t *cur;                /* innermost open element, NULL if none */
-    unsigned depth;
-    unsigned page;
-    int closed;                     /* root element has ended */
-} walk_t;
-
-static eas_wbxml_err_t do_tag(dec_t *d, walk_t *w, unsigned char t,
-                              unsigned max_depth)
+/*
+ * One inline string at p (after STR_I): one pass finds the terminating NUL
+ * and checks UTF-8 on the way.  A string that stops at a bad byte with no
+ * NUL after it is reported as unterminated: that is what a truncated body
+ * looks like.  Returns its length, or sets *rc.
+ */
+static inline apr_size_t str_i(dec_t *d, const unsigned char *p,
+                               eas_wbxml_err_t *rc)
 {
-    eas_node_t *n;
-    eas_wbxml_err_t rc;
+    apr_size_t left = (apr_size_t)(d->end - p);
+    apr_size_t len = eas_utf8_span(p, left);
 
-    if (t & TAG_ATTRS)
-        return EAS_WBXML_E_ATTR;
-    if (!((eas_known_bits[w->page] >> (t & 0x3F)) & 1))
-        return EAS_WBXML_E_TAG;         /* w->page is always a known page */
-    if (w->depth + 1 > max_depth)
-        return EAS_WBXML_E_DEPTH;
-    if (d->nfree == 0 && (rc = more_nodes(d)) != EAS_WBXML_OK)
-        return rc;
-    d->nfree--;
-    n = d->free++;
-
-    n->tag = EAS_TAG_ID(w->page, t & 0x3F);
-    n->opaque = 0;
-    n->len = 0;
-    n->value = NULL;
-    n->parent = w->cur;
-    n->child = n->last = n->next = NULL;
-    if (w->cur == NULL) {
-        w->root = n;
-    } else {
-        if (w->cur->last)
-            w->cur->last->next = n;
-        else
-            w->cur->child = n;
-        w->cur->last = n;
+    if (len == left || (p[len] != 0 && !memchr(p + len, 0, left - len))
+        || len > UINT32_MAX) {
+        *rc = EAS_WBXML_E_STRING;
+    } else if (p[len] != 0) {
+        d->err_at = p + len;
+        *rc = EAS_WBXML_E_UTF8;
     }
-    if (t & TAG_CONTENT) {
-        w->cur = n;
-        w->depth++;
-    } else if (w->cur == NULL) {
-        w->closed = 1;                      /* an empty root element */
-    }
-    return EAS_WBXML_OK;
+    return len;
 }
 
 /*
- * One pass finds the terminating NUL and checks UTF-8 on the way.  A
- * string that stops at a bad byte with no NUL after it is reported as
- * unterminated: that is what a truncated body looks like.
+ * The body: a loop over tokens with the walk in local variables, since it
+ * runs once per token.  Stops at the end of the root element, the end of
+ * the input or the first error; *tok is the token being read then.
  */
-static eas_wbxml_err_t do_str_i(dec_t *d, walk_t *w)
+static eas_wbxml_err_t parse_body(dec_t *d, unsigned max_depth,
+                                  eas_node_t **root_out, int *closed,
+                                  const unsigned char **tok)
 {
-    const unsigned char *s = d->p;
-    apr_size_t left = (apr_size_t)(d->end - s);
-    apr_size_t len = eas_utf8_span(s, left);
+    const unsigned char *p = d->p, *end = d->end;
+    eas_node_t *root = NULL, *cur = NULL, *n;
+    unsigned page = 0, depth = 0;
+    eas_wbxml_err_t rc = EAS_WBXML_OK;
+    apr_size_t len;
+    uint32_t olen;
 
-    if (len == left || (s[len] != 0 && !memchr(s + len, 0, left - len)))
-        return EAS_WBXML_E_STRING;
-    if (s[len] != 0) {
-        d->err_at = s + len;
-        return EAS_WBXML_E_UTF8;
+    *closed = 0;
+    while (p < end) {
+        unsigned t = *p;
+
+        *tok = p++;
+        if ((t & 0x3F) >= 0x05) {           /* a tag */
+            if (t & TAG_ATTRS) {
+                rc = EAS_WBXML_E_ATTR;
+                break;
+            }
+            if (!((eas_known_bits[page] >> (t & 0x3F)) & 1)) {
+                rc = EAS_WBXML_E_TAG;       /* page is always a known one */
+                break;
+            }
+            if (depth >= max_depth) {
+                rc = EAS_WBXML_E_DEPTH;
+                break;
+            }
+            if (d->nfree == 0) {
+                d->p = p;
+                if ((rc = more_nodes(d)) != EAS_WBXML_OK)
+                    break;
+            }
+            d->nfree--;
+            n = d->free++;
+            n->tag = EAS_TAG_ID(page, t & 0x3F);
+            n->opaque = 0;
+            n->len = 0;
+            n->value = NULL;
+            n->parent = cur;
+            n->child = n->last = n->next = NULL;
+            if (cur == NULL)
+                root = n;
+            else if (cur->last)
+                cur->last = cur->last->next = n;
+            else
+                cur->last = cur->child = n;
+            if (t & TAG_CONTENT) {
+                cur = n;
+                depth++;
+            } else if (cur == NULL) {
+                *closed = 1;                /* an empty root element */
+                break;
+            }
+            continue;
+        }
+        switch (t) {
+        case T_SWITCH_PAGE:
+            if (p >= end)
+                rc = EAS_WBXML_E_TRUNCATED;
+            else if (*p >= EAS_WBXML_NPAGES)   /* all below are in the table */
+                rc = EAS_WBXML_E_PAGE;
+            else
+                page = *p++;
+            break;
+        case T_END:
+            if (cur == NULL) {
+                rc = EAS_WBXML_E_UNBALANCED;
+                break;
+            }
+            cur = cur->parent;
+            depth--;
+            *closed = cur == NULL;
+            break;
+        case T_STR_I:
+            if (cur == NULL) {
+                rc = EAS_WBXML_E_NOROOT;
+                break;
+            }
+            len = str_i(d, p, &rc);
+            if (rc == EAS_WBXML_OK) {
+                rc = add_value(d, cur, p, (uint32_t)len, 0);
+                p += len + 1;
+            }
+            break;
+        case T_OPAQUE:
+            if (cur == NULL) {
+                rc = EAS_WBXML_E_NOROOT;
+                break;
+            }
+            d->p = p;
+            if ((rc = get_mbuint(d, &olen)) != EAS_WBXML_OK)
+                break;
+            p = d->p;
+            if (olen > (apr_size_t)(end - p)) {
+                rc = EAS_WBXML_E_OPAQUE;
+                break;
+            }
+            rc = add_value(d, cur, p, olen, 1);
+            p += olen;
+            break;
+        default:
+            rc = unused_token((unsigned char)t);
+        }
+        if (rc != EAS_WBXML_OK || *closed)
+            break;
     }
-    if (len > UINT32_MAX)
-        return EAS_WBXML_E_STRING;
-    d->p = s + len + 1;
-    return add_value(d, w->cur, s, (uint32_t)len, 0);
-}
-
-static eas_wbxml_err_t do_opaque(dec_t *d, walk_t *w)
-{
-    eas_wbxml_err_t rc;
-    uint32_t len;
-
-    if ((rc = get_mbuint(d, &len)) != EAS_WBXML_OK)
-        return rc;
-    if (len > (apr_size_t)(d->end - d->p))
-        return EAS_WBXML_E_OPAQUE;
-    d->p += len;
-    return add_value(d, w->cur, d->p - len, len, 1);
-}
-
-/* One token at d->p; errors are reported at the token unless d->err_at. */
-static eas_wbxml_err_t step(dec_t *d, walk_t *w, unsigned max_depth)
-{
-    unsigned char t = *d->p++;
-
-    switch (t) {
-    case T_SWITCH_PAGE:
-        if (d->p >= d->end)
-            return EAS_WBXML_E_TRUNCATED;
-        if (*d->p >= EAS_WBXML_NPAGES)  /* every page below is in the table */
-            return EAS_WBXML_E_PAGE;
-        w->page = *d->p++;
-        return EAS_WBXML_OK;
-    case T_END:
-        if (w->cur == NULL)
-            return EAS_WBXML_E_UNBALANCED;
-        w->cur = w->cur->parent;
-        w->depth--;
-        w->closed = w->cur == NULL;
-        return EAS_WBXML_OK;
-    case T_STR_I:
-        return w->cur ? do_str_i(d, w) : EAS_WBXML_E_NOROOT;
-    case T_OPAQUE:
-        return w->cur ? do_opaque(d, w) : EAS_WBXML_E_NOROOT;
-    case T_ENTITY: case T_LITERAL: case T_PI:
-    case T_EXT_I_0: case T_EXT_I_0 + 1: case T_EXT_I_2: case T_LITERAL_C:
-    case T_EXT_T_0: case T_EXT_T_0 + 1: case T_EXT_T_2: case T_STR_T:
-    case T_LITERAL_A:
-    case T_EXT_0: case T_EXT_0 + 1: case T_EXT_2: case T_LITERAL_AC:
-        return unused_token(t);
-    default:
-        return do_tag(d, w, t, max_depth);
-    }
+    d->p = p;
+    *root_out = root;
+    return rc;
 }
 
 /*
@@ -404,14 +424,14 @@ eas_wbxml_err_t eas_wbxml_decode(apr_pool_t *pool, const unsigned char *buf,
                                  eas_node_t **root, apr_size_t *err_offset)
 {
     dec_t d;
-    walk_t w;
+    eas_node_t *tree = NULL;
     const unsigned char *tok;
     unsigned max_depth = limits ? limits->max_depth : EAS_WBXML_DEFAULT_DEPTH;
+    int closed = 0;
     eas_wbxml_err_t rc;
 
     *root = NULL;
     memset(&d, 0, sizeof d);
-    memset(&w, 0, sizeof w);
     d.pool = pool;
     d.buf = d.p = buf;
     d.end = buf + (buf ? len : 0);
@@ -421,18 +441,14 @@ eas_wbxml_err_t eas_wbxml_decode(apr_pool_t *pool, const unsigned char *buf,
     tok = d.p;
     if (rc == EAS_WBXML_OK) {
         d.err_at = NULL;                /* set from here on only on errors */
-        while (d.p < d.end && !w.closed) {
-            tok = d.p;
-            if ((rc = step(&d, &w, max_depth)) != EAS_WBXML_OK)
-                break;
-        }
+        rc = parse_body(&d, max_depth, &tree, &closed, &tok);
     }
     if (rc == EAS_WBXML_OK) {
         tok = d.err_at = d.p;
         if (d.p < d.end)
             rc = EAS_WBXML_E_TRAILING;
-        else if (!w.closed)
-            rc = w.root ? EAS_WBXML_E_TRUNCATED : EAS_WBXML_E_NOROOT;
+        else if (!closed)
+            rc = tree ? EAS_WBXML_E_TRUNCATED : EAS_WBXML_E_NOROOT;
     }
     if (rc != EAS_WBXML_OK) {
         if (err_offset) {
@@ -442,6 +458,6 @@ eas_wbxml_err_t eas_wbxml_decode(apr_pool_t *pool, const unsigned char *buf,
         }
         return rc;
     }
-    *root = w.root;
+    *root = tree;
     return EAS_WBXML_OK;
 }

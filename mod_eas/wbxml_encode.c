@@ -18,6 +18,7 @@
  * also the one place where the flush callback runs, so the callback never
  * sees a buffer the encoder is still writing into.
  */
+#include <stddef.h>      /* before APR: its ring macros then use offsetof */
 #include <string.h>
 
 #include "wbxml.h"
@@ -92,23 +93,12 @@ eas_wbxml_enc_t *eas_wbxml_enc_create(apr_pool_t *pool, apr_bucket_brigade *bb,
 /* Buffer and brigade                                                  */
 /* ------------------------------------------------------------------ */
 
-/*
- * APR's ring macros compute offsets from a null pointer, which clang
- * warns about; keep that to this one place.
- */
-#if defined(__clang__)
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wnull-pointer-subtraction"
-#endif
 static void append(eas_wbxml_enc_t *e, apr_bucket *b, apr_size_t len)
 {
     APR_BRIGADE_INSERT_TAIL(e->bb, b);
     e->total += len;
     e->pending_bytes += len;
 }
-#if defined(__clang__)
-#pragma clang diagnostic pop
-#endif
 
 /* Hand the buffer to the brigade; ownership passes to the heap bucket. */
 static void emit_buffer(eas_wbxml_enc_t *e)

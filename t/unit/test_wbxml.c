@@ -1,6 +1,7 @@
 /*
  * Unit tests of the WBXML codec: tag table, decoder, encoder, XML form.
  */
+#include <stddef.h>      /* before APR: its ring macros then use offsetof */
 #include <dirent.h>
 #include <limits.h>
 #include <stdlib.h>
