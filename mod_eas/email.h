@@ -171,10 +171,11 @@ apr_status_t eas_email_compose(const eas_compose_t *c, eas_composed_t *out,
 #define EAS_SMTP_TLS_REQUIRE 2  /* STARTTLS or fail */
 
 typedef struct {
-    const char *sendmail;       /* path of a sendmail-compatible program,
-                                   run as "path -i -f from -- rcpt..." with
-                                   the message on stdin (no shell); used
-                                   when smtp_url is NULL */
+    const char *sendmail;       /* absolute path of a sendmail-compatible
+                                   program, run as "path -i -f from --
+                                   rcpt..." with the message on stdin (no
+                                   shell, no PATH search); used when
+                                   smtp_url is NULL */
     const char *smtp_url;       /* "smtp://host:port" or "smtps://host:port" */
     int starttls;               /* EAS_SMTP_TLS_* */
     const char *smtp_user;      /* SMTP AUTH when set */

@@ -65,6 +65,8 @@ eas_text_t eas_mail_html(eas_mail_t *m)
     if (m->html->nelts > 0)
         return join_parts(m, m->html, "\n");
     plain = join_parts(m, m->plain, "\n");
+    if (plain.len == 0)
+        return plain;           /* no text: no document around nothing */
     return eas_text_to_html(plain.data, plain.len, m->pool);
 }
 

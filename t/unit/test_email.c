@@ -700,6 +700,11 @@ static void test_classes(void)
     is_str(val(r, EM(MessageClass)), "IPM.Note.SMIME", "smime opaque: class");
     is_str(val(attachment(r, 0), AB(DisplayName)), "smime.p7m",
            "smime opaque: the blob is an attachment");
+    pref.type = EAS_BODY_HTML;
+    r = convert(&m, &o);
+    ok(ival(find(r, AB(Body)), AB(EstimatedDataSize)) == 0 && val(r, AB(Data))
+       && !*val(r, AB(Data)), "smime opaque: no text, no HTML either");
+    pref.type = EAS_BODY_PLAIN;
     m = load("meeting-request.eml");
     r = convert(&m, &o);
     is_str(val(r, EM(MessageClass)), "IPM.Schedule.Meeting.Request",
@@ -752,6 +757,77 @@ static void test_broken(void)
     ok(convert(&m, &o) != NULL, "empty input converts");
     m = blob_of("\x01\x02\xff garbage without headers\n\n\x80\x81");
     ok(convert(&m, &o) != NULL, "binary garbage converts");
+}
+
+/* ------------------------------------------------------------------ */
+/* threads                                                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    const eas_blob_t *m;
+    const char *subject;
+    int rounds, good;
+} thread_job_t;
+
+/* Convert the same message again and again in a pool of the thread's. */
+static void *APR_THREAD_FUNC convert_loop(apr_thread_t *t, void *data)
+{
+    thread_job_t *j = data;
+    apr_pool_t *tp;
+    apr_bucket_alloc_t *tba;
+    int i;
+
+    apr_pool_create(&tp, NULL);
+    tba = apr_bucket_alloc_create(tp);
+    for (i = 0; i < j->rounds; i++) {
+        apr_pool_t *p;
+        apr_bucket_brigade *bb;
+        eas_wbxml_enc_t *e;
+        eas_bodypref_t pref = { EAS_BODY_HTML, 0, 0, 50 };
+        eas_email_opts_t o;
+        eas_node_t *root;
+        char *out;
+        apr_size_t len, off;
+        const char *subj;
+
+        memset(&o, 0, sizeof o);
+        o.version = 141;
+        o.prefs = &pref;
+        o.nprefs = 1;
+        apr_pool_create(&p, tp);
+        bb = apr_brigade_create(p, tba);
+        e = eas_wbxml_enc_create(p, bb, NULL, NULL);
+        eas_enc_start(e, EAS_AirSync_ApplicationData);
+        eas_email_write(e, j->m, &o, p);
+        if (eas_enc_finish(e) == APR_SUCCESS
+            && apr_brigade_pflatten(bb, &out, &len, p) == APR_SUCCESS
+            && eas_wbxml_decode(p, (unsigned char *)out, len, NULL, &root,
+                                &off) == EAS_WBXML_OK
+            && (subj = eas_node_text(root, EM(Subject))) != NULL
+            && !strcmp(subj, j->subject))
+            j->good++;
+        apr_pool_destroy(p);
+    }
+    apr_pool_destroy(tp);
+    return NULL;
+}
+
+static void test_threads(void)
+{
+    eas_blob_t a = load("koi8r.eml"), b = load("shiftjis.eml");
+    thread_job_t j[2] = { { &a, "Отчёт за квартал", 200, 0 },
+                          { &b, "会議のお知らせ", 200, 0 } };
+    apr_thread_t *t[2];
+    apr_status_t rv;
+    int i;
+
+    for (i = 0; i < 2; i++)
+        apr_thread_create(&t[i], NULL, convert_loop, &j[i], pool);
+    for (i = 0; i < 2; i++)
+        apr_thread_join(&rv, t[i]);
+    ok(j[0].good == 200 && j[1].good == 200,
+       "threads: two threads converting at once, every result right "
+       "(%d, %d of 200)", j[0].good, j[1].good);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1105,6 +1181,7 @@ int main(void)
     test_charsets();
     test_classes();
     test_broken();
+    test_threads();
     test_compose_reply();
     test_compose_reply_html();
     test_compose_forward();
