@@ -9,8 +9,8 @@ Use it from a test module by importing the fixtures:
 Each user's Maildir is <root>/mail/<local part>/Maildir.  The locations
 differ in how mail leaves (LOCATIONS below): t/bin/fake-sendmail keeping
 each message in <root>/outbox, the same program refusing, an SMTP sink on
-127.0.0.1, or nothing configured.  Provisioning is off everywhere: these
-tests are about the mail commands.
+127.0.0.1, or nothing configured.  Provisioning is off everywhere but at
+/eas-mail-prov, the location of a phone's whole flow.
 """
 
 import base64
@@ -47,6 +47,14 @@ LOCATIONS = {
     "/eas-mail-small": COMMON + "    EASSendmail {root}/bin/sendmail-ok\n"
                                 "    EASMaxFetchSize 1000\n",
     "/eas-mail-noatt": COMMON + "    EASPolicyAllowAttachments Off\n",
+    # A phone's whole flow with provisioning on, in Maildirs of its own
+    # (<root>/flow/<local part>/Maildir) so that other tests' mail stays
+    # out of its counts.
+    "/eas-mail-prov": "    EASMaildir {root}/flow/%l/Maildir\n"
+                      "    EASMailTemplate %l@example.org\n"
+                      "    EASSendmail {root}/bin/sendmail-ok\n"
+                      "    EASPolicyPasswordRequired On\n"
+                      "    EASPolicyMinPasswordLength 4\n",
 }
 
 
