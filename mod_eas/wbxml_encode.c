@@ -318,7 +318,8 @@ static inline int put_short_text(eas_wbxml_enc_t *e, const void *s,
         e->pending = NO_TAG;
     }
     *w++ = T_STR_I;
-    memcpy(w, s, len);
+    if (len > 0)                    /* s may be NULL for empty text */
+        memcpy(w, s, len);
     w += len;
     *w++ = 0x00;
     e->used = (apr_size_t)(w - e->buf);

@@ -1086,6 +1086,10 @@ static void test_encode_stable_text(void)
     eas_enc_end(t.e);
     eas_enc_str_stable(t.e, EAS_AirSyncBase_Preview, small);
     eas_enc_str_stable(t.e, EAS_AirSyncBase_Preview, NULL);
+    eas_enc_start(t.e, EAS_AirSyncBase_Preview);
+    eas_enc_text(t.e, NULL, 0);             /* empty text, no pointer */
+    eas_enc_text_stable(t.e, NULL, 0);
+    eas_enc_end(t.e);
     ok(eas_enc_finish(t.e) == APR_SUCCESS, "stable text encoded");
     ok(brigade_refers_to(t.bb, body, big + 1),
        "large valid stable text is referenced in place");
@@ -1108,7 +1112,10 @@ static void test_encode_stable_text(void)
     n = n ? n->next : NULL;
     ok(n && n->len == 100 && strcmp(n->value, small) == 0, "short text");
     n = n ? n->next : NULL;
-    ok(n && n->value == NULL && n->next == NULL, "NULL: empty element");
+    ok(n && n->value == NULL, "NULL: empty element");
+    n = n ? n->next : NULL;
+    ok(n && n->len == 0 && n->value && n->next == NULL,
+       "empty text given as NULL, 0: an element with empty text");
     free(body);
     free(bad);
     free(small);
