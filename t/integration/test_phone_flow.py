@@ -444,30 +444,34 @@ def test_phone_flow_14_1(mail_server, mail_log, phones):
     coll = bob.sync(inbox, key=phone.keys[inbox])
     assert text(coll, A + "Status") in ("3", "8"), coll
     # Alice's collection ids: at most Bob's own folders, never her mail.
-    seen = []
+    seen, bob_ids = [], set()
     for fid in (inbox, projects, deleted, sent):
         coll = bob.sync(fid, key="0")
         if text(coll, A + "Status") != "1":
             continue
         got, _, _ = bob.initial(fid)
         seen += got.values()
-        # Her ServerIds, from his side: changed, deleted, fetched - none.
+        bob_ids |= set(got)
+        # Her ServerIds (those that are not also his own, ServerIds being
+        # per user): changed, deleted, fetched from his side - none.
+        hers = [s for s in order if s not in got][:3]
         coll = bob.sync(fid, commands=[
-            change(order[0], read=1),
-            (A + "Delete", [(A + "ServerId", order[1])]),
-            (A + "Fetch", [(A + "ServerId", order[2])])])
+            change(hers[0], read=1),
+            (A + "Delete", [(A + "ServerId", hers[1])]),
+            (A + "Fetch", [(A + "ServerId", hers[2])])])
         assert text(coll, A + "Status") == "1", coll
         assert sorted(text(r, A + "Status")
                       for r in find(coll, A + "Responses")[1]) == ["8"] * 3
         assert find(coll, E + "Subject") is None, coll
     assert not [s for s in seen if token in s and s.startswith("Alice")]
     assert sorted(s for s in seen if s.startswith("Bob's")) == bob_subjects
-    st, _ = move(bob, order[3], inbox, projects)
+    hers = [s for s in order if s not in bob_ids]
+    st, _ = move(bob, hers[3], inbox, projects)
     assert st != 3
     r = bob.call("ItemOperations", ("ItemOperations:ItemOperations", [
         ("ItemOperations:Fetch", [
             ("ItemOperations:Store", "Mailbox"),
-            (A + "CollectionId", inbox), (A + "ServerId", order[4])])]))
+            (A + "CollectionId", inbox), (A + "ServerId", hers[4])])]))
     assert find(r, E + "Subject") is None, r
     assert int(text(find(r, "ItemOperations:Fetch"),
                     "ItemOperations:Status")) != 1, r
