@@ -18,6 +18,13 @@
 #undef PACKAGE_BUGREPORT
 #undef PACKAGE_URL
 
+/*
+ * Before any APR header: with offsetof defined, APR's ring and brigade
+ * macros use it instead of arithmetic on a null pointer (undefined, and
+ * an error under clang's -Wnull-pointer-subtraction).
+ */
+#include <stddef.h>
+
 #include <httpd.h>
 #include <http_config.h>
 #include <http_log.h>
