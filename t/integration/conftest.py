@@ -1,4 +1,5 @@
-"""Fixtures: one private httpd with mod_eas for the whole session.
+"""Fixtures: one private httpd with mod_eas for the whole session, with
+SQLite state and a Maildir per user like a deployment (httpd.LOCATIONS).
 
 t/config.py is written by configure into the BUILD directory.  It is found
 through $EAS_BUILDDIR (set by "make check"), else in the current directory
@@ -46,7 +47,7 @@ def _load_config():
 
 @pytest.fixture(scope="session")
 def server(request):
-    srv = httpd.Httpd(_load_config())
+    srv = httpd.Httpd(_load_config(), state=True)
     srv.start()
     yield srv
     srv.stop()

@@ -143,6 +143,28 @@ def status_of(tree):
     return int(statuses[0])
 
 
+def find_all(tree, name):
+    """Every element called name in tree (itself included), in document
+    order."""
+    found = []
+
+    def walk(node):
+        if node[0] == name:
+            found.append(node)
+        if isinstance(node[1], list):
+            for child in node[1]:
+                walk(child)
+
+    walk(tree)
+    return found
+
+
+def text_of(tree, name):
+    """The content of the first element called name in tree, or None."""
+    found = find_all(tree, name)
+    return found[0][1] if found else None
+
+
 # ---------------------------------------------------------------- request lines
 
 CMD_CODES = {

@@ -37,15 +37,27 @@ AUTH = """    AuthType Basic
 # Locations: name -> extra directives.  Each gets SetHandler eas and, unless
 # it says "noauth", Basic authentication against the htpasswd file.  A value
 # starting with "noauth\n" brings its own authentication (e.g. LDAP) in the
-# lines that follow.
+# lines that follow.  "{root}" in the directives is the server's directory.
+#
+# The shared server is set up as a deployment would be (Httpd(...,
+# state=True)): every location has a Maildir and a mail address per user,
+# a mail transport (SENDMAIL below) and the SQLite state database, so
+# implemented commands answer for real.  Provisioning is off: the policy
+# gate has its own tests (test_prov.py).
+STORE = ('    EASMaildir "{root}/mail/%l/Maildir"\n'
+         "    EASMailTemplate %l@example.org\n"
+         '    EASSendmail "{root}/bin/sendmail"\n'
+         "    EASProvisioning Off\n")
 LOCATIONS = {
-    EAS_PATH: "",
+    EAS_PATH: STORE,
     # Small limits; /eas-limits/nodes sets only the node limit and must
-    # inherit the rest (merge test).
-    "/eas-limits": "    EASMaxRequestBody 4096\n    EASMaxWBXMLDepth 6\n",
+    # inherit the rest, the store settings too (merge test).
+    "/eas-limits": STORE + "    EASMaxRequestBody 4096\n"
+                           "    EASMaxWBXMLDepth 6\n",
     "/eas-limits/nodes": "    EASMaxWBXMLNodes 20\n",
-    "/eas-trace": "    LogLevel eas:trace1\n",
-    "/eas-bodies": "    LogLevel eas:trace1\n    EASTraceBodies On\n",
+    "/eas-trace": STORE + "    LogLevel eas:trace1\n",
+    "/eas-bodies": STORE + "    LogLevel eas:trace1\n"
+                           "    EASTraceBodies On\n",
     "/eas-noauth": "noauth",
 }
 
@@ -92,6 +104,7 @@ def module_lines(cfg, extra_modules=()):
 
 
 def location_block(path, extra, root):
+    extra = extra.replace("{root}", root)
     body = "    SetHandler eas\n"
     if extra.startswith("noauth\n"):
         body += extra[len("noauth\n"):]
@@ -100,13 +113,41 @@ def location_block(path, extra, root):
     return "<Location %s>\n%s</Location>\n" % (path, body)
 
 
+# The state server's sendmail: keeps each submission in <root>/outbox as
+# one file, its arguments on the first line and then the message.  Called
+# with an empty environment, hence the full paths.
+SENDMAIL = """#!/bin/sh
+out=$(/bin/mktemp "{outbox}/msg.XXXXXX") || exit 75
+{ printf '%s\\n' "$*"; /bin/cat; } > "$out" || exit 75
+/bin/mv "$out" "$out.eml"
+"""
+
+
+def give_to_run_user(path):
+    """path (and all below it) to httpd's user, which must write there."""
+    user = run_user()
+    if not user:
+        return
+    uid, gid = pwd.getpwnam(user[0]).pw_uid, grp.getgrnam(user[1]).gr_gid
+    os.chown(path, uid, gid)
+    for top, dirs, files in os.walk(path):
+        for name in dirs + files:
+            os.chown(os.path.join(top, name), uid, gid)
+
+
 class Httpd:
     """The shared test server; other suites make their own instances with
     more modules, their own locations (instead of LOCATIONS) and extra
     server-level lines (after everything else, so they may override the
-    process settings)."""
+    process settings).
 
-    def __init__(self, cfg, modules=(), locations=None, server_extra=""):
+    state=True adds what the commands need to run: mod_dbd with a SQLite
+    state database in <root>/state, a home per test user in <root>/mail
+    (the store makes each Maildir on first use) and the sendmail of
+    LOCATIONS, which keeps what it is given in <root>/outbox."""
+
+    def __init__(self, cfg, modules=(), locations=None, server_extra="",
+                 state=False):
         self.cfg = cfg
         self.modules = list(modules)
         self.locations = LOCATIONS if locations is None else locations
@@ -119,6 +160,13 @@ class Httpd:
         self.error_log = os.path.join(self.root, "logs", "error.log")
         self.proc = None
         self.console = None
+        self.state = state
+        if state:
+            if "dbd" not in self.modules:
+                self.modules.append("dbd")
+            self.state_db = os.path.join(self.root, "state", "state.db")
+            self.mail_root = os.path.join(self.root, "mail")
+            self.outbox = os.path.join(self.root, "outbox")
 
     # ------------------------------------------------------------ config
 
@@ -129,6 +177,25 @@ class Httpd:
                 digest = base64.b64encode(hashlib.sha1(pw.encode()).digest())
                 f.write("%s:{SHA}%s\n" % (user, digest.decode()))
         os.chmod(path, 0o644)
+
+    def make_state_dirs(self):
+        state_dir = os.path.dirname(self.state_db)
+        for d in (state_dir, self.mail_root, self.outbox,
+                  os.path.join(self.root, "bin")):
+            os.mkdir(d)
+        for user in USERS:
+            os.mkdir(os.path.join(self.mail_root, user.split("@")[0]))
+        sendmail = os.path.join(self.root, "bin", "sendmail")
+        with open(sendmail, "w") as f:
+            f.write(SENDMAIL.replace("{outbox}", self.outbox))
+        os.chmod(sendmail, 0o755)
+        for d in (state_dir, self.mail_root, self.outbox):
+            give_to_run_user(d)
+
+    def state_lines(self):
+        if not self.state:
+            return ""
+        return 'DBDriver sqlite3\nDBDParams "%s"' % self.state_db
 
     def config_text(self, extra=""):
         user = run_user()
@@ -151,6 +218,7 @@ class Httpd:
             "MaxRequestWorkers 32\nTimeout 20\nKeepAliveTimeout 10",
             "".join(location_block(p, x, self.root)
                     for p, x in self.locations.items()),
+            self.state_lines(),
             self.server_extra,
             extra,
         ]) + "\n"
@@ -158,6 +226,8 @@ class Httpd:
     # ------------------------------------------------------------ process
 
     def start(self):
+        if self.state:
+            self.make_state_dirs()
         self.write_htpasswd()
         with open(self.conf, "w") as f:
             f.write(self.config_text())
@@ -230,3 +300,49 @@ class Httpd:
                              capture_output=True, text=True,
                              env=sanitizer_env(self.cfg.SAN_PRELOAD))
         return res.returncode, res.stdout + res.stderr
+
+    # ------------------------------------------------------------ mail
+
+    def outbox_names(self):
+        return set(n for n in os.listdir(self.outbox) if n.endswith(".eml"))
+
+    def sent(self, before=()):
+        """What the sendmail was given since outbox_names() returned
+        before: (arguments, message bytes) pairs."""
+        out = []
+        for name in sorted(self.outbox_names() - set(before)):
+            with open(os.path.join(self.outbox, name), "rb") as f:
+                args, _, message = f.read().partition(b"\n")
+            out.append((args.decode(), message))
+        return out
+
+    def maildir(self, user, folder=""):
+        """A user's Maildir folder ("" the Inbox, "Sent", ...)."""
+        path = os.path.join(self.mail_root, user.split("@")[0], "Maildir")
+        return os.path.join(path, "." + folder) if folder else path
+
+    def deliver(self, user, raw):
+        """Put a message (bytes) into user's Inbox as a delivery agent
+        would: written in tmp/, then renamed into new/."""
+        base = self.maildir(user)
+        for sub in ("cur", "new", "tmp"):
+            os.makedirs(os.path.join(base, sub), exist_ok=True)
+        give_to_run_user(base)
+        name = "%d.M%dP%d.testhost" % (time.time(), time.monotonic_ns(),
+                                       os.getpid())
+        tmp = os.path.join(base, "tmp", name)
+        with open(tmp, "wb") as f:
+            f.write(raw)
+        give_to_run_user(tmp)
+        os.rename(tmp, os.path.join(base, "new", name))
+
+    def messages(self, user, folder=""):
+        """The messages (bytes) in a Maildir folder's cur/ and new/."""
+        base = self.maildir(user, folder)
+        out = []
+        for sub in ("cur", "new"):
+            d = os.path.join(base, sub)
+            for name in sorted(os.listdir(d)) if os.path.isdir(d) else ():
+                with open(os.path.join(d, name), "rb") as f:
+                    out.append(f.read())
+        return out

@@ -1,7 +1,14 @@
 """The request line: both query forms of MS-ASHTTP 2.2.1.1.1, the headers
-that go with them, and every way they can be wrong."""
+that go with them, and every way they can be wrong.
+
+A request that passes reaches its command, which answers for real (the
+test server has a state database and a Maildir per user); commands not
+implemented yet (Ping, Search, ResolveRecipients, ...) answer 501 at
+dispatch."""
 
 import base64
+import email.utils
+import uuid
 
 import pytest
 
@@ -10,25 +17,40 @@ import eas
 # ------------------------------------------------------------ parsed forms
 
 
-def test_plain_query_reaches_dispatch(client, log):
+def check_hierarchy(r):
+    """The answer to FolderSync with SyncKey 0: the whole hierarchy."""
+    assert r.status == 200, r.body
+    tree = r.tree()
+    assert tree[0] == "FolderHierarchy:FolderSync"
+    assert eas.status_of(tree) == 1
+    names = [eas.text_of(a, "FolderHierarchy:DisplayName")
+             for a in eas.find_all(tree, "FolderHierarchy:Add")]
+    assert "Inbox" in names, tree
+    return tree
+
+
+def test_plain_query_reaches_command(client, log):
     q = eas.plain_query("FolderSync", user="alice", device_id="Appl12345",
                         device_type="iPhone")
     r = client.post(q, body=eas.folder_sync(), version="14.1",
                     headers={"X-MS-PolicyKey": "3942919513"})
-    assert r.status == 501
+    check_hierarchy(r)
     log.one("EAS00219", "Cmd=FolderSync", "User=alice", "DeviceId=Appl12345",
             "DeviceType=iPhone", "version=14.1", "query=plain",
             "policykey=3942919513")
-    log.one("EAS00401", "FolderSync is not implemented")
+    assert not log.lines("EAS00401")
 
 
-def test_not_implemented_response(client):
-    r = client.post(eas.plain_query("FolderSync"), body=eas.folder_sync())
+def test_not_implemented_response(client, log):
+    body = eas.encode(("ResolveRecipients:ResolveRecipients", [
+        ("ResolveRecipients:To", "bob")]))
+    r = client.post(eas.plain_query("ResolveRecipients"), body=body)
     assert r.status == 501
     assert b"command is not implemented" in r.body
     assert b"POST not supported" not in r.body
     # httpd's 501 answer lists what the location takes (TRACE is core's).
     assert {"OPTIONS", "POST"} <= set(r.header("Allow").split(","))
+    log.one("EAS00401", "ResolveRecipients is not implemented")
 
 
 def test_plain_query_url_decoding(client, log):
@@ -49,19 +71,24 @@ def test_base64_query_reaches_dispatch(client, log):
                          device_id=b"Appl98765", policy_key=1234567890,
                          device_type=b"iPad", params=[("User", b"alice")])
     r = client.post(q, body=eas.folder_sync(), version=None)
-    assert r.status == 501
+    check_hierarchy(r)
     log.one("EAS00219", "Cmd=FolderSync", "User=alice", "DeviceId=Appl98765",
             "DeviceType=iPad", "version=14.1", "query=base64",
             "policykey=1234567890", "locale=0x0407")
-    log.one("EAS00401", "FolderSync is not implemented")
+    assert not log.lines("EAS00401")
 
 
 def test_base64_query_spec_example(client_for, log):
     # The example URI of MS-ASHTTP 2.2.1.1.1.1: 14.0, Sync, en-US,
     # device id "v140Device", no policy key, device type "SmartPhone".
+    # Sync without a body from a device with nothing cached: the command
+    # asks for the full request (Status 13).
     c = client_for(user="alice")
     r = c.post("jAAJBAp2MTQwRGV2aWNlAApTbWFydFBob25l", version=None)
-    assert r.status == 501
+    assert r.status == 200
+    tree = r.tree()
+    assert tree[0] == "AirSync:Sync"
+    assert eas.status_of(tree) == 13
     log.one("EAS00219", "Cmd=Sync", "User=alice", "DeviceId=v140Device",
             "DeviceType=SmartPhone", "version=14.0", "policykey=none",
             "locale=0x0409")
@@ -88,14 +115,65 @@ def test_base64_binary_device_id(client, log):
     log.one("EAS00219", "DeviceId=" + raw.hex())
 
 
-def test_base64_options_and_params(client, log):
-    params = [("CollectionId", b"5"), ("ItemId", b"5:17"), ("Options", b"\x01"),
-              ("User", b"alice")]
+def inbox_item(client, subject):
+    """(CollectionId, ItemId) of the Inbox message with that subject, as a
+    device of its own finds them: FolderSync, then Sync of the Inbox."""
+    def call(cmd, tree):
+        r = client.post(eas.plain_query(cmd, device_id="b64finder01"),
+                        body=eas.encode(tree))
+        assert r.status == 200, r.body
+        return r.tree()
+
+    def sync(inbox, key):
+        return call("Sync", ("AirSync:Sync", [("AirSync:Collections", [
+            ("AirSync:Collection", [
+                ("AirSync:SyncKey", key), ("AirSync:CollectionId", inbox),
+                ("AirSync:GetChanges", None),
+                ("AirSync:WindowSize", "512")])])]))
+
+    tree = call("FolderSync", ("FolderHierarchy:FolderSync",
+                               [("FolderHierarchy:SyncKey", "0")]))
+    inbox = [eas.text_of(a, "FolderHierarchy:ServerId")
+             for a in eas.find_all(tree, "FolderHierarchy:Add")
+             if eas.text_of(a, "FolderHierarchy:Type") == "2"][0]
+    key = eas.text_of(sync(inbox, "0"), "AirSync:SyncKey")
+    for add in eas.find_all(sync(inbox, key), "AirSync:Add"):
+        if eas.text_of(add, "Email:Subject") == subject:
+            return inbox, eas.text_of(add, "AirSync:ServerId")
+    raise AssertionError("no message %r in the Inbox" % subject)
+
+
+@pytest.mark.parametrize("options", [b"\x01", b"\x00"])
+def test_base64_options_and_params(server, client, log, options):
+    # CollectionId and ItemId name the original, which the reply quotes;
+    # Options bit 0x01 (SaveInSent) decides whether a copy goes to Sent.
+    subject = "Original %s" % uuid.uuid4().hex
+    msgid = email.utils.make_msgid(domain="example.org")
+    server.deliver("alice", (
+        "From: Lea <lea@example.org>\r\nTo: alice@example.org\r\n"
+        "Subject: %s\r\nMessage-ID: %s\r\n\r\nThe quoted line.\r\n"
+        % (subject, msgid)).encode())
+    collection, item = inbox_item(client, subject)
+    before = server.outbox_names()
+    in_sent = len(server.messages("alice", "Sent"))
+
+    params = [("CollectionId", collection.encode()), ("ItemId", item.encode()),
+              ("Options", options), ("User", b"alice")]
     q = eas.base64_query(version=121, cmd="SmartReply", params=params)
-    r = client.post(q, body=b"Subject: hi\r\n\r\nhello\r\n",
+    r = client.post(q, body=("To: lea@example.org\r\nSubject: Re: %s\r\n"
+                             "\r\nThe answer.\r\n" % subject).encode(),
                     content_type="message/rfc822", version=None)
-    assert r.status == 501
-    log.one("EAS00219", "Cmd=SmartReply", "version=12.1")
+    assert r.status == 200 and r.body == b"", r.body
+    log.one("EAS00219: request: Cmd=SmartReply", "version=12.1",
+            "query=base64")
+    sent = server.sent(before)
+    assert len(sent) == 1, sent
+    args, message = sent[0]
+    assert args.split()[-1] == "lea@example.org"
+    assert ("In-Reply-To: %s" % msgid).encode() in message
+    assert b"The answer." in message and b"> The quoted line." in message
+    saved = server.messages("alice", "Sent")
+    assert len(saved) == in_sent + (1 if options == b"\x01" else 0)
 
 
 # ------------------------------------------------------------ base64 errors
