@@ -1,0 +1,631 @@
+#!/usr/bin/python3
+"""Initial Sync of a large Maildir through HTTP, as a phone does it.
+
+    bench_sync.py [--builddir DIR] [--messages N] [--window W] [--seed S]
+                  [--state sqlite|pgsql|both] [--body mime|plain|both]
+                  [--conf 'Directive args']... [--keep]
+
+Starts a private httpd (event MPM) with the module built in DIR, a
+Maildir of N realistic messages (gen_maildir.py, cached in bench/out/),
+and runs the client loop of a phone's first sync: FolderSync, Sync with
+SyncKey 0, then Sync with WindowSize W until no MoreAvailable.  Each
+response is decoded (t/integration/eas.py); the Add items must number N
+with no ServerId twice, each with a Body of the asked Type and no more
+Data than TruncationSize.  Every run starts from scratch: a new httpd, an
+empty state database, a Maildir the server has never indexed (its own
+files are removed; the message files themselves stay in the page cache).
+
+Each run is done with SQLite state (mod_dbd, sqlite3) and with a private
+PostgreSQL 15 (durable: fsync on), for BodyPreference Type 4 (MIME,
+MIMESupport 2) and Type 1 (plain text), both truncated to 32 KB, with
+WindowSize W and 512.  References measured in the same run: OPTIONS and
+FolderSync (current key, nothing new) round trips per second, the floor
+of HTTP, authentication and state look-ups.
+
+Columns: wall time of the whole sync, items per second, httpd CPU seconds
+(all its processes, user+system, from /proc) per 1,000 items and the
+system share of it, httpd's minor page faults per item, the database
+server's CPU per 1,000 items (PostgreSQL only), the client's own CPU
+(WBXML decoding in Python), peak RSS of httpd's children (sum of VmHWM
+and the largest one) and the WBXML bytes received.  --conf adds httpd
+directives (e.g. --conf 'MaxMemFree 0') to compare server settings.
+
+python3 standard library only; run it with /usr/bin/python3 as root or as
+a user who may start httpd on a free port.
+"""
+
+import argparse
+import importlib.util
+import os
+import platform
+import pwd
+import grp
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import types
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.normpath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(TOP, "t", "integration"))
+sys.path.insert(0, HERE)
+
+if importlib.util.find_spec("pytest") is None:
+    # pg.py defines a pytest fixture beside the server class used here.
+    sys.modules["pytest"] = types.SimpleNamespace(fixture=lambda **kw: (
+        lambda f: f))
+
+import eas  # noqa: E402
+import gen_maildir  # noqa: E402
+import httpd  # noqa: E402
+import pg  # noqa: E402
+
+A = "AirSync:"
+B = "AirSyncBase:"
+F = "FolderHierarchy:"
+TRUNCATION = 32768
+USER = "alice"
+CACHE = os.path.join(TOP, "bench", "out")
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+# ---------------------------------------------------------------- build
+
+def load_config(builddir):
+    path = os.path.join(builddir, "t", "config.py")
+    if not os.path.exists(path):
+        sys.exit("%s is missing: configure and build in %s first "
+                 "(build/build.sh %s)" % (path, builddir, builddir))
+    spec = importlib.util.spec_from_file_location("eas_build_config", path)
+    cfg = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cfg)
+    if not cfg.HTTPD or not os.path.exists(cfg.MODULE):
+        sys.exit("httpd or the module (%s) is missing: make -C %s"
+                 % (cfg.MODULE, builddir))
+    return cfg
+
+
+def build_flags(builddir):
+    """CC and CFLAGS as the build directory's Makefile has them."""
+    out = {}
+    try:
+        with open(os.path.join(builddir, "Makefile")) as f:
+            for line in f:
+                m = re.match(r"^(CC|CFLAGS|SAN_CFLAGS) = ?(.*)$", line)
+                if m:
+                    out[m.group(1)] = m.group(2).strip()
+    except OSError:
+        pass
+    cc = out.get("CC", "?")
+    try:
+        ver = subprocess.run([cc, "--version"], capture_output=True,
+                             text=True).stdout.splitlines()[0]
+    except (OSError, IndexError):
+        ver = cc
+    flags = " ".join(x for x in (out.get("CFLAGS"), out.get("SAN_CFLAGS"))
+                     if x)
+    return "%s, CFLAGS %s" % (ver, flags or "(none)")
+
+
+def machine():
+    model = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem = int(f.readline().split()[1]) // 1024
+    return "%s, %d cores, %d MB RAM, Linux %s" % (
+        model, os.cpu_count(), mem, platform.release())
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+# ---------------------------------------------------------------- Maildir
+
+def owner():
+    user = httpd.run_user()
+    if not user:
+        return None
+    return pwd.getpwnam(user[0]).pw_uid, grp.getgrnam(user[1]).gr_gid
+
+
+def chown_tree(path, ids):
+    if not ids:
+        return
+    for top, dirs, files in os.walk(path):
+        for n in dirs + files:
+            os.lchown(os.path.join(top, n), *ids)
+    os.lchown(path, *ids)
+
+
+def cached_maildir(count, seed):
+    """The generated Maildir for (count, seed), made on first use."""
+    base = os.path.join(CACHE, "maildir-n%d-s%d" % (count, seed))
+    root = os.path.join(base, "Maildir")
+    if os.path.exists(os.path.join(base, "complete")):
+        return root
+    shutil.rmtree(base, ignore_errors=True)
+    os.makedirs(base)
+    print("generating %d messages in %s ..." % (count, root), flush=True)
+    t0 = time.time()
+    total = gen_maildir.generate(root, count, seed, lambda n, b: print(
+        "  %d messages, %.0f MB" % (n, b / 1e6), flush=True))
+    chown_tree(root, owner())
+    with open(os.path.join(base, "complete"), "w") as f:
+        f.write("%d messages, %d bytes, seed %d\n" % (count, total, seed))
+    print("  done in %.0f s" % (time.time() - t0), flush=True)
+    return root
+
+
+def maildir_bytes(root):
+    cur = os.path.join(root, "cur")
+    return sum(os.path.getsize(os.path.join(cur, n)) for n in os.listdir(cur))
+
+
+def reset_maildir(root, count):
+    """Back to what the generator wrote: the server's index, folders and
+    locks go, the messages stay."""
+    for name in os.listdir(root):
+        path = os.path.join(root, name)
+        if name in ("cur", "new", "tmp"):
+            continue
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
+    n = len(os.listdir(os.path.join(root, "cur")))
+    if n != count or os.listdir(os.path.join(root, "new")):
+        sys.exit("%s has %d messages in cur/ (and new/ is not empty?): "
+                 "remove %s to regenerate" % (root, n, os.path.dirname(root)))
+    chown_tree(root, owner())
+
+
+# ---------------------------------------------------------------- servers
+
+class BenchHttpd(httpd.Httpd):
+    """The test suite's private httpd with mod_dbd, one Location serving
+    the benchmark Maildir, provisioning off and production log levels."""
+
+    def __init__(self, cfg, maildir, dbd, extra=()):
+        loc = ('    EASMaildir "%s"\n    EASProvisioning Off\n' % maildir)
+        super().__init__(cfg, modules=["dbd"], locations={eas.EAS_PATH: loc})
+        self.server_extra = "\n".join(dbd + [
+            "LogLevel warn",
+            # One child with enough threads, so that no child is started
+            # or stopped during a run and /proc sees all of them.
+            "StartServers 1", "ServerLimit 1", "ThreadsPerChild 16",
+            "MaxRequestWorkers 16", "MinSpareThreads 1",
+            "MaxSpareThreads 16", "MaxConnectionsPerChild 0",
+            "Timeout 120",
+        ] + list(extra))
+
+
+class DurablePostgreSQL(pg.PostgreSQL):
+    """The test suite's private server (pg.py), started with fsync on:
+    SQLite's WAL syncs its commits too, so both stores are durable."""
+
+    def start(self, timeout=60):
+        self._run_as_server([self._bin("initdb"), "-D", self.data,
+                             "-U", pg.SUPERUSER, "-A", "trust", "-E", "UTF8",
+                             "--locale=C"])
+        with open(self.log, "w") as log:
+            self.proc = subprocess.Popen(
+                self._as + [self._bin("postgres"), "-D", self.data,
+                            "-p", str(self.port),
+                            "-c", "listen_addresses=127.0.0.1",
+                            "-c", "unix_socket_directories="],
+                cwd=self.root, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("postgres exited:\n" + self.log_text())
+            if subprocess.run([self._bin("pg_isready"), "-q", "-h",
+                               "127.0.0.1", "-p", str(self.port), "-U",
+                               pg.SUPERUSER, "-d", "postgres"]).returncode == 0:
+                return
+            time.sleep(0.1)
+        raise RuntimeError("postgres did not start:\n" + self.log_text())
+
+
+def pids_of(parent):
+    """parent and its children's pids."""
+    out = [parent]
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        if int(stat.rpartition(")")[2].split()[1]) == parent:
+            out.append(int(name))
+    return out
+
+
+class Usage:
+    """User and system CPU seconds and minor page faults of a process and
+    its children, reaped ones included (proc(5) stat fields 10-17)."""
+
+    def __init__(self, parent):
+        self.user = self.sys = self.faults = 0
+        for pid in pids_of(parent):
+            try:
+                with open("/proc/%d/stat" % pid) as f:
+                    v = [int(x) for x in f.read().rpartition(")")[2].split()[7:15]]
+            except OSError:
+                continue
+            minflt, cminflt, utime, stime, cutime, cstime = (
+                v[0], v[1], v[4], v[5], v[6], v[7])
+            self.faults += minflt + cminflt
+            self.user += (utime + cutime) / TICK
+            self.sys += (stime + cstime) / TICK
+
+    def __sub__(self, before):
+        out = object.__new__(Usage)
+        out.user = self.user - before.user
+        out.sys = self.sys - before.sys
+        out.faults = self.faults - before.faults
+        return out
+
+    @property
+    def cpu(self):
+        return self.user + self.sys
+
+
+def peak_rss(parent):
+    """(sum, largest) VmHWM of parent's children, in MB."""
+    peaks = []
+    for pid in pids_of(parent)[1:]:
+        try:
+            with open("/proc/%d/status" % pid) as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        peaks.append(int(line.split()[1]) / 1024)
+        except OSError:
+            continue
+    return (sum(peaks), max(peaks)) if peaks else (0, 0)
+
+
+# ---------------------------------------------------------------- client
+
+def find_all(tree, name, out=None):
+    out = [] if out is None else out
+    if tree[0] == name:
+        out.append(tree)
+    if isinstance(tree[1], list):
+        for child in tree[1]:
+            find_all(child, name, out)
+    return out
+
+
+def child(node, name):
+    if isinstance(node[1], list):
+        for c in node[1]:
+            if c[0] == name:
+                return c[1]
+    return None
+
+
+class Phone:
+    """One device's requests, counting what comes back."""
+
+    def __init__(self, port, device):
+        self.http = eas.Client(port, user=USER)
+        self.device = device
+        self.requests = 0
+        self.bytes = 0
+
+    def post(self, cmd, body):
+        r = self.http.post(eas.plain_query(cmd, user=USER,
+                                           device_id=self.device), body=body)
+        self.requests += 1
+        self.bytes += len(r.body)
+        if r.status != 200:
+            raise RuntimeError("%s answered HTTP %d: %r"
+                               % (cmd, r.status, r.body[:200]))
+        return r
+
+    def folder_sync(self, key="0"):
+        tree = self.post("FolderSync", eas.folder_sync(key)).tree()
+        if int(child(tree, F + "Status")) != 1:
+            raise RuntimeError("FolderSync: %r" % (tree,))
+        return tree
+
+    def inbox(self):
+        for add in find_all(self.folder_sync(), F + "Add"):
+            if child(add, F + "Type") == "2":
+                return child(add, F + "ServerId")
+        raise RuntimeError("FolderSync lists no Inbox")
+
+    def sync(self, fid, key, window=None, options=None):
+        node = [(A + "SyncKey", key), (A + "CollectionId", fid)]
+        if window is not None:
+            node.append((A + "WindowSize", str(window)))
+        if options is not None:
+            node.append((A + "Options", options))
+        body = eas.encode((A + "Sync", [(A + "Collections",
+                                         [(A + "Collection", node)])]))
+        r = self.post("Sync", body)
+        if not r.body:
+            return None
+        coll = find_all(r.tree(), A + "Collection")
+        if len(coll) != 1 or child(coll[0], A + "Status") != "1":
+            raise RuntimeError("Sync: %r" % (coll,))
+        return coll[0]
+
+    def close(self):
+        self.http.close()
+
+
+def options_of(btype):
+    return [(A + "FilterType", "0"),
+            (A + "MIMESupport", "2" if btype == 4 else "0"),
+            (B + "BodyPreference", [(B + "Type", str(btype)),
+                                    (B + "TruncationSize", str(TRUNCATION))])]
+
+
+def initial_sync(port, device, count, window, btype):
+    """The phone's first sync; returns its numbers (client side)."""
+    phone = Phone(port, device)
+    opts = options_of(btype)
+    t0, c0 = time.perf_counter(), time.process_time()
+    fid = phone.inbox()
+    coll = phone.sync(fid, "0", options=opts)
+    key = child(coll, A + "SyncKey")
+    seen, pages, truncated = set(), 0, 0
+    while True:
+        coll = phone.sync(fid, key, window=window, options=opts)
+        if coll is None:
+            break
+        pages += 1
+        key = child(coll, A + "SyncKey")
+        for add in find_all(coll, A + "Add"):
+            sid = child(add, A + "ServerId")
+            if sid in seen:
+                raise RuntimeError("ServerId %s sent twice" % sid)
+            seen.add(sid)
+            body = find_all(add, B + "Body")
+            if not body or child(body[0], B + "Type") != str(btype):
+                raise RuntimeError("item %s has no Body of Type %d"
+                                   % (sid, btype))
+            data = child(body[0], B + "Data") or b""
+            size = len(data.encode() if isinstance(data, str) else data)
+            if size > TRUNCATION:
+                raise RuntimeError("item %s: %d bytes of Data, more than "
+                                   "TruncationSize" % (sid, size))
+            if child(body[0], B + "Truncated") == "1":
+                truncated += 1
+        if not any(c[0] == A + "MoreAvailable" for c in coll[1]):
+            break
+    wall = time.perf_counter() - t0
+    client = time.process_time() - c0
+    phone.close()
+    if len(seen) != count:
+        raise RuntimeError("%d items synced, %d expected"
+                           % (len(seen), count))
+    return dict(wall=wall, client=client, items=len(seen), pages=pages,
+                btype=btype,
+                requests=phone.requests, bytes=phone.bytes,
+                truncated=truncated)
+
+
+def round_trips(port, cmd, seconds=3.0):
+    """Requests per second of one kept-alive client."""
+    phone = Phone(port, "benchref")
+    key = None
+    if cmd == "FolderSync":
+        key = child(phone.folder_sync(), F + "SyncKey")
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        if cmd == "OPTIONS":
+            if phone.http.options().status != 200:
+                raise RuntimeError("OPTIONS failed")
+        else:
+            phone.folder_sync(key)
+        n += 1
+    rate = n / (time.perf_counter() - t0)
+    phone.close()
+    return rate
+
+
+# ---------------------------------------------------------------- runs
+
+def start_httpd(cfg, maildir, count, dbd, extra=()):
+    reset_maildir(maildir, count)
+    srv = BenchHttpd(cfg, maildir, dbd, extra)
+    state_dir = os.path.join(srv.root, "state")
+    os.mkdir(state_dir)
+    chown_tree(state_dir, owner())
+    srv.server_extra = srv.server_extra.replace("{state}", state_dir)
+    srv.start()
+    return srv
+
+
+def stop_httpd(srv, keep):
+    srv.stop()
+    crashes = srv.crashes()
+    if crashes:
+        print("httpd crashed; config and logs kept in %s:\n%s"
+              % (srv.root, "\n".join(crashes)))
+        sys.exit(1)
+    if keep:
+        print("  (httpd config and logs kept in %s)" % srv.root)
+    else:
+        srv.cleanup()
+
+
+def run_refs(cfg, maildir, count, dbd, keep, extra=()):
+    srv = start_httpd(cfg, maildir, count, dbd, extra)
+    try:
+        return (round_trips(srv.port, "OPTIONS"),
+                round_trips(srv.port, "FolderSync"))
+    finally:
+        stop_httpd(srv, keep)
+
+
+def run_sync(cfg, maildir, count, dbd, window, btype, keep, pgsrv=None,
+             extra=()):
+    srv = start_httpd(cfg, maildir, count, dbd, extra)
+    try:
+        use0 = Usage(srv.proc.pid)
+        pg0 = Usage(pgsrv.proc.pid) if pgsrv else None
+        res = initial_sync(srv.port, "bench%d%d" % (btype, window), count,
+                           window, btype)
+        res["httpd"] = Usage(srv.proc.pid) - use0
+        res["db_cpu"] = (Usage(pgsrv.proc.pid) - pg0).cpu if pgsrv else None
+        res["rss_sum"], res["rss_max"] = peak_rss(srv.proc.pid)
+    finally:
+        stop_httpd(srv, keep)
+    return res
+
+
+COLUMNS = [("state", ""), ("body", "32 KB"), ("win", ""), ("wall s", ""),
+           ("items/s", ""), ("httpd CPU", "s/1000"), ("sys", "share"),
+           ("faults", "/item"), ("DB CPU", "s/1000"), ("client", "s/1000"),
+           ("httpd peak", "RSS sum/max"), ("WBXML", "MB")]
+
+
+def fmt_row(state, btype, window, r):
+    k = r["items"] / 1000.0
+    h = r["httpd"]
+    return [state, {4: "MIME", 1: "plain"}[btype], str(window),
+            "%.2f" % r["wall"], "%.0f" % (r["items"] / r["wall"]),
+            "%.2f" % (h.cpu / k), "%.0f%%" % (100 * h.sys / max(h.cpu, 1e-9)),
+            "%.0f" % (h.faults / r["items"]),
+            "%.2f" % (r["db_cpu"] / k) if r["db_cpu"] is not None else "-",
+            "%.2f" % (r["client"] / k),
+            "%.0f / %.0f MB" % (r["rss_sum"], r["rss_max"]),
+            "%.1f" % (r["bytes"] / 1e6)]
+
+
+def table(rows):
+    """A Markdown table of COLUMNS and rows, numbers right-aligned."""
+    widths = [max(len(c[0]), len(c[1]), *(len(r[i]) for r in rows))
+              for i, c in enumerate(COLUMNS)]
+
+    def line(cells, left=False):
+        return "| " + " | ".join(
+            c.ljust(w) if left or i < 2 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths))) + " |"
+    out = [line([c[0] for c in COLUMNS], True),
+           line([c[1] for c in COLUMNS], True),
+           "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    return "\n".join(out + [line(r) for r in rows])
+
+
+def dbd_lines(state, pgsrv, dbname):
+    """mod_dbd's directives for a new, empty state database."""
+    if state == "sqlite":
+        return ["DBDriver sqlite3", 'DBDParams "{state}/state.db"']
+    return ["DBDriver pgsql",
+            'DBDParams "%s"' % pgsrv.create_database(dbname)]
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        description="Initial Sync of a large Maildir through HTTP.")
+    ap.add_argument("--builddir", default=os.path.join(TOP, "out"),
+                    help="build directory with the module (default out/)")
+    ap.add_argument("--messages", type=int, default=10000, metavar="N")
+    ap.add_argument("--window", type=int, default=100, metavar="W",
+                    help="WindowSize (512 is measured too)")
+    ap.add_argument("--seed", type=int, default=1,
+                    help="seed of the generated Maildir")
+    ap.add_argument("--state", choices=("sqlite", "pgsql", "both"),
+                    default="both")
+    ap.add_argument("--body", choices=("mime", "plain", "both"),
+                    default="both", help="BodyPreference Type 4, 1 or both")
+    ap.add_argument("--conf", action="append", default=[], metavar="LINE",
+                    help="a server-level httpd directive to add (repeatable)")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep each run's httpd directory and logs")
+    args = ap.parse_args()
+    builddir = os.path.abspath(args.builddir)
+    cfg = load_config(builddir)
+
+    command = "/usr/bin/python3 %s" % " ".join(
+        shlex.quote(a) for a in [os.path.relpath(os.path.abspath(__file__),
+                                                 TOP)]
+        + ["--builddir", builddir, "--messages", str(args.messages),
+           "--window", str(args.window), "--seed", str(args.seed)]
+        + (["--state", args.state] if args.state != "both" else [])
+        + (["--body", args.body] if args.body != "both" else [])
+        + [x for c in args.conf for x in ("--conf", c)])
+    maildir = cached_maildir(args.messages, args.seed)
+    size = maildir_bytes(maildir)
+
+    windows = [args.window] + ([512] if args.window != 512 else [])
+    states = ["sqlite", "pgsql"] if args.state == "both" else [args.state]
+    btypes = {"mime": [4], "plain": [1], "both": [4, 1]}[args.body]
+    pgsrv = None
+    rows, refs, truncated = [], [], {}
+    load_before = loadavg()
+    try:
+        for state in states:
+            if state == "pgsql":
+                pgsrv = DurablePostgreSQL()
+                pgsrv.start()
+            for btype in btypes:
+                for window in windows:
+                    print("%s, body type %d, window %d ..."
+                          % (state, btype, window), flush=True)
+                    r = run_sync(cfg, maildir, args.messages,
+                                 dbd_lines(state, pgsrv, "bench_%d_%d"
+                                           % (btype, window)),
+                                 window, btype, args.keep, pgsrv,
+                                 args.conf)
+                    rows.append(fmt_row(state, btype, window, r))
+                    truncated[btype] = r["truncated"]
+                    print("  " + ", ".join(
+                        "%s %s" % (c[0], v) for c, v in zip(COLUMNS[3:],
+                                                            rows[-1][3:])),
+                          flush=True)
+            refs.append((state,) + run_refs(
+                cfg, maildir, args.messages,
+                dbd_lines(state, pgsrv, "bench_refs"), args.keep,
+                args.conf))
+            if pgsrv:
+                pgsrv.stop()
+                pgsrv.cleanup()
+                pgsrv = None
+    finally:
+        if pgsrv:
+            pgsrv.stop()
+            pgsrv.cleanup()
+
+    print()
+    print("Initial Sync of %d messages (%.0f MB Maildir, seed %d) over HTTP,"
+          % (args.messages, size / 1e6, args.seed))
+    print("FolderSync + Sync key 0 + Sync pages until no MoreAvailable;"
+          " TruncationSize %d." % TRUNCATION)
+    print()
+    print(table(rows))
+    print()
+    print("Bodies truncated at %d bytes: %s." % (TRUNCATION, ", ".join(
+        "%s %d of %d" % ({4: "MIME", 1: "plain"}[t], n, args.messages)
+        for t, n in sorted(truncated.items(), reverse=True))))
+    print()
+    print("Reference round trips (one kept-alive client, 3 s each, own httpd):")
+    for state, opt, fs in refs:
+        print("  %-6s OPTIONS %.0f/s, FolderSync (current key) %.0f/s"
+              % (state, opt, fs))
+    print()
+    print("machine:  %s" % machine())
+    print("build:    %s" % build_flags(builddir))
+    print("httpd:    %s, event MPM, 1 child x 16 threads" % cfg.HTTPD)
+    print("load:     %s before, %s after (1/5/15 min)"
+          % (load_before, loadavg()))
+    print("command:  %s" % command)
+
+
+if __name__ == "__main__":
+    main()
