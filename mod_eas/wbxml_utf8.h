@@ -176,7 +176,8 @@ static inline void eas_utf8_masks16(const unsigned char *s,
     const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
     const __m128i gt_bf = _mm_cmpgt_epi8(v, k->bf);
 
-    m->nul = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128()));
+    m->nul = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
+                                                        _mm_setzero_si128()));
     m->hi = (unsigned)_mm_movemask_epi8(v);
     m->lead = (unsigned)_mm_movemask_epi8(_mm_and_si128(gt_bf, v));
     m->lead3 = (unsigned)_mm_movemask_epi8(_mm_and_si128(
@@ -371,7 +372,8 @@ static inline apr_size_t eas_utf8_span16(const unsigned char *s, apr_size_t i,
         if (bad)
             return i;
     }
-    if (i < len && len >= 16 && eas_utf8_tail16(s + len, (unsigned)(len - i), &k))
+    if (i < len && len >= 16
+        && eas_utf8_tail16(s + len, (unsigned)(len - i), &k))
         return len;
 #endif
     return eas_utf8_slow(s, i, len, len, &bad);
