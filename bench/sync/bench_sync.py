@@ -3,7 +3,7 @@
 
     bench_sync.py [--builddir DIR] [--messages N] [--window W] [--seed S]
                   [--state sqlite|pgsql|both] [--body mime|plain|both]
-                  [--conf 'Directive args']... [--keep]
+                  [--repeat R] [--conf 'Directive args']... [--keep]
 
 Starts a private httpd (event MPM) with the module built in DIR, a
 Maildir of N realistic messages (gen_maildir.py, cached in bench/out/),
@@ -41,6 +41,7 @@ import platform
 import pwd
 import grp
 import re
+import resource
 import shlex
 import shutil
 import subprocess
@@ -205,7 +206,15 @@ class BenchHttpd(httpd.Httpd):
             "MaxRequestWorkers 16", "MinSpareThreads 1",
             "MaxSpareThreads 16", "MaxConnectionsPerChild 0",
             "Timeout 120",
+            # A crashed child leaves its core here (see stop_httpd).
+            'CoreDumpDirectory "%s/cores"' % self.root,
         ] + list(extra))
+
+    def start(self):
+        cores = os.path.join(self.root, "cores")
+        os.mkdir(cores)
+        chown_tree(cores, owner())
+        super().start()
 
 
 class DurablePostgreSQL(pg.PostgreSQL):
@@ -450,17 +459,23 @@ def start_httpd(cfg, maildir, count, dbd, extra=()):
     return srv
 
 
+CRASHES = []
+
+
 def stop_httpd(srv, keep):
+    """Stops srv; a crash (at any time, shutdown included) is recorded in
+    CRASHES with the directory, kept, that holds the logs and any core."""
     srv.stop()
     crashes = srv.crashes()
     if crashes:
-        print("httpd crashed; config and logs kept in %s:\n%s"
-              % (srv.root, "\n".join(crashes)))
-        sys.exit(1)
-    if keep:
+        CRASHES.append((srv.root, crashes))
+        print("  httpd crashed; config, logs and cores kept in %s:\n  %s"
+              % (srv.root, "\n  ".join(crashes)), flush=True)
+    elif keep:
         print("  (httpd config and logs kept in %s)" % srv.root)
     else:
         srv.cleanup()
+    return bool(crashes)
 
 
 def run_refs(cfg, maildir, count, dbd, keep, extra=()):
@@ -484,7 +499,8 @@ def run_sync(cfg, maildir, count, dbd, window, btype, keep, pgsrv=None,
         res["db_cpu"] = (Usage(pgsrv.proc.pid) - pg0).cpu if pgsrv else None
         res["rss_sum"], res["rss_max"] = peak_rss(srv.proc.pid)
     finally:
-        stop_httpd(srv, keep)
+        crashed = stop_httpd(srv, keep)
+    res["crashed"] = crashed
     return res
 
 
@@ -497,7 +513,8 @@ COLUMNS = [("state", ""), ("body", "32 KB"), ("win", ""), ("wall s", ""),
 def fmt_row(state, btype, window, r):
     k = r["items"] / 1000.0
     h = r["httpd"]
-    return [state, {4: "MIME", 1: "plain"}[btype], str(window),
+    return [state + (" *" if r["crashed"] else ""),
+            {4: "MIME", 1: "plain"}[btype], str(window),
             "%.2f" % r["wall"], "%.0f" % (r["items"] / r["wall"]),
             "%.2f" % (h.cpu / k), "%.0f%%" % (100 * h.sys / max(h.cpu, 1e-9)),
             "%.0f" % (h.faults / r["items"]),
@@ -544,12 +561,19 @@ def main():
                     default="both")
     ap.add_argument("--body", choices=("mime", "plain", "both"),
                     default="both", help="BodyPreference Type 4, 1 or both")
+    ap.add_argument("--repeat", type=int, default=1, metavar="R",
+                    help="run each case R times, report the median wall")
     ap.add_argument("--conf", action="append", default=[], metavar="LINE",
                     help="a server-level httpd directive to add (repeatable)")
     ap.add_argument("--keep", action="store_true",
                     help="keep each run's httpd directory and logs")
     args = ap.parse_args()
+    if args.repeat < 1 or args.messages < 1:
+        ap.error("--repeat and --messages must be at least 1")
     builddir = os.path.abspath(args.builddir)
+    # Cores of crashed children, if any, go to the server's directory.
+    hard = resource.getrlimit(resource.RLIMIT_CORE)[1]
+    resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
     cfg = load_config(builddir)
 
     command = "/usr/bin/python3 %s" % " ".join(
@@ -559,6 +583,7 @@ def main():
            "--window", str(args.window), "--seed", str(args.seed)]
         + (["--state", args.state] if args.state != "both" else [])
         + (["--body", args.body] if args.body != "both" else [])
+        + (["--repeat", str(args.repeat)] if args.repeat != 1 else [])
         + [x for c in args.conf for x in ("--conf", c)])
     maildir = cached_maildir(args.messages, args.seed)
     size = maildir_bytes(maildir)
@@ -568,6 +593,7 @@ def main():
     btypes = {"mime": [4], "plain": [1], "both": [4, 1]}[args.body]
     pgsrv = None
     rows, refs, truncated = [], [], {}
+    keepmem_row = None
     load_before = loadavg()
     try:
         for state in states:
@@ -578,11 +604,16 @@ def main():
                 for window in windows:
                     print("%s, body type %d, window %d ..."
                           % (state, btype, window), flush=True)
-                    r = run_sync(cfg, maildir, args.messages,
-                                 dbd_lines(state, pgsrv, "bench_%d_%d"
-                                           % (btype, window)),
-                                 window, btype, args.keep, pgsrv,
-                                 args.conf)
+                    runs = []
+                    for i in range(args.repeat):
+                        runs.append(run_sync(
+                            cfg, maildir, args.messages,
+                            dbd_lines(state, pgsrv, "bench_%d_%d_%d"
+                                      % (btype, window, i)),
+                            window, btype, args.keep, pgsrv, args.conf))
+                    r = sorted(runs, key=lambda x: x["wall"])[
+                        (len(runs) - 1) // 2]
+                    r["crashed"] = sum(x["crashed"] for x in runs)
                     rows.append(fmt_row(state, btype, window, r))
                     truncated[btype] = r["truncated"]
                     print("  " + ", ".join(
@@ -593,6 +624,18 @@ def main():
                 cfg, maildir, args.messages,
                 dbd_lines(state, pgsrv, "bench_refs"), args.keep,
                 args.conf))
+            if state == states[0] and not any(
+                    c.lower().startswith("maxmemfree") for c in args.conf):
+                # The first case again, with httpd keeping the memory its
+                # requests free: what allocating fresh pages costs.
+                print("%s, body type %d, window %d, MaxMemFree 0 ..."
+                      % (state, btypes[0], windows[0]), flush=True)
+                keepmem = run_sync(
+                    cfg, maildir, args.messages,
+                    dbd_lines(state, pgsrv, "bench_keepmem"), windows[0],
+                    btypes[0], args.keep, pgsrv,
+                    list(args.conf) + ["MaxMemFree 0"])
+                keepmem_row = fmt_row(state, btypes[0], windows[0], keepmem)
             if pgsrv:
                 pgsrv.stop()
                 pgsrv.cleanup()
@@ -604,7 +647,8 @@ def main():
 
     print()
     print("Initial Sync of %d messages (%.0f MB Maildir, seed %d) over HTTP,"
-          % (args.messages, size / 1e6, args.seed))
+          % (args.messages, size / 1e6, args.seed)
+          + (" median of %d runs," % args.repeat if args.repeat > 1 else ""))
     print("FolderSync + Sync key 0 + Sync pages until no MoreAvailable;"
           " TruncationSize %d." % TRUNCATION)
     print()
@@ -613,11 +657,19 @@ def main():
     print("Bodies truncated at %d bytes: %s." % (TRUNCATION, ", ".join(
         "%s %d of %d" % ({4: "MIME", 1: "plain"}[t], n, args.messages)
         for t, n in sorted(truncated.items(), reverse=True))))
+    for root, lines in CRASHES:
+        print("* httpd crashed in that case (logs and cores in %s):\n  %s"
+              % (root, "\n  ".join(lines)))
     print()
     print("Reference round trips (one kept-alive client, 3 s each, own httpd):")
     for state, opt, fs in refs:
         print("  %-6s OPTIONS %.0f/s, FolderSync (current key) %.0f/s"
               % (state, opt, fs))
+    if keepmem_row:
+        print("The first case with MaxMemFree 0 (httpd keeps the memory "
+              "requests free, one run):")
+        print("  " + ", ".join("%s %s" % (c[0], v) for c, v in zip(
+            COLUMNS[3:], keepmem_row[3:])))
     print()
     print("machine:  %s" % machine())
     print("build:    %s" % build_flags(builddir))
