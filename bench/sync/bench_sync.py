@@ -463,19 +463,26 @@ CRASHES = []
 
 
 def stop_httpd(srv, keep):
-    """Stops srv; a crash (at any time, shutdown included) is recorded in
-    CRASHES with the directory, kept, that holds the logs and any core."""
+    """Stops srv.  A crash is recorded in CRASHES with the directory, kept,
+    that holds the logs and any core, and whether it happened while the
+    client ran or when httpd was told to stop."""
+    # The worker may still be closing the connection the client has just
+    # closed; httpd's immediate stop (SIGTERM) races with that.
+    time.sleep(0.5)
+    during = srv.crashes()
     srv.stop()
-    crashes = srv.crashes()
-    if crashes:
-        CRASHES.append((srv.root, crashes))
+    at_stop = [c for c in srv.crashes() if c not in during]
+    if during or at_stop:
+        lines = (["during the run: " + c for c in during]
+                 + ["at the stop (SIGTERM): " + c for c in at_stop])
+        CRASHES.append((srv.root, lines))
         print("  httpd crashed; config, logs and cores kept in %s:\n  %s"
-              % (srv.root, "\n  ".join(crashes)), flush=True)
+              % (srv.root, "\n  ".join(lines)), flush=True)
     elif keep:
         print("  (httpd config and logs kept in %s)" % srv.root)
     else:
         srv.cleanup()
-    return bool(crashes)
+    return bool(during or at_stop)
 
 
 def run_refs(cfg, maildir, count, dbd, keep, extra=()):
