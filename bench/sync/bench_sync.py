@@ -236,9 +236,10 @@ class DurablePostgreSQL(pg.PostgreSQL):
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("postgres exited:\n" + self.log_text())
-            if subprocess.run([self._bin("pg_isready"), "-q", "-h",
-                               "127.0.0.1", "-p", str(self.port), "-U",
-                               pg.SUPERUSER, "-d", "postgres"]).returncode == 0:
+            ready = subprocess.run([self._bin("pg_isready"), "-q", "-h",
+                                    "127.0.0.1", "-p", str(self.port), "-U",
+                                    pg.SUPERUSER, "-d", "postgres"])
+            if ready.returncode == 0:
                 return
             time.sleep(0.1)
         raise RuntimeError("postgres did not start:\n" + self.log_text())
@@ -269,7 +270,8 @@ class Usage:
         for pid in pids_of(parent):
             try:
                 with open("/proc/%d/stat" % pid) as f:
-                    v = [int(x) for x in f.read().rpartition(")")[2].split()[7:15]]
+                    v = [int(x) for x in
+                         f.read().rpartition(")")[2].split()[7:15]]
             except OSError:
                 continue
             minflt, cminflt, utime, stime, cutime, cstime = (
@@ -668,7 +670,8 @@ def main():
         print("* httpd crashed in that case (logs and cores in %s):\n  %s"
               % (root, "\n  ".join(lines)))
     print()
-    print("Reference round trips (one kept-alive client, 3 s each, own httpd):")
+    print("Reference round trips (one kept-alive client, 3 s each, "
+          "own httpd):")
     for state, opt, fs in refs:
         print("  %-6s OPTIONS %.0f/s, FolderSync (current key) %.0f/s"
               % (state, opt, fs))
