@@ -84,7 +84,7 @@ typedef struct {
 } workload_t;
 
 static double run_seconds = 0.3;
-static int runs = 5;
+static int runs = 7;
 
 /* ------------------------------------------------------------------ */
 /* The typical Sync response                                           */
