@@ -212,6 +212,27 @@ static int max_age_filter(request_rec *r)
     return pc ? pc->values[EAS_POL_MaxEmailAgeFilter] : 0;
 }
 
+/*
+ * The pool each item is read and converted in, cleared after every item.
+ * Its own allocator keeps what it frees (httpd's MaxMemFree would hand
+ * multi-megabyte message buffers back to the kernel after each item and
+ * fault them in again for the next); all of it goes with the pool.
+ */
+static apr_pool_t *scratch_pool(apr_pool_t *parent)
+{
+    apr_allocator_t *a;
+    apr_pool_t *p;
+
+    if (apr_allocator_create(&a) != APR_SUCCESS) {
+        apr_pool_create(&p, parent);
+        return p;
+    }
+    apr_allocator_max_free_set(a, 0);
+    apr_pool_create_ex(&p, parent, NULL, a);
+    apr_allocator_owner_set(a, p);
+    return p;
+}
+
 static int stream(eas_sync_req_t *sr)
 {
     eas_response_t *resp = eas_response_start(sr->ctx->req);
@@ -219,7 +240,7 @@ static int stream(eas_sync_req_t *sr)
     apr_pool_t *scratch;
     int i;
 
-    apr_pool_create(&scratch, sr->r->pool);
+    scratch = scratch_pool(sr->r->pool);
     eas_enc_start(e, A(Sync));
     eas_enc_start(e, A(Collections));
     for (i = 0; i < sr->colls->nelts; i++)
