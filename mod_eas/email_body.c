@@ -123,8 +123,11 @@ eas_text_t eas_mail_mime(eas_mail_t *m)
 
 int eas_utf8_valid(const char *s, apr_size_t len)
 {
-    const char *end = s + len, *bad;
+    const char *end, *bad;
 
+    if (!s)
+        return 1;
+    end = s + len;
     /* g_utf8_validate stops at NUL, which the encoder handles itself */
     while (s < end) {
         if (g_utf8_validate(s, end - s, &bad))
