@@ -6,6 +6,7 @@
 #include "context.h"
 #include "response.h"
 #include "sync_adjust.h"
+#include "server_id.h"
 
 #include <apr_strings.h>
 
@@ -24,19 +25,6 @@ enum {
 /* Bound on moves per request: each is a store operation. */
 #define EAS_MAX_MOVES 512
 
-/* "folder:item" into its parts, each a valid id. */
-static int split_server_id(apr_pool_t *p, const char *sid, const char **folder,
-                           const char **item)
-{
-    const char *colon = sid ? strchr(sid, ':') : NULL;
-
-    if (!colon)
-        return 0;
-    *folder = apr_pstrmemdup(p, sid, colon - sid);
-    *item = colon + 1;
-    return eas_id_valid(*folder) && eas_id_valid(*item);
-}
-
 static int move_one(eas_ctx_t *ctx, eas_store_t *st, const char *src_msg,
                     const char *src_fld, const char *dst_fld,
                     const char **dst_msg)
@@ -46,7 +34,7 @@ static int move_one(eas_ctx_t *ctx, eas_store_t *st, const char *src_msg,
     eas_item_ref_t ref;
     apr_status_t rv;
 
-    if (!split_server_id(r->pool, src_msg, &folder, &item)
+    if (!eas_server_id_split(r->pool, src_msg, &folder, &item)
         || !src_fld || strcmp(folder, src_fld) != 0)
         return MOVE_BAD_SOURCE;
     if (!eas_id_valid(dst_fld))
@@ -69,7 +57,7 @@ static int move_one(eas_ctx_t *ctx, eas_store_t *st, const char *src_msg,
     if (st->backend->stat(st, dst_fld, new_id, &ref, r->pool) != APR_SUCCESS)
         ref.token = NULL;
     eas_sync_note_move(ctx, folder, item, dst_fld, new_id, ref.token);
-    *dst_msg = apr_pstrcat(r->pool, dst_fld, ":", new_id, NULL);
+    *dst_msg = eas_server_id(r->pool, dst_fld, new_id);
     return MOVE_OK;
 }
 

@@ -107,10 +107,6 @@ apr_array_header_t *eas_sync_pending(eas_sync_req_t *sr, const char *folder,
  */
 int eas_sync_client_changes(eas_sync_req_t *sr, eas_sync_coll_t *c,
                             eas_snapshot_t *s);
-/* "folder:item" into the item id, if folder is the collection's. */
-const char *eas_sync_item_of(apr_pool_t *p, const char *server_id,
-                             const char *collection);
-
 /* ---- sync_cache.c ---- */
 /* The device's cached collections (eas_sync_coll_t), or NULL if none. */
 apr_array_header_t *eas_sync_cache_load(eas_sync_req_t *sr);

@@ -11,6 +11,7 @@
 #include "itemops.h"
 #include "mailops_conf.h"
 #include "response.h"
+#include "server_id.h"
 
 #include <http_protocol.h>
 #include <apr_strings.h>
@@ -23,7 +24,7 @@ static int load_source(eas_request_t *req, eas_store_t *st,
     request_rec *r = req->r;
     apr_status_t rv;
 
-    if (!eas_io_split_id(r->pool, c->src_id, folder, item)
+    if (!eas_server_id_split(r->pool, c->src_id, folder, item)
         || (c->src_folder && strcmp(c->src_folder, *folder) != 0)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EASLOGNO(01253)
                       "%s: '%s' in folder '%s' is not an item id of this "

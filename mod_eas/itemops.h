@@ -68,10 +68,6 @@ typedef struct {
     apr_off_t max, used;
 } eas_fetch_budget_t;
 
-/* "folder:item" into its two ids, both checked with eas_id_valid. */
-int eas_io_split_id(apr_pool_t *p, const char *sid, const char **folder,
-                    const char **item);
-
 /*
  * Parse a Range "first-last" (decimal byte offsets).  Returns 0 if it is
  * not of that form.

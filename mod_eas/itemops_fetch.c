@@ -8,21 +8,10 @@
 #include "itemops.h"
 #include "policy.h"
 #include "mailops_conf.h"
+#include "server_id.h"
 
 #include <apr_lib.h>
 #include <apr_strings.h>
-
-int eas_io_split_id(apr_pool_t *p, const char *sid, const char **folder,
-                    const char **item)
-{
-    const char *colon = sid ? strchr(sid, ':') : NULL;
-
-    if (!colon)
-        return 0;
-    *folder = apr_pstrmemdup(p, sid, (apr_size_t)(colon - sid));
-    *item = colon + 1;
-    return eas_id_valid(*folder) && eas_id_valid(*item);
-}
 
 /* A run of 1 to 15 digits at *s; advances *s. */
 static int parse_offset(const char **s, apr_off_t *out)
@@ -125,7 +114,7 @@ int eas_attachment_load(eas_ctx_t *ctx, const char *file_ref, eas_blob_t *out,
     int st;
 
     if (!ref || eas_email_fileref_split(ref, &sid, &part, r->pool) != APR_SUCCESS
-        || !eas_io_split_id(r->pool, sid, &folder, &item)) {
+        || !eas_server_id_split(r->pool, sid, &folder, &item)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EASLOGNO(01213)
                       "%s: '%s' is not a FileReference of this server",
                       ctx->req->cmd->name, file_ref);
@@ -231,7 +220,7 @@ static int fetch_item(eas_ctx_t *ctx, eas_fetch_t *f, eas_fetch_budget_t *b)
     eas_item_ref_t ref;
     int st;
 
-    if (!eas_io_split_id(r->pool, sid, &folder, &item)
+    if (!eas_server_id_split(r->pool, sid, &folder, &item)
         || (f->collection_id && strcmp(f->collection_id, folder) != 0)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EASLOGNO(01211)
                       "ItemOperations: '%s' in collection '%s' is not an item "
@@ -255,7 +244,7 @@ static int fetch_item(eas_ctx_t *ctx, eas_fetch_t *f, eas_fetch_budget_t *b)
     f->opts.prefs = f->prefs;
     f->opts.nprefs = f->nprefs;
     f->opts.mime_support = f->mime_support;
-    f->opts.server_id = apr_pstrcat(r->pool, folder, ":", item, NULL);
+    f->opts.server_id = eas_server_id(r->pool, folder, item);
     f->opts.flags = ref.flags;
     f->opts.received = ref.time;
     return EAS_IO_OK;

@@ -8,6 +8,7 @@
 #include "mod_eas.h"
 #include "cmd_sync.h"
 #include "folder_state.h"
+#include "server_id.h"
 
 #include <apr_strings.h>
 
@@ -16,19 +17,6 @@
 
 /* Flag Status values (MS-ASEMAIL): 0 cleared, 1 complete, 2 active. */
 #define FLAG_ACTIVE 2
-
-const char *eas_sync_item_of(apr_pool_t *p, const char *server_id,
-                             const char *collection)
-{
-    const char *colon = server_id ? strchr(server_id, ':') : NULL;
-    apr_size_t n = strlen(collection);
-
-    (void)p;
-    if (!colon || (apr_size_t)(colon - server_id) != n
-        || strncmp(server_id, collection, n) != 0 || !eas_id_valid(colon + 1))
-        return NULL;
-    return colon + 1;
-}
 
 static void reply(eas_sync_coll_t *c, eas_tag_t kind, const char *server_id,
                   const char *client_id, int status)
@@ -148,13 +136,12 @@ static void log_failure(eas_sync_req_t *sr, const eas_sync_coll_t *c,
 int eas_sync_client_changes(eas_sync_req_t *sr, eas_sync_coll_t *c,
                             eas_snapshot_t *s)
 {
-    apr_pool_t *p = sr->r->pool;
     const eas_node_t *n;
     int count = 0;
 
     for (n = c->commands->child; n; n = n->next) {
         const char *sid = eas_node_text(n, A(ServerId));
-        const char *item = sid ? eas_sync_item_of(p, sid, c->id) : NULL;
+        const char *item = eas_server_id_item(sid, c->id);
         int status;
 
         count++;

@@ -8,6 +8,7 @@
 #include "folder_state.h"
 #include "sync_conf.h"
 #include "sync_item.h"
+#include "server_id.h"
 
 #include <apr_strings.h>
 
@@ -221,12 +222,6 @@ int eas_sync_collection_news(const eas_sync_coll_t *c)
 
 /* ---- the response ---- */
 
-static const char *server_id(apr_pool_t *p, const eas_sync_coll_t *c,
-                             const char *item)
-{
-    return apr_pstrcat(p, c->id, ":", item, NULL);
-}
-
 static void write_replies(eas_sync_req_t *sr, const eas_sync_coll_t *c,
                           eas_wbxml_enc_t *e, apr_pool_t *scratch)
 {
@@ -262,7 +257,7 @@ static void write_change(eas_sync_req_t *sr, const eas_sync_coll_t *c,
         break;
     case EAS_CHANGE_CHANGE:
         eas_enc_start(e, A(Change));
-        eas_enc_str(e, A(ServerId), server_id(scratch, c, ch->id));
+        eas_enc_str(e, A(ServerId), eas_server_id(scratch, c->id, ch->id));
         eas_enc_start(e, A(ApplicationData));
         eas_sync_item_flags(sr, ch->item, e);
         eas_enc_end(e);
@@ -272,7 +267,7 @@ static void write_change(eas_sync_req_t *sr, const eas_sync_coll_t *c,
     case EAS_CHANGE_SOFTDELETE:
         eas_enc_start(e, ch->kind == EAS_CHANGE_DELETE ? A(Delete)
                                                        : A(SoftDelete));
-        eas_enc_str(e, A(ServerId), server_id(scratch, c, ch->id));
+        eas_enc_str(e, A(ServerId), eas_server_id(scratch, c->id, ch->id));
         eas_enc_end(e);
         break;
     }

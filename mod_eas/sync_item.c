@@ -4,6 +4,7 @@
 #include "mod_eas.h"
 #include "sync_item.h"
 #include "email.h"
+#include "server_id.h"
 
 #include <apr_strings.h>
 
@@ -70,7 +71,7 @@ void eas_sync_item_add(eas_sync_req_t *sr, const eas_sync_coll_t *c,
                        const eas_item_ref_t *item, eas_wbxml_enc_t *e,
                        apr_pool_t *scratch)
 {
-    const char *sid = apr_pstrcat(scratch, c->id, ":", item->id, NULL);
+    const char *sid = eas_server_id(scratch, c->id, item->id);
     eas_blob_t blob;
 
     /* Deleted since the listing: the next Sync tells the device. */
@@ -86,7 +87,7 @@ void eas_sync_item_fetch(eas_sync_req_t *sr, const eas_sync_coll_t *c,
                          const eas_sync_reply_t *rp, eas_wbxml_enc_t *e,
                          apr_pool_t *scratch)
 {
-    const char *item = eas_sync_item_of(scratch, rp->server_id, c->id);
+    const char *item = eas_server_id_item(rp->server_id, c->id);
     eas_store_t *st = sr->store;
     eas_item_ref_t ref;
     eas_blob_t blob;

@@ -3,6 +3,7 @@
  * changes, and SyncKey generation.
  */
 #include "sync_snapshot.h"
+#include "server_id.h"
 #include "tap.h"
 
 #include <apr_general.h>
@@ -129,6 +130,26 @@ static void test_synckeys(apr_pool_t *p)
            "counter wraps before growing");
 }
 
+static void test_server_ids(apr_pool_t *p)
+{
+    const char *f = NULL, *i = NULL;
+
+    is_str(eas_server_id(p, "12", "345"), "12:345", "ServerId joins folder and item");
+    ok(eas_server_id_split(p, "12:345", &f, &i) && strcmp(f, "12") == 0
+       && strcmp(i, "345") == 0, "and splits back");
+    ok(!eas_server_id_split(p, "12345", &f, &i), "no colon: malformed");
+    ok(!eas_server_id_split(p, ":345", &f, &i), "empty folder: malformed");
+    ok(!eas_server_id_split(p, "12:", &f, &i), "empty item: malformed");
+    ok(!eas_server_id_split(p, "../x:1", &f, &i), "a path is never an id");
+    ok(!eas_server_id_split(p, "1:2:3", &f, &i), "one colon only");
+    ok(!eas_server_id_split(p, NULL, &f, &i), "NULL: malformed");
+    is_str(eas_server_id_item("12:345", "12"), "345", "item of its folder");
+    ok(eas_server_id_item("12:345", "1") == NULL, "not of a folder prefix");
+    ok(eas_server_id_item("12:345", "123") == NULL, "not of a longer folder");
+    ok(eas_server_id_item("12:..", "12") == NULL, "'..' is not an item");
+    ok(eas_server_id_item(NULL, "12") == NULL, "NULL names no item");
+}
+
 int main(void)
 {
     apr_pool_t *p;
@@ -140,6 +161,7 @@ int main(void)
     test_changes(p);
     test_window(p);
     test_synckeys(p);
+    test_server_ids(p);
     apr_pool_destroy(p);
     apr_terminate();
     return tap_done();
