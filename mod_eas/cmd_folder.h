@@ -25,7 +25,4 @@ int eas_cmd_foldercreate(eas_request_t *req);
 int eas_cmd_folderupdate(eas_request_t *req);
 int eas_cmd_folderdelete(eas_request_t *req);
 
-/* The command's response root with only a Status. */
-int eas_folder_status(eas_request_t *req, int status);
-
 #endif

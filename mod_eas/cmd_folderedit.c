@@ -12,11 +12,6 @@
 
 #define T(name) EAS_FolderHierarchy_##name
 
-int eas_folder_status(eas_request_t *req, int status)
-{
-    return eas_response_status(req, status);
-}
-
 /* What the request names, checked before anything reaches the store. */
 typedef struct {
     const char *key;
@@ -46,7 +41,7 @@ static int name_ok(const char *s)
 }
 
 static int parse(eas_request_t *req, folder_req_t *f, int need_id,
-                 int need_parent, int need_name)
+                 int need_parent, int need_name, int need_type)
 {
     const char *type;
 
@@ -59,10 +54,13 @@ static int parse(eas_request_t *req, folder_req_t *f, int need_id,
     f->type = type ? atoi(type) : 0;
     if (!f->key || (need_id && !eas_id_valid(f->server_id))
         || (need_parent && !id_ok(f->parent_id))
-        || (need_name && !name_ok(f->name))) {
+        || (need_name && !name_ok(f->name))
+        || (need_type && (f->type < EAS_FOLDER_GENERIC
+                          || f->type > EAS_FOLDER_USER_NOTES))
+        || (need_id && need_parent && strcmp(f->parent_id, f->server_id) == 0)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, EASLOGNO(00630)
-                      "%s: missing or malformed SyncKey, ServerId, ParentId "
-                      "or DisplayName", req->cmd->name);
+                      "%s: missing or malformed SyncKey, ServerId, ParentId, "
+                      "DisplayName or Type", req->cmd->name);
         return 0;
     }
     return 1;
@@ -83,27 +81,36 @@ static int load(eas_request_t *req, const char *key, eas_snapshot_t **s)
     return EAS_FOLDER_SERVER_ERROR;
 }
 
+/* The Status for the store's answer; every refusal is logged once. */
 static int store_status(eas_request_t *req, apr_status_t rv, int not_found)
 {
+    int status;
+
     switch (rv) {
     case APR_SUCCESS:
         return EAS_FOLDER_OK;
     case APR_EEXIST:
-        return EAS_FOLDER_EXISTS;
+        status = EAS_FOLDER_EXISTS;
+        break;
     case APR_EACCES:
-        return EAS_FOLDER_SPECIAL;
+        status = EAS_FOLDER_SPECIAL;
+        break;
     case APR_ENOENT:
-        return not_found;
+        status = not_found;
+        break;
     case APR_EINVAL:
     case APR_ENOTIMPL:
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, req->r, EASLOGNO(00632)
-                      "%s refused by the store", req->cmd->name);
-        return EAS_FOLDER_BAD_REQUEST;
+        status = EAS_FOLDER_BAD_REQUEST;
+        break;
     default:
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, req->r, EASLOGNO(00633)
                       "%s failed in the store", req->cmd->name);
         return EAS_FOLDER_SERVER_ERROR;
     }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, req->r, EASLOGNO(00632)
+                  "%s refused by the store: Status %d", req->cmd->name,
+                  status);
+    return status;
 }
 
 /* Answer Status 1 with the next key (and ServerId for FolderCreate). */
@@ -121,35 +128,54 @@ static int respond_ok(eas_request_t *req, const char *key, const char *id)
     return eas_response_finish(resp);
 }
 
-/* Record the folder as the store now has it; remove it if it is gone. */
-static int record(eas_ctx_t *ctx, eas_snapshot_t *s, const char *id)
+/* The folder's token as the store now has it, or NULL (logged). */
+static const char *token_now(eas_ctx_t *ctx, const char *id)
 {
     apr_array_header_t *folders = eas_folder_list(ctx);
-    const eas_folder_t *f;
+    const eas_folder_t *f = folders ? eas_folder_find(folders, id) : NULL;
 
-    if (!folders)
-        return 0;
-    if ((f = eas_folder_find(folders, id)))
-        eas_snapshot_set(s, id, eas_folder_token(ctx->req->r->pool, f));
-    else
-        eas_snapshot_remove(s, id);
-    return 1;
+    return f ? eas_folder_token(ctx->req->r->pool, f) : NULL;
 }
 
+/* Store s under the next key and answer with it. */
 static int finish(eas_request_t *req, const folder_req_t *f,
-                  eas_snapshot_t *s, const char *id, int with_id)
+                  const eas_snapshot_t *s, const char *new_id)
 {
-    const char *next;
+    const char *next = eas_folder_state_put(req->ctx, f->key, s);
 
-    if (!record(req->ctx, s, id)
-        || !(next = eas_folder_state_put(req->ctx, f->key, s)))
-        return eas_folder_status(req, EAS_FOLDER_SERVER_ERROR);
-    return respond_ok(req, next, with_id ? id : NULL);
+    if (!next)
+        return eas_response_status(req, EAS_FOLDER_SERVER_ERROR);
+    return respond_ok(req, next, new_id);
 }
 
-static int open_store(eas_request_t *req, eas_store_t **st)
+/*
+ * Check the request, its hierarchy key and open the store: 0 when all is
+ * well, else the Status to answer.
+ */
+static int begin(eas_request_t *req, folder_req_t *f, int need_id,
+                 int need_parent, int need_name, int need_type,
+                 eas_snapshot_t **s, eas_store_t **st)
 {
-    return eas_ctx_store(req->ctx, st) == OK;
+    int status;
+
+    if (!parse(req, f, need_id, need_parent, need_name, need_type))
+        return EAS_FOLDER_BAD_REQUEST;
+    if ((status = load(req, f->key, s)))
+        return status;
+    return eas_ctx_store(req->ctx, st) == OK ? 0 : EAS_FOLDER_SERVER_ERROR;
+}
+
+/* Record what the device changed itself, as the store now has it. */
+static int record_and_finish(eas_request_t *req, const folder_req_t *f,
+                             eas_snapshot_t *s, const char *id,
+                             const char *new_id)
+{
+    const char *tok = token_now(req->ctx, id);
+
+    if (!tok)
+        return eas_response_status(req, EAS_FOLDER_SERVER_ERROR);
+    eas_snapshot_set(s, id, tok);
+    return finish(req, f, s, new_id);
 }
 
 int eas_cmd_foldercreate(eas_request_t *req)
@@ -158,23 +184,16 @@ int eas_cmd_foldercreate(eas_request_t *req)
     eas_snapshot_t *s;
     eas_store_t *st;
     const char *id;
-    apr_status_t rv;
     int status;
 
-    if (!parse(req, &f, 0, 1, 1))
-        return eas_folder_status(req, EAS_FOLDER_BAD_REQUEST);
-    if ((status = load(req, f.key, &s)))
-        return eas_folder_status(req, status);
-    if (!open_store(req, &st))
-        return eas_folder_status(req, EAS_FOLDER_SERVER_ERROR);
-    if (f.type < EAS_FOLDER_GENERIC || f.type > EAS_FOLDER_USER_NOTES)
-        return eas_folder_status(req, EAS_FOLDER_BAD_REQUEST);
-    rv = st->backend->folder_create(st, f.parent_id, f.name, f.type, &id,
-                                    req->r->pool);
-    status = store_status(req, rv, EAS_FOLDER_PARENT_NOT_FOUND);
+    if ((status = begin(req, &f, 0, 1, 1, 1, &s, &st)))
+        return eas_response_status(req, status);
+    status = store_status(req, st->backend->folder_create(
+                              st, f.parent_id, f.name, f.type, &id,
+                              req->r->pool), EAS_FOLDER_PARENT_NOT_FOUND);
     if (status != EAS_FOLDER_OK)
-        return eas_folder_status(req, status);
-    return finish(req, &f, s, id, 1);
+        return eas_response_status(req, status);
+    return record_and_finish(req, &f, s, id, id);
 }
 
 int eas_cmd_folderupdate(eas_request_t *req)
@@ -182,36 +201,31 @@ int eas_cmd_folderupdate(eas_request_t *req)
     folder_req_t f;
     eas_snapshot_t *s;
     eas_store_t *st;
-    apr_status_t rv;
     int status;
 
-    if (!parse(req, &f, 1, 1, 1))
-        return eas_folder_status(req, EAS_FOLDER_BAD_REQUEST);
-    if ((status = load(req, f.key, &s)))
-        return eas_folder_status(req, status);
-    if (!open_store(req, &st))
-        return eas_folder_status(req, EAS_FOLDER_SERVER_ERROR);
-    if (strcmp(f.parent_id, f.server_id) == 0)
-        return eas_folder_status(req, EAS_FOLDER_BAD_REQUEST);
-    rv = st->backend->folder_update(st, f.server_id, f.parent_id, f.name,
-                                    req->r->pool);
-    status = store_status(req, rv, EAS_FOLDER_NOT_FOUND);
+    if ((status = begin(req, &f, 1, 1, 1, 0, &s, &st)))
+        return eas_response_status(req, status);
+    status = store_status(req, st->backend->folder_update(
+                              st, f.server_id, f.parent_id, f.name,
+                              req->r->pool), EAS_FOLDER_NOT_FOUND);
     if (status != EAS_FOLDER_OK)
-        return eas_folder_status(req, status);
-    return finish(req, &f, s, f.server_id, 0);
+        return eas_response_status(req, status);
+    return record_and_finish(req, &f, s, f.server_id, NULL);
 }
 
-/* Subfolders go with their parent, on the device as in the store. */
-static void forget_subtree(eas_snapshot_t *s, const apr_array_header_t *all,
-                           const char *id)
+/* Subfolders go with their parent, on the device as in the store: out of
+   the hierarchy state, and their own sync keys with them. */
+static void forget_subtree(eas_ctx_t *ctx, eas_snapshot_t *s,
+                           const apr_array_header_t *all, const char *id)
 {
     int i;
 
     eas_snapshot_remove(s, id);
+    eas_state_sync_reset(ctx->state, id);
     for (i = 0; i < all->nelts; i++) {
         const eas_folder_t *f = &APR_ARRAY_IDX(all, i, eas_folder_t);
         if (strcmp(f->parent_id, id) == 0)
-            forget_subtree(s, all, f->id);
+            forget_subtree(ctx, s, all, f->id);
     }
 }
 
@@ -221,20 +235,17 @@ int eas_cmd_folderdelete(eas_request_t *req)
     eas_snapshot_t *s;
     eas_store_t *st;
     apr_array_header_t *before;
-    apr_status_t rv;
     int status;
 
-    if (!parse(req, &f, 1, 0, 0))
-        return eas_folder_status(req, EAS_FOLDER_BAD_REQUEST);
-    if ((status = load(req, f.key, &s)))
-        return eas_folder_status(req, status);
-    if (!open_store(req, &st) || !(before = eas_folder_list(req->ctx)))
-        return eas_folder_status(req, EAS_FOLDER_SERVER_ERROR);
-    rv = st->backend->folder_delete(st, f.server_id, req->r->pool);
-    status = store_status(req, rv, EAS_FOLDER_NOT_FOUND);
+    if ((status = begin(req, &f, 1, 0, 0, 0, &s, &st)))
+        return eas_response_status(req, status);
+    if (!(before = eas_folder_list(req->ctx)))
+        return eas_response_status(req, EAS_FOLDER_SERVER_ERROR);
+    status = store_status(req, st->backend->folder_delete(
+                              st, f.server_id, req->r->pool),
+                          EAS_FOLDER_NOT_FOUND);
     if (status != EAS_FOLDER_OK)
-        return eas_folder_status(req, status);
-    forget_subtree(s, before, f.server_id);
-    eas_state_sync_reset(req->ctx->state, f.server_id);
-    return finish(req, &f, s, f.server_id, 0);
+        return eas_response_status(req, status);
+    forget_subtree(req->ctx, s, before, f.server_id);
+    return finish(req, &f, s, NULL);
 }

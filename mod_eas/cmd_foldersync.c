@@ -7,58 +7,47 @@
 #include "folder_state.h"
 #include "response.h"
 
-#include <apr_strings.h>
-
 #define T(name) EAS_FolderHierarchy_##name
 
 typedef struct {
     apr_array_header_t *deleted;    /* ids */
     apr_array_header_t *updated;    /* const eas_folder_t * */
     apr_array_header_t *added;      /* const eas_folder_t *, parents first */
+    eas_snapshot_t *now;            /* what the device knows once told */
 } folder_changes_t;
 
-/* Compare the store's folders with what the device has seen; record the
-   changes in s as they will be sent. */
-static folder_changes_t *diff(apr_pool_t *p, eas_snapshot_t *s,
+static int changed(const folder_changes_t *c)
+{
+    return c->deleted->nelts || c->updated->nelts || c->added->nelts;
+}
+
+/* Compare the store's folders with what the device has seen. */
+static folder_changes_t *diff(apr_pool_t *p, const eas_snapshot_t *seen,
                               const apr_array_header_t *folders)
 {
     folder_changes_t *c = apr_palloc(p, sizeof(*c));
-    eas_snapshot_t *now = eas_snapshot_parse(p, NULL);
-    const char *text, *line, *end;
+    apr_array_header_t *known = eas_snapshot_ids(seen, p);
     int i;
 
     c->deleted = apr_array_make(p, 4, sizeof(const char *));
     c->updated = apr_array_make(p, 4, sizeof(const eas_folder_t *));
     c->added = apr_array_make(p, 8, sizeof(const eas_folder_t *));
+    c->now = eas_snapshot_parse(p, NULL);
     for (i = 0; i < folders->nelts; i++) {
         const eas_folder_t *f = &APR_ARRAY_IDX(folders, i, eas_folder_t);
         const char *tok = eas_folder_token(p, f);
-        const char *seen = eas_snapshot_get(s, f->id);
+        const char *was = eas_snapshot_get(seen, f->id);
 
-        eas_snapshot_set(now, f->id, tok);
-        if (!seen)
+        eas_snapshot_set(c->now, f->id, tok);
+        if (!was)
             APR_ARRAY_PUSH(c->added, const eas_folder_t *) = f;
-        else if (strcmp(seen, tok) != 0)
+        else if (strcmp(was, tok) != 0)
             APR_ARRAY_PUSH(c->updated, const eas_folder_t *) = f;
     }
-    /* Whatever the device knows and the store no longer has is gone. */
-    text = eas_snapshot_text(s, p);
-    for (line = text; *line; line = end + 1) {
-        const char *tab = strchr(line, '\t');
-        end = strchr(line, '\n');
-        if (!tab || !end)
-            break;
-        {
-            const char *id = apr_pstrmemdup(p, line, tab - line);
-            if (!eas_snapshot_get(now, id))
-                APR_ARRAY_PUSH(c->deleted, const char *) = id;
-        }
-    }
-    for (i = 0; i < c->deleted->nelts; i++)
-        eas_snapshot_remove(s, APR_ARRAY_IDX(c->deleted, i, const char *));
-    for (i = 0; i < folders->nelts; i++) {
-        const eas_folder_t *f = &APR_ARRAY_IDX(folders, i, eas_folder_t);
-        eas_snapshot_set(s, f->id, eas_snapshot_get(now, f->id));
+    for (i = 0; i < known->nelts; i++) {
+        const char *id = APR_ARRAY_IDX(known, i, const char *);
+        if (!eas_snapshot_get(c->now, id))
+            APR_ARRAY_PUSH(c->deleted, const char *) = id;
     }
     return c;
 }
@@ -129,27 +118,26 @@ int eas_cmd_foldersync(eas_request_t *req)
     if (!key) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EASLOGNO(00621)
                       "FolderSync without SyncKey");
-        return eas_folder_status(req, EAS_FOLDER_BAD_REQUEST);
+        return eas_response_status(req, EAS_FOLDER_BAD_REQUEST);
     }
     rv = eas_folder_state_get(ctx, key, &s);
     if (rv == APR_ENOENT) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EASLOGNO(00622)
                       "FolderSync with unknown SyncKey '%s': the device "
                       "must start over", key);
-        return eas_folder_status(req, EAS_FOLDER_BAD_KEY);
+        return eas_response_status(req, EAS_FOLDER_BAD_KEY);
     }
     if (rv != APR_SUCCESS)
-        return eas_folder_status(req, EAS_FOLDER_SERVER_ERROR);
+        return eas_response_status(req, EAS_FOLDER_SERVER_ERROR);
     if (!(folders = eas_folder_list(ctx)))
-        return eas_folder_status(req, EAS_FOLDER_SERVER_ERROR);
+        return eas_response_status(req, EAS_FOLDER_SERVER_ERROR);
     if (strcmp(key, "0") == 0 && !reset_device(ctx))
-        return eas_folder_status(req, EAS_FOLDER_SERVER_ERROR);
+        return eas_response_status(req, EAS_FOLDER_SERVER_ERROR);
     c = diff(r->pool, s, folders);
     /* Nothing new: the key stays, and no state is written. */
-    if (strcmp(key, "0") != 0 && !c->deleted->nelts && !c->updated->nelts
-        && !c->added->nelts)
+    if (strcmp(key, "0") != 0 && !changed(c))
         return respond(req, key, c);
-    if (!(key = eas_folder_state_put(ctx, key, s)))
-        return eas_folder_status(req, EAS_FOLDER_SERVER_ERROR);
+    if (!(key = eas_folder_state_put(ctx, key, c->now)))
+        return eas_response_status(req, EAS_FOLDER_SERVER_ERROR);
     return respond(req, key, c);
 }

@@ -7,6 +7,7 @@
 #include "response.h"
 #include "sync_adjust.h"
 #include "server_id.h"
+#include "sync_conf.h"
 
 #include <apr_strings.h>
 
@@ -18,12 +19,8 @@ enum {
     MOVE_BAD_DESTINATION = 2,
     MOVE_OK = 3,
     MOVE_SAME_FOLDER = 4,
-    MOVE_FAILED = 5,
-    MOVE_LOCKED = 7
+    MOVE_FAILED = 5
 };
-
-/* Bound on moves per request: each is a store operation. */
-#define EAS_MAX_MOVES 512
 
 static int move_one(eas_ctx_t *ctx, eas_store_t *st, const char *src_msg,
                     const char *src_fld, const char *dst_fld,
@@ -61,9 +58,16 @@ static int move_one(eas_ctx_t *ctx, eas_store_t *st, const char *src_msg,
     return MOVE_OK;
 }
 
+static const char *const move_status_text[] = {
+    NULL, "no such source item in that folder", "no such destination folder",
+    NULL, "source and destination are the same folder", "the store failed"
+};
+
 int eas_cmd_moveitems(eas_request_t *req)
 {
     eas_ctx_t *ctx = req->ctx;
+    /* Each move is a store operation: bounded like the items of a Sync. */
+    int max = eas_sync_conf(req->r)->max_window;
     eas_response_t *resp;
     eas_wbxml_enc_t *e;
     eas_store_t *st;
@@ -72,10 +76,10 @@ int eas_cmd_moveitems(eas_request_t *req)
 
     for (m = eas_node_child(req->tree, T(Move)); m; m = eas_node_next(m, T(Move)))
         n++;
-    if (n == 0 || n > EAS_MAX_MOVES) {
+    if (n == 0 || n > max) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, EASLOGNO(00641)
-                      "MoveItems with %d moves (1 to %d allowed)", n,
-                      EAS_MAX_MOVES);
+                      "MoveItems with %d moves (1 to %d allowed by "
+                      "EASMaxWindowSize)", n, max);
         return HTTP_BAD_REQUEST;
     }
     if ((rc = eas_ctx_store(ctx, &st)) != OK)
@@ -85,9 +89,16 @@ int eas_cmd_moveitems(eas_request_t *req)
     eas_enc_start(e, T(MoveItems));
     for (m = eas_node_child(req->tree, T(Move)); m; m = eas_node_next(m, T(Move))) {
         const char *src = eas_node_text(m, T(SrcMsgId)), *dst = NULL;
+        const char *to = eas_node_text(m, T(DstFldId));
         int status = move_one(ctx, st, src, eas_node_text(m, T(SrcFldId)),
-                              eas_node_text(m, T(DstFldId)), &dst);
+                              to, &dst);
 
+        /* Failures of the store are logged where they happen. */
+        if (status != MOVE_OK && status != MOVE_FAILED)
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, EASLOGNO(00642)
+                          "MoveItems of '%s' to folder '%s': Status %d, %s",
+                          src ? src : "", to ? to : "", status,
+                          move_status_text[status]);
         eas_enc_start(e, T(Response));
         eas_enc_str(e, T(SrcMsgId), src ? src : "");
         eas_enc_int(e, T(Status), status);

@@ -111,6 +111,20 @@ unsigned eas_snapshot_count(const eas_snapshot_t *s)
     return apr_hash_count(s->map);
 }
 
+apr_array_header_t *eas_snapshot_ids(const eas_snapshot_t *s, apr_pool_t *p)
+{
+    apr_array_header_t *ids = apr_array_make(p, apr_hash_count(s->map) + 1,
+                                             sizeof(const char *));
+    apr_hash_index_t *hi;
+
+    for (hi = apr_hash_first(p, s->map); hi; hi = apr_hash_next(hi)) {
+        const void *k;
+        apr_hash_this(hi, &k, NULL, NULL);
+        APR_ARRAY_PUSH(ids, const char *) = k;
+    }
+    return ids;
+}
+
 void eas_snapshot_clear(eas_snapshot_t *s)
 {
     apr_hash_clear(s->map);

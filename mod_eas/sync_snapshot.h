@@ -40,6 +40,8 @@ const char *eas_snapshot_get(const eas_snapshot_t *s, const char *id);
 void eas_snapshot_set(eas_snapshot_t *s, const char *id, const char *token);
 void eas_snapshot_remove(eas_snapshot_t *s, const char *id);
 unsigned eas_snapshot_count(const eas_snapshot_t *s);
+/* Every id, in no particular order (const char *). */
+apr_array_header_t *eas_snapshot_ids(const eas_snapshot_t *s, apr_pool_t *p);
 /* Forget every id. */
 void eas_snapshot_clear(eas_snapshot_t *s);
 

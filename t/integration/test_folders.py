@@ -129,6 +129,7 @@ def test_create_update_delete_statuses(sync_server, sync_log, mailbox):
     assert os.path.isdir(mailbox.folder_dir("Clients"))
     assert status(p.edit("FolderCreate", ParentId="0", DisplayName="Clients",
                          Type=12)) == 2
+    assert sync_log.wait_for("FolderCreate refused by the store: Status 2")
     assert status(p.edit("FolderCreate", ParentId="99999",
                          DisplayName="X", Type=12)) == 5
     sub = text(p.edit("FolderCreate", ParentId=fid, DisplayName="Sous",
@@ -168,6 +169,10 @@ def test_bad_keys_and_malformed_requests(sync_server, sync_log, mailbox):
         assert status(t) == 10, name
     t = p.edit("FolderCreate", ParentId="../..", DisplayName="Z", Type=12)
     assert status(t) == 10
+    for bad_type in (0, 99):
+        t = p.edit("FolderCreate", ParentId="0", DisplayName="Z", Type=bad_type)
+        assert status(t) == 10, bad_type
+    assert sync_log.wait_for("DisplayName or Type")
     assert not os.path.exists(os.path.join(mailbox.root, "..", "escape"))
     assert status(p.post("FolderSync", (F + "FolderSync", []))) == 10
 
@@ -239,6 +244,7 @@ def test_move_items(sync_server, sync_log, mailbox):
     assert sync(dest, kd)[1] == []
     assert move(src, inbox, dest)[0] == 1             # already moved
     assert move(dst_msg, dest, "777777")[0] == 2      # no such destination
+    assert sync_log.wait_for("to folder '777777': Status 2")
     assert move(dst_msg, dest, dest)[0] == 4          # same folder
     assert move("../../x:1", "../..", dest)[0] == 1   # never a path
 
