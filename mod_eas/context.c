@@ -19,19 +19,17 @@ static void store_log(void *log_ctx, int level, apr_status_t rv,
     ap_log_rerror(APLOG_MARK, level, rv, r, EASLOGNO(00601) "store: %s", msg);
 }
 
-int eas_ctx_open(eas_request_t *req, eas_ctx_t **out)
+/* The device's state on a connection of its own, locked; OK or HTTP. */
+static int state_open(eas_ctx_t *ctx)
 {
+    eas_request_t *req = ctx->req;
     request_rec *r = req->r;
-    eas_ctx_t *ctx = apr_pcalloc(r->pool, sizeof(*ctx));
-    eas_user_t *user;
     apr_status_t rv;
     int rc;
 
-    ctx->req = req;
-    if ((rc = eas_user_lookup(r, &user)) != OK)
-        return rc;
-    ctx->user = user;
-    rc = eas_state_for_request(r, user->login, req->device_id, &ctx->state);
+    apr_pool_create(&ctx->state_pool, r->pool);
+    rc = eas_state_for_request(r, ctx->state_pool, ctx->user->login,
+                               req->device_id, &ctx->state);
     if (rc != OK)
         return rc;
     if ((rv = eas_state_lock(ctx->state)) != APR_SUCCESS) {
@@ -47,9 +45,42 @@ int eas_ctx_open(eas_request_t *req, eas_ctx_t **out)
                       req->device_id, eas_state_error(ctx->state));
         return HTTP_SERVICE_UNAVAILABLE;
     }
+    return OK;
+}
+
+int eas_ctx_open(eas_request_t *req, eas_ctx_t **out)
+{
+    request_rec *r = req->r;
+    eas_ctx_t *ctx = apr_pcalloc(r->pool, sizeof(*ctx));
+    eas_user_t *user;
+    int rc;
+
+    ctx->req = req;
+    if ((rc = eas_user_lookup(r, &user)) != OK)
+        return rc;
+    ctx->user = user;
+    if ((rc = state_open(ctx)) != OK)
+        return rc;
     req->ctx = ctx;
     *out = ctx;
     return OK;
+}
+
+void eas_ctx_suspend(eas_ctx_t *ctx)
+{
+    if (ctx->state_pool)
+        apr_pool_destroy(ctx->state_pool);
+    ctx->state_pool = NULL;
+    ctx->state = NULL;
+}
+
+int eas_ctx_resume(eas_ctx_t *ctx)
+{
+    int rc = state_open(ctx);
+
+    if (rc != OK)
+        eas_ctx_suspend(ctx);
+    return rc;
 }
 
 int eas_ctx_store(eas_ctx_t *ctx, eas_store_t **out)

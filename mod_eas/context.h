@@ -17,6 +17,7 @@ typedef struct eas_ctx {
        settings ("path" for maildir). */
     const eas_user_t *user;
     eas_state_t *state;         /* locked until the request ends */
+    apr_pool_t *state_pool;     /* the state's, with its connection */
     eas_device_t *device;       /* the device row, created on first contact */
     eas_store_t *store;         /* NULL until eas_ctx_store() */
 } eas_ctx_t;
@@ -32,6 +33,14 @@ int eas_ctx_open(eas_request_t *req, eas_ctx_t **out);
  * status (logged) if the store cannot be opened.
  */
 int eas_ctx_store(eas_ctx_t *ctx, eas_store_t **out);
+
+/*
+ * While a request waits (Ping, Sync with Wait): unlock the device's state
+ * and give its database connection back; then take both again and read
+ * the device row afresh (OK, or an HTTP status, logged).
+ */
+void eas_ctx_suspend(eas_ctx_t *ctx);
+int eas_ctx_resume(eas_ctx_t *ctx);
 
 /* Write the device row back (after a command changed it). */
 int eas_ctx_save_device(eas_ctx_t *ctx);

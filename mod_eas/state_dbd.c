@@ -1,8 +1,9 @@
 /*
  * Apache glue of the state store.
  *
- * Connections come from mod_dbd (ap_dbd_acquire: one per request, back to
- * mod_dbd's pool when the request ends).  Prepared statements are kept in
+ * Connections come from mod_dbd (ap_dbd_open on a pool of the request's,
+ * back to mod_dbd's pool when that pool is cleared: at the end of the
+ * request, or while a Ping waits).  Prepared statements are kept in
  * the connection's own hash, so they are prepared once per connection.
  * The schema is migrated on the first request of each process and server;
  * the lock file is created before the children start, writable for them.
@@ -24,7 +25,8 @@
     "DBDriver sqlite3 and DBDParams /var/lib/mod_eas/state.db " \
     "(or DBDriver pgsql and DBDParams \"host=... dbname=... user=...\")"
 
-static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
 
 /* server_rec -> apr_uint32_t, 1 once this process has migrated. */
 static apr_hash_t *migrated;
@@ -49,7 +51,8 @@ static int state_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 {
     server_rec *sv;
 
-    dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+    dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
+    dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
     migrated = apr_hash_make(pconf);
     for (sv = s; sv; sv = sv->next)
         apr_hash_set(migrated, sv, sizeof(sv),
@@ -87,30 +90,49 @@ static apr_status_t migrate_once(request_rec *r, ap_dbd_t *dbd)
     return APR_SUCCESS;
 }
 
-int eas_state_for_request(request_rec *r, const char *user,
+typedef struct {
+    server_rec *s;
+    ap_dbd_t *dbd;
+} held_conn_t;
+
+static apr_status_t give_back(void *data)
+{
+    held_conn_t *h = data;
+
+    dbd_close(h->s, h->dbd);
+    return APR_SUCCESS;
+}
+
+int eas_state_for_request(request_rec *r, apr_pool_t *p, const char *user,
                           const char *device_id, eas_state_t **st)
 {
     const char *err = NULL;
+    held_conn_t *h;
     ap_dbd_t *dbd;
     apr_status_t rv;
 
     *st = NULL;
-    if (!dbd_acquire) {
+    if (!dbd_open || !dbd_close) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, EASLOGNO(00701)
                       "mod_eas keeps device state in a database through "
                       "mod_dbd, which is not loaded: add " DBD_HINT);
         return HTTP_SERVICE_UNAVAILABLE;
     }
-    dbd = dbd_acquire(r);
+    dbd = dbd_open(p, r->server);
     if (!dbd) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, EASLOGNO(00702)
                       "no connection to the state database (mod_dbd's "
                       "message above says why); it needs " DBD_HINT);
         return HTTP_SERVICE_UNAVAILABLE;
     }
+    /* Registered first, so it runs after the state's own cleanups. */
+    h = apr_palloc(p, sizeof(*h));
+    h->s = r->server;
+    h->dbd = dbd;
+    apr_pool_cleanup_register(p, h, give_back, apr_pool_cleanup_null);
     if (migrate_once(r, dbd) != APR_SUCCESS)
         return HTTP_SERVICE_UNAVAILABLE;
-    rv = eas_state_open_cached(st, r->pool, dbd->driver, dbd->handle,
+    rv = eas_state_open_cached(st, p, dbd->driver, dbd->handle,
                                dbd->prepared, dbd->pool, user, device_id,
                                &err);
     if (rv != APR_SUCCESS) {
