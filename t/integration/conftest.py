@@ -1,5 +1,12 @@
 """Fixtures: one private httpd with mod_eas for the whole session, with
-SQLite state and a Maildir per user like a deployment (httpd.LOCATIONS).
+a state database and a Maildir per user like a deployment
+(httpd.LOCATIONS).
+
+State is SQLite, or PostgreSQL with EAS_TEST_STATE=pgsql (statedb.py):
+then one private PostgreSQL serves the session (pg.py) and each httpd
+has a database of its own on it.  A test that holds on SQLite alone is
+marked @conftest.sqlite_only(reason) and skipped on PostgreSQL, and
+@conftest.pgsql_only(reason) the other way round.
 
 t/config.py is written by configure into the BUILD directory.  It is found
 through $EAS_BUILDDIR (set by "make check"), else in the current directory
@@ -19,6 +26,27 @@ sys.path.insert(0, HERE)
 
 import eas  # noqa: E402
 import httpd  # noqa: E402
+import pg  # noqa: E402
+import statedb  # noqa: E402
+from pg import postgresql  # noqa: E402,F401  (the fixture, for every test)
+
+
+def sqlite_only(reason):
+    return pytest.mark.skipif(statedb.KIND != "sqlite",
+                              reason="SQLite state only: " + reason)
+
+
+def pgsql_only(reason):
+    return pytest.mark.skipif(statedb.KIND != "pgsql",
+                              reason="PostgreSQL state only: " + reason)
+
+
+def pytest_report_header(config):
+    return "mod_eas state database: %s (EAS_TEST_STATE)" % statedb.KIND
+
+
+def pytest_sessionfinish(session, exitstatus):
+    pg.stop_shared(keep=bool(session.testsfailed))
 
 
 def _config_path():

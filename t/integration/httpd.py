@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import time
 
+import statedb
 from eas import EAS_PATH, USERS
 
 # What a crashed or sanitizer-stopped child leaves in the error log.
@@ -141,13 +142,16 @@ class Httpd:
     server-level lines (after everything else, so they may override the
     process settings).
 
-    state=True adds what the commands need to run: mod_dbd with a SQLite
-    state database in <root>/state, a home per test user in <root>/mail
-    (the store makes each Maildir on first use) and the sendmail of
-    LOCATIONS, which keeps what it is given in <root>/outbox."""
+    dbd=True adds mod_dbd with a state database of this server's own
+    (self.db, statedb.py): SQLite in <root>/state, or a database on the
+    session's PostgreSQL when the suite runs with EAS_TEST_STATE=pgsql.
+    state=True adds that and the rest of what the commands need to run: a
+    home per test user in <root>/mail (the store makes each Maildir on
+    first use) and the sendmail of LOCATIONS, which keeps what it is given
+    in <root>/outbox."""
 
     def __init__(self, cfg, modules=(), locations=None, server_extra="",
-                 state=False):
+                 state=False, dbd=False):
         self.cfg = cfg
         self.modules = list(modules)
         self.locations = LOCATIONS if locations is None else locations
@@ -161,10 +165,12 @@ class Httpd:
         self.proc = None
         self.console = None
         self.state = state
-        if state:
+        self.db = None
+        if state or dbd:
             if "dbd" not in self.modules:
                 self.modules.append("dbd")
-            self.state_db = os.path.join(self.root, "state", "state.db")
+            self.db = statedb.make(self.root)
+        if state:
             self.mail_root = os.path.join(self.root, "mail")
             self.outbox = os.path.join(self.root, "outbox")
 
@@ -179,8 +185,7 @@ class Httpd:
         os.chmod(path, 0o644)
 
     def make_state_dirs(self):
-        state_dir = os.path.dirname(self.state_db)
-        for d in (state_dir, self.mail_root, self.outbox,
+        for d in (self.mail_root, self.outbox,
                   os.path.join(self.root, "bin")):
             os.mkdir(d)
         for user in USERS:
@@ -189,13 +194,11 @@ class Httpd:
         with open(sendmail, "w") as f:
             f.write(SENDMAIL.replace("{outbox}", self.outbox))
         os.chmod(sendmail, 0o755)
-        for d in (state_dir, self.mail_root, self.outbox):
+        for d in (self.mail_root, self.outbox):
             give_to_run_user(d)
 
     def state_lines(self):
-        if not self.state:
-            return ""
-        return 'DBDriver sqlite3\nDBDParams "%s"' % self.state_db
+        return self.db.directives() if self.db else ""
 
     def config_text(self, extra=""):
         user = run_user()
@@ -226,6 +229,8 @@ class Httpd:
     # ------------------------------------------------------------ process
 
     def start(self):
+        if self.db:
+            self.db.prepare(give_to_run_user)
         if self.state:
             self.make_state_dirs()
         self.write_htpasswd()

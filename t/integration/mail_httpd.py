@@ -1,6 +1,6 @@
-"""A private httpd with Maildir stores, SQLite state and mail transports,
-for the ItemOperations, GetAttachment and SendMail/SmartReply/SmartForward
-tests.
+"""A private httpd with Maildir stores, a state database (SQLite or
+PostgreSQL: statedb.py) and mail transports, for the ItemOperations,
+GetAttachment and SendMail/SmartReply/SmartForward tests.
 
 Use it from a test module by importing the fixtures:
 
@@ -142,17 +142,12 @@ class SmtpSink:
 
 class MailServer(httpd.Httpd):
     def __init__(self, cfg, smtp_port):
-        super().__init__(cfg, modules=["dbd"])
+        super().__init__(cfg, dbd=True)
         self.mail_root = os.path.join(self.root, "mail")
         self.outbox = os.path.join(self.root, "outbox")
-        self.state_dir = os.path.join(self.root, "state")
         self.locations = {
             p: x.replace("{root}", self.root).replace("{smtp}", str(smtp_port))
             for p, x in LOCATIONS.items()}
-        self.server_extra = "\n".join([
-            "DBDriver sqlite3",
-            'DBDParams "%s"' % os.path.join(self.state_dir, "state.db"),
-        ])
 
     def _owner(self):
         user = httpd.run_user()
@@ -179,7 +174,7 @@ class MailServer(httpd.Httpd):
         os.chmod(path, 0o755)
 
     def start(self):
-        for d in (self.mail_root, self.outbox, self.state_dir):
+        for d in (self.mail_root, self.outbox):
             os.mkdir(d)
         # Homes exist; each Maildir is made by the store on first use.
         for user in eas.USERS:
@@ -190,7 +185,6 @@ class MailServer(httpd.Httpd):
         self._script("sendmail-fail", {
             "FAKE_SENDMAIL_FAIL": "451 4.3.0 relay is down"})
         self.give(self.mail_root)
-        self.give(self.state_dir)
         super().start()
 
     # ------------------------------------------------------------ mailboxes

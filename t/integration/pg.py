@@ -1,22 +1,25 @@
-"""A private PostgreSQL server for the tests, as a pytest fixture.
+"""A private PostgreSQL server for the tests.
 
-Use it from a test module by importing the fixture into the module:
-
-    from pg import postgresql  # noqa: F401  (the fixture)
+One server serves the whole session; it starts on first use, through the
+"postgresql" fixture or shared() (the httpd fixtures use shared() when the
+suite runs on PostgreSQL state, see statedb.py):
 
     def test_something(postgresql):
         dsn = postgresql.create_database("mytest")   # empty, yours alone
         # dsn is libpq's form, as apr_dbd's pgsql driver and mod_dbd's
         # DBDParams take it: "host=127.0.0.1 port=N dbname=mytest user=eas"
 
-One server serves the whole session; it starts on first use.  initdb and
-postgres come from Debian's PostgreSQL 15 (/usr/lib/postgresql/15/bin, or
-$EAS_PG_BINDIR).  The cluster lives in a fresh temporary directory and
-listens on a free port of 127.0.0.1 only (no Unix socket), with trust
-authentication for the superuser "eas".  Run as root, the server runs as
-the "postgres" system account (setpriv), since PostgreSQL refuses root.
-At the end of the session it is stopped and its directory removed, unless
-a test failed: then the directory (with postgres.log) is kept and named.
+A test that must stop the server makes its own PostgreSQL() instead, and
+stop()s and run()s it again on the same port and data.
+
+initdb and postgres come from Debian's PostgreSQL 15
+(/usr/lib/postgresql/15/bin, or $EAS_PG_BINDIR).  The cluster lives in a
+fresh temporary directory and listens on a free port of 127.0.0.1 only (no
+Unix socket), with trust authentication for the superuser "eas".  Run as
+root, the server runs as the "postgres" system account (setpriv), since
+PostgreSQL refuses root.  At the end of the session (conftest.py calls
+stop_shared()) it is stopped and its directory removed, unless a test
+failed: then the directory (with postgres.log) is kept and named.
 """
 
 import glob
@@ -81,17 +84,25 @@ class PostgreSQL:
             self.port, dbname, SUPERUSER)
 
     def start(self, timeout=60):
+        """A new cluster, then run()."""
         self._run_as_server([self._bin("initdb"), "-D", self.data,
                              "-U", SUPERUSER, "-A", "trust", "-E", "UTF8",
                              "--locale=C", "--no-sync"])
-        log = open(self.log, "w")
+        self.run(timeout)
+
+    def run(self, timeout=60):
+        """Starts postgres on the cluster and waits until it accepts
+        connections; again after stop() on the same port."""
+        log = open(self.log, "a")
         self.proc = subprocess.Popen(
             self._as + [self._bin("postgres"), "-D", self.data,
                         "-p", str(self.port),
                         "-c", "listen_addresses=127.0.0.1",
                         "-c", "unix_socket_directories=",
                         "-c", "fsync=off",
-                        "-c", "max_connections=50"],
+                        # Each test httpd's children keep a few pooled
+                        # connections (mod_dbd).
+                        "-c", "max_connections=200"],
             cwd=self.root, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         deadline = time.time() + timeout
@@ -146,17 +157,37 @@ class PostgreSQL:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def postgresql(request):
-    srv = PostgreSQL()
-    try:
-        srv.start()
-    except Exception:
-        srv.stop()
-        raise
-    yield srv
-    srv.stop()
-    if request.session.testsfailed:
-        print("\nPostgreSQL data and log kept in %s" % srv.root)
+_shared = None
+
+
+def shared():
+    """The session's server, started on first use."""
+    global _shared
+    if _shared is None:
+        srv = PostgreSQL()
+        try:
+            srv.start()
+        except Exception:
+            srv.stop()
+            raise
+        _shared = srv
+    return _shared
+
+
+def stop_shared(keep=False):
+    """Stops the session's server if it was started; its directory is
+    removed unless keep."""
+    global _shared
+    if _shared is None:
+        return
+    _shared.stop()
+    if keep:
+        print("\nPostgreSQL data and log kept in %s" % _shared.root)
     else:
-        srv.cleanup()
+        _shared.cleanup()
+    _shared = None
+
+
+@pytest.fixture(scope="session")
+def postgresql():
+    return shared()

@@ -6,14 +6,12 @@ Use it from a test module by importing the fixtures:
     from slapd import slapd  # noqa: F401
 
 It has what the shared server lacks: mod_ldap and mod_authnz_ldap against
-the session's slapd, mod_dbd with a SQLite state database, and one child
-process (ServerLimit 1), so that the per-process LDAP cache is one cache.
+the session's slapd, and one child process (ServerLimit 1), so that the
+per-process LDAP cache is one cache; its state database is its own
+(statedb.py).
 Its locations (LOCATIONS below) differ in authentication, LDAP settings
 and policy; a test picks one with eas.Client(..., path=...).
 """
-
-import os
-import sqlite3
 
 import pytest
 
@@ -105,70 +103,32 @@ class ProvServer(httpd.Httpd):
                     .replace("{service_pw}", fill["service_pw"])
                     .replace("{service}", fill["service"])
                 for p, x in locations().items()}
-        super().__init__(cfg, modules=["ldap", "authnz_ldap", "dbd"],
-                         locations=locs)
-        self.state_dir = os.path.join(self.root, "state")
-        self.state_db = os.path.join(self.state_dir, "state.db")
+        super().__init__(cfg, modules=["ldap", "authnz_ldap"],
+                         locations=locs, dbd=True)
         self.server_extra = "\n".join([
             "ServerLimit 1\nMaxRequestWorkers 16",
             "LDAPCacheEntries 0",
-            "DBDriver sqlite3",
-            'DBDParams "%s"' % self.state_db,
         ])
-
-    def start(self):
-        os.mkdir(self.state_dir)
-        user = httpd.run_user()
-        if user:
-            import grp
-            import pwd
-            os.chown(self.state_dir, pwd.getpwnam(user[0]).pw_uid,
-                     grp.getgrnam(user[1]).gr_gid)
-        super().start()
-
-    def _give_back(self):
-        """Files this (root) process made in the state directory go to
-        httpd's user, which must keep writing them (SQLite's -wal, -shm)."""
-        user = httpd.run_user()
-        if not user:
-            return
-        import grp
-        import pwd
-        uid, gid = pwd.getpwnam(user[0]).pw_uid, grp.getgrnam(user[1]).gr_gid
-        for name in os.listdir(self.state_dir):
-            os.chown(os.path.join(self.state_dir, name), uid, gid)
 
     def device_row(self, user, device_id):
         """The state database's row of (user, device) as a dict, or None."""
-        con = sqlite3.connect(self.state_db, timeout=10)
-        try:
-            con.row_factory = sqlite3.Row
-            row = con.execute("SELECT * FROM eas_device WHERE username = ? "
-                              "AND device_id = ?", (user, device_id)).fetchone()
-            return dict(row) if row else None
-        finally:
-            con.close()
-            self._give_back()
+        rows = self.db.rows("SELECT * FROM eas_device WHERE username = ? "
+                            "AND device_id = ?", (user, device_id))
+        return rows[0] if rows else None
 
     def device_info(self, user, device_id):
         """The row's DeviceInformation as a dict (key=value lines)."""
         row = self.device_row(user, device_id)
         out = {}
-        for line in (row or {}).get("info", "").splitlines():
+        for line in ((row or {}).get("info") or "").splitlines():
             k, _, v = line.partition("=")
             out[k] = v
         return out
 
     def set_wipe(self, user, device_id, value):
         """What an administrator's tool would do: request a remote wipe."""
-        con = sqlite3.connect(self.state_db, timeout=10)
-        try:
-            with con:
-                con.execute("UPDATE eas_device SET wipe = ? WHERE username = ?"
-                            " AND device_id = ?", (value, user, device_id))
-        finally:
-            con.close()
-            self._give_back()
+        self.db.execute("UPDATE eas_device SET wipe = ? WHERE username = ?"
+                        " AND device_id = ?", (value, user, device_id))
 
 
 @pytest.fixture(scope="session")

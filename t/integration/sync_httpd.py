@@ -1,5 +1,6 @@
-"""A private httpd for the Sync tests: mod_dbd with a SQLite state
-database and Maildirs under its own directory, one per test user.
+"""A private httpd for the Sync tests: mod_dbd with a state database
+(SQLite, or PostgreSQL: statedb.py) and Maildirs under its own directory,
+one per test user.
 
 Use it from a test module by importing the fixtures:
 
@@ -52,15 +53,10 @@ def user_names():
 
 class SyncServer(httpd.Httpd):
     def __init__(self, cfg):
-        super().__init__(cfg, modules=["dbd"], locations={})
+        super().__init__(cfg, locations={}, dbd=True)
         self.locations = {p: x.replace("{root}", self.root)
                           for p, x in LOCATIONS.items()}
-        self.state_dir = os.path.join(self.root, "state")
         self.mail_dir = os.path.join(self.root, "mail")
-        self.server_extra = "\n".join([
-            "DBDriver sqlite3",
-            'DBDParams "%s"' % os.path.join(self.state_dir, "state.db"),
-        ])
         self._users = iter(user_names())
 
     def write_htpasswd(self):
@@ -73,9 +69,8 @@ class SyncServer(httpd.Httpd):
         os.chmod(path, 0o644)
 
     def start(self):
-        for d in (self.state_dir, self.mail_dir):
-            os.mkdir(d)
-            give(d)
+        os.mkdir(self.mail_dir)
+        give(self.mail_dir)
         super().start()
 
     def next_user(self):

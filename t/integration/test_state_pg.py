@@ -9,7 +9,6 @@ import re
 import subprocess
 
 import conftest
-from pg import postgresql  # noqa: F401  (the fixture)
 
 
 def _unit_binary():
