@@ -122,7 +122,6 @@ typedef struct {
 } eas_user_t;
 
 typedef struct eas_store eas_store_t;
-typedef struct eas_watch eas_watch_t;
 
 /* Called by a backend to log a failure; ctx is eas_store_ctx_t.log_ctx. */
 typedef void (*eas_log_fn)(void *log_ctx, int level, apr_status_t rv,
@@ -133,6 +132,40 @@ typedef struct {
     eas_log_fn log;             /* may be NULL */
     void *log_ctx;
 } eas_store_ctx_t;
+
+/*
+ * Change sources.  A source is process-wide: the module opens one per
+ * backend per process, and every waiting request of every user shares it.
+ * A watch names what it is on by a key: a string the backend derives from
+ * the folder (its directory, its IMAP mailbox and server...), the same for
+ * every store and request that watches that folder, so that one folder
+ * watched by many devices costs the source one watch.  Watches are
+ * counted: each watch call is matched by one unwatch of the same key.
+ *
+ * The source tells of a possible change by calling notify(baton, key)
+ * from a thread of its own, soon after it happens (Maildir: inotify, within
+ * milliseconds).  False alarms are allowed: the module checks whether a
+ * Sync would return anything before it wakes a phone.  A lost change is
+ * not: when the source cannot be sure (queue overflow, a reconnect), it
+ * notifies with key NULL, meaning "anything may have changed".
+ */
+typedef struct eas_source eas_source_t;
+typedef void (*eas_notify_fn)(void *baton, const char *key);
+
+typedef struct eas_source_ops {
+    /* Start the source; p lives as long as the process, and its cleanup
+       stops the source's threads before anything it notifies goes away. */
+    apr_status_t (*open)(eas_source_t **src, eas_notify_fn notify,
+                         void *baton, apr_pool_t *p);
+    /* Watch a folder of st (folder_id NULL: the folder hierarchy: folders
+       created, deleted or renamed).  *key is allocated from p.
+       APR_ENOENT: no such folder. */
+    apr_status_t (*watch)(eas_source_t *src, eas_store_t *st,
+                          const char *folder_id, const char **key,
+                          apr_pool_t *p);
+    /* Drop one watch of key (from any thread). */
+    void (*unwatch)(eas_source_t *src, const char *key);
+} eas_source_ops_t;
 
 typedef struct eas_backend eas_backend_t;
 
@@ -212,14 +245,11 @@ struct eas_backend {
                             const char *message, apr_pool_t *p);
 
     /*
-     * Change watch for Ping: watch the folders; *fd becomes readable when
-     * one of them may have changed, and watch_changed says which ones.
+     * Change source for Ping and Sync with Wait (see eas_source_t above);
+     * NULL when the backend cannot tell changes, and Ping then answers
+     * only at the heartbeat.
      */
-    apr_status_t (*watch_open)(eas_store_t *st,
-                               const apr_array_header_t *folder_ids,
-                               eas_watch_t **w, int *fd, apr_pool_t *p);
-    apr_status_t (*watch_changed)(eas_watch_t *w, apr_array_header_t **ids,
-                                  apr_pool_t *p);
+    const struct eas_source_ops *source;
 };
 
 /* Register a backend under its name (at module load). */

@@ -208,11 +208,4 @@ apr_status_t md_search(eas_store_t *st, const eas_search_t *q,
 int md_search_match(const char *msg, apr_size_t len, const char *text,
                     apr_pool_t *p);
 
-/* ---- maildir_watch.c ---- */
-apr_status_t md_watch_open(eas_store_t *st,
-                           const apr_array_header_t *folder_ids,
-                           eas_watch_t **w, int *fd, apr_pool_t *p);
-apr_status_t md_watch_changed(eas_watch_t *w, apr_array_header_t **ids,
-                              apr_pool_t *p);
-
 #endif

@@ -3,6 +3,7 @@
  */
 #include "maildir.h"
 #include "maildir_backend.h"
+#include "maildir_watch.h"
 
 #include <apr_strings.h>
 
@@ -138,8 +139,7 @@ const eas_backend_t eas_backend_maildir = {
     .search = md_search,
     .oof_get = NULL,
     .oof_set = NULL,
-    .watch_open = md_watch_open,
-    .watch_changed = md_watch_changed,
+    .source = &md_source_ops,
 };
 
 void eas_maildir_register(void)

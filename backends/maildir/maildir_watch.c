@@ -1,130 +1,463 @@
 /*
- * Change watch for Ping: one inotify descriptor per watch, watching new/
- * and cur/ of each folder.  Deliveries, flag changes (renames), removals
- * and moves all show there; our own uid list files live beside them and
- * cause no events.
+ * The Maildir change source: one inotify instance per process, read by one
+ * thread that tells the module which keys may have changed.
+ *
+ * A folder's key is watched on its new/ and cur/: deliveries, flag changes
+ * (renames), removals and moves in and out all show there, while our own
+ * files (eas-uidlist, eas-folderid and their temporary copies) live in the
+ * folder directory beside them and cause no events.  The hierarchy key is
+ * watched on the root, where Maildir++ keeps every folder as a ".Name"
+ * directory; events on plain files there (eas-folders) are ignored.
+ *
+ * Watches are counted per key.  inotify itself gives one watch descriptor
+ * per directory inode, so two keys can share one (a folder that another
+ * program renamed, watched under its old and its new name): each
+ * descriptor keeps the list of keys that use it and is removed with the
+ * last of them.
  */
 #include "maildir.h"
+#include "maildir_watch.h"
 
+#include <apr_hash.h>
 #include <apr_strings.h>
+#include <apr_thread_mutex.h>
+#include <apr_thread_proc.h>
 
 #include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
 #define MD_WATCH_MASK (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO \
                        | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+#define MD_SELF_EVENTS (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT \
+                        | IN_IGNORED)
+/* Room for many events per read (an event is 16 bytes plus its name). */
+#define MD_EVENT_BUF 65536
 
-struct eas_watch {
-    md_store_t *s;
-    int fd;
-    apr_hash_t *by_wd;              /* int -> folder id */
-    apr_array_header_t *ids;        /* every watched folder id */
+typedef struct md_wd md_wd_t;
+typedef struct md_key md_key_t;
+
+/* One key's use of an inotify watch descriptor. */
+typedef struct md_slot {
+    md_wd_t *wd;
+    md_key_t *key;
+    struct md_slot *next;       /* the other uses of wd */
+} md_slot_t;
+
+struct md_wd {
+    int wd;
+    int dead;                   /* IN_IGNORED came: the kernel dropped it */
+    md_slot_t *slots;
 };
 
-static apr_status_t watch_close(void *data)
-{
-    eas_watch_t *w = data;
+struct md_key {
+    char *text;                 /* also the table's key */
+    int refs;
+    int tree;                   /* hierarchy: folder directories only */
+    int nslots;
+    md_slot_t slot[2];          /* new/ and cur/, or the root */
+};
 
-    if (w->fd >= 0)
-        close(w->fd);
-    w->fd = -1;
-    return APR_SUCCESS;
+typedef struct {
+    eas_notify_fn notify;
+    void *baton;
+    apr_thread_mutex_t *mutex;  /* everything below but the thread's own */
+    apr_hash_t *keys;           /* text -> md_key_t */
+    apr_hash_t *wds;            /* int -> md_wd_t, live ones only */
+    int ifd;                    /* inotify, made by the first watch */
+    int wake;                   /* eventfd: a new ifd, or stop */
+    int stopping;
+    apr_thread_t *thread;
+    apr_pool_t *tables;         /* of keys and wds: own allocator */
+    /* The thread's own: */
+    apr_pool_t *scratch;        /* own allocator, cleared per batch */
+    char *buf;                  /* MD_EVENT_BUF, aligned for events */
+} md_source_t;
+
+/* ---- the tables (under the mutex) ---- */
+
+static void slot_attach(md_slot_t *sl, md_key_t *k, md_wd_t *w)
+{
+    sl->wd = w;
+    sl->key = k;
+    sl->next = w->slots;
+    w->slots = sl;
 }
 
-static apr_status_t add(eas_watch_t *w, const md_folder_t *f, const char *sub,
-                        apr_pool_t *p)
+static void slot_detach(md_source_t *src, md_slot_t *sl)
 {
-    const char *path = apr_pstrcat(p, f->dir, "/", sub, NULL);
-    int wd = inotify_add_watch(w->fd, path, MD_WATCH_MASK), *key;
+    md_wd_t *w = sl->wd;
+    md_slot_t **pp;
 
-    if (wd < 0 && errno == ENOENT) {
-        md_make_maildir(w->s, f->dir, f->special != MD_SPECIAL_INBOX, 1);
-        wd = inotify_add_watch(w->fd, path, MD_WATCH_MASK);
+    if (!w)
+        return;
+    for (pp = &w->slots; *pp && *pp != sl; pp = &(*pp)->next)
+        ;
+    if (*pp)
+        *pp = sl->next;
+    sl->wd = NULL;
+    sl->next = NULL;
+    if (w->slots)
+        return;
+    if (!w->dead) {
+        apr_hash_set(src->wds, &w->wd, sizeof(w->wd), NULL);
+        if (src->ifd >= 0)
+            inotify_rm_watch(src->ifd, w->wd);
     }
-    if (wd < 0) {
-        apr_status_t rv = md_errno();
-        if (errno == ENOSPC)
-            eas_store_log(&w->s->base, MD_LOG_ERR, rv, "maildir: out of "
-                          "inotify watches; raise fs.inotify.max_user_watches");
-        return md_fail(w->s, rv, "cannot watch", path);
-    }
-    key = apr_palloc(p, sizeof(*key));
-    *key = wd;
-    apr_hash_set(w->by_wd, key, sizeof(*key), f->id);
-    return APR_SUCCESS;
+    free(w);
 }
 
-apr_status_t md_watch_open(eas_store_t *st,
-                           const apr_array_header_t *folder_ids,
-                           eas_watch_t **out, int *fd, apr_pool_t *p)
+static void key_free(md_source_t *src, md_key_t *k)
 {
-    md_store_t *s = (md_store_t *)st;
-    eas_watch_t *w = apr_pcalloc(p, sizeof(*w));
-    apr_status_t rv;
     int i;
 
-    w->s = s;
-    w->by_wd = apr_hash_make(p);
-    w->ids = apr_array_make(p, folder_ids->nelts, sizeof(const char *));
-    if ((w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0) {
+    for (i = 0; i < k->nslots; i++)
+        slot_detach(src, &k->slot[i]);
+    free(k->text);
+    free(k);
+}
+
+static void wake_thread(md_source_t *src)
+{
+    apr_uint64_t one = 1;
+
+    if (write(src->wake, &one, sizeof(one)) < 0) {
+        /* EAGAIN: the counter is full, so the thread wakes anyway. */
+    }
+}
+
+static apr_status_t start_inotify(md_source_t *src, md_store_t *s)
+{
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC), e = errno;
+    apr_status_t rv;
+
+    if (fd < 0) {
         rv = md_errno();
         eas_store_log(&s->base, MD_LOG_ERR, rv, "maildir: cannot create an "
-                      "inotify instance%s", errno == EMFILE ? "; raise "
+                      "inotify instance%s", e == EMFILE ? "; raise "
                       "fs.inotify.max_user_instances" : "");
         return rv;
     }
-    apr_pool_cleanup_register(p, w, watch_close, apr_pool_cleanup_null);
-    for (i = 0; i < folder_ids->nelts; i++) {
-        const char *id = APR_ARRAY_IDX(folder_ids, i, const char *);
-        const md_folder_t *f = md_folder_find(s, id);
-        rv = f ? add(w, f, "new", p) : APR_ENOENT;
-        if (rv == APR_SUCCESS)
-            rv = add(w, f, "cur", p);
-        if (rv != APR_SUCCESS) {
-            apr_pool_cleanup_run(p, w, watch_close);
-            return rv;
-        }
-        APR_ARRAY_PUSH(w->ids, const char *) = apr_pstrdup(p, f->id);
-    }
-    *out = w;
-    *fd = w->fd;
+    src->ifd = fd;
+    wake_thread(src);
     return APR_SUCCESS;
 }
 
-apr_status_t md_watch_changed(eas_watch_t *w, apr_array_header_t **ids,
-                              apr_pool_t *p)
+static apr_status_t add_watch(md_source_t *src, md_store_t *s, md_key_t *k,
+                              int i, const char *path)
 {
-    char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
-    apr_hash_t *seen = apr_hash_make(p);
-    int all = 0, i;
-    ssize_t n;
+    int wd = inotify_add_watch(src->ifd, path, MD_WATCH_MASK), e = errno;
+    apr_status_t rv;
+    md_wd_t *w;
 
-    *ids = apr_array_make(p, 4, sizeof(const char *));
-    if (w->fd < 0)
-        return APR_EBADF;
-    while ((n = read(w->fd, buf, sizeof(buf))) > 0) {
-        char *c = buf;
-        while (c < buf + n) {
-            const struct inotify_event *ev = (const struct inotify_event *)c;
-            const char *id = apr_hash_get(w->by_wd, &ev->wd, sizeof(ev->wd));
-            if (ev->mask & IN_Q_OVERFLOW)
-                all = 1;
-            else if (id && !apr_hash_get(seen, id, APR_HASH_KEY_STRING)) {
-                apr_hash_set(seen, id, APR_HASH_KEY_STRING, id);
-                APR_ARRAY_PUSH(*ids, const char *) = apr_pstrdup(p, id);
-            }
-            c += sizeof(*ev) + ev->len;
+    if (wd < 0) {
+        rv = md_errno();
+        if (e == ENOENT)
+            return APR_ENOENT;
+        if (e == ENOSPC)
+            eas_store_log(&s->base, MD_LOG_ERR, rv, "maildir: out of "
+                          "inotify watches; raise "
+                          "fs.inotify.max_user_watches");
+        return md_fail(s, rv, "cannot watch", path);
+    }
+    if (!(w = apr_hash_get(src->wds, &wd, sizeof(wd)))) {
+        if (!(w = calloc(1, sizeof(*w)))) {
+            inotify_rm_watch(src->ifd, wd);
+            return APR_ENOMEM;
         }
+        w->wd = wd;
+        apr_hash_set(src->wds, &w->wd, sizeof(w->wd), w);
     }
-    if (n < 0 && errno != EAGAIN && errno != EINTR)
-        return md_fail(w->s, md_errno(), "cannot read the inotify watch", "");
-    if (all) {
-        (*ids)->nelts = 0;
-        for (i = 0; i < w->ids->nelts; i++)
-            APR_ARRAY_PUSH(*ids, const char *) =
-                apr_pstrdup(p, APR_ARRAY_IDX(w->ids, i, const char *));
-    }
+    slot_detach(src, &k->slot[i]);
+    slot_attach(&k->slot[i], k, w);
     return APR_SUCCESS;
 }
+
+/* One more reference to key text on paths; a descriptor the kernel
+   dropped (the directory went and may be back) is added again. */
+static apr_status_t attach(md_source_t *src, md_store_t *s, const char *text,
+                           const char *const *paths, int n, int tree)
+{
+    md_key_t *k;
+    apr_status_t rv = APR_SUCCESS;
+    int i, fresh;
+
+    if (src->stopping)
+        return APR_EINIT;
+    if (src->ifd < 0 && (rv = start_inotify(src, s)) != APR_SUCCESS)
+        return rv;
+    k = apr_hash_get(src->keys, text, APR_HASH_KEY_STRING);
+    if ((fresh = !k)) {
+        if (!(k = calloc(1, sizeof(*k))) || !(k->text = strdup(text))) {
+            free(k);
+            return APR_ENOMEM;
+        }
+        k->tree = tree;
+        k->nslots = n;
+    }
+    for (i = 0; i < n && rv == APR_SUCCESS; i++)
+        if (!k->slot[i].wd || k->slot[i].wd->dead)
+            rv = add_watch(src, s, k, i, paths[i]);
+    if (rv != APR_SUCCESS) {
+        if (fresh)
+            key_free(src, k);
+        return rv;
+    }
+    k->refs++;
+    if (fresh)
+        apr_hash_set(src->keys, k->text, APR_HASH_KEY_STRING, k);
+    return APR_SUCCESS;
+}
+
+/* ---- the source thread ---- */
+
+static int relevant(const md_key_t *k, const struct inotify_event *ev)
+{
+    if (ev->mask & MD_SELF_EVENTS)
+        return 1;
+    if (!k->tree)
+        return 1;
+    /* Maildir++ folders are ".Name"; cur/ new/ tmp/ and files are not. */
+    return (ev->mask & IN_ISDIR) && ev->len > 0 && ev->name[0] == '.'
+           && strcmp(ev->name, ".") != 0 && strcmp(ev->name, "..") != 0;
+}
+
+/* The keys that n bytes of events touch, copied to scratch; *all on a
+   queue overflow. */
+static apr_array_header_t *keys_of(md_source_t *src, const char *buf,
+                                   ssize_t n, int *all)
+{
+    apr_array_header_t *out = apr_array_make(src->scratch, 8,
+                                             sizeof(const char *));
+    apr_hash_t *seen = apr_hash_make(src->scratch);
+    const char *c = buf;
+
+    apr_thread_mutex_lock(src->mutex);
+    while (c < buf + n) {
+        const struct inotify_event *ev = (const struct inotify_event *)c;
+        md_wd_t *w = ev->wd >= 0 ? apr_hash_get(src->wds, &ev->wd,
+                                                sizeof(ev->wd)) : NULL;
+        md_slot_t *sl;
+
+        c += sizeof(*ev) + ev->len;
+        if (ev->mask & IN_Q_OVERFLOW)
+            *all = 1;
+        if (!w)
+            continue;
+        for (sl = w->slots; sl; sl = sl->next) {
+            const char *t = sl->key->text;
+            if (!relevant(sl->key, ev)
+                || apr_hash_get(seen, t, APR_HASH_KEY_STRING))
+                continue;
+            t = apr_pstrdup(src->scratch, t);
+            apr_hash_set(seen, t, APR_HASH_KEY_STRING, t);
+            APR_ARRAY_PUSH(out, const char *) = t;
+        }
+        if (ev->mask & IN_IGNORED) {
+            /* Its keys keep it until they are unwatched or watched anew. */
+            w->dead = 1;
+            apr_hash_set(src->wds, &w->wd, sizeof(w->wd), NULL);
+        }
+    }
+    apr_thread_mutex_unlock(src->mutex);
+    return out;
+}
+
+/* Read one buffer of events and tell of them, without the mutex held:
+   notify may unwatch.  0 when the descriptor fails. */
+static int read_events(md_source_t *src, int ifd)
+{
+    ssize_t n = read(ifd, src->buf, MD_EVENT_BUF);
+    apr_array_header_t *keys;
+    int all = 0, i;
+
+    if (n < 0)
+        return errno == EAGAIN || errno == EINTR;
+    keys = keys_of(src, src->buf, n, &all);
+    if (all)
+        src->notify(src->baton, NULL);
+    else
+        for (i = 0; i < keys->nelts; i++)
+            src->notify(src->baton, APR_ARRAY_IDX(keys, i, const char *));
+    apr_pool_clear(src->scratch);
+    return 1;
+}
+
+static void *APR_THREAD_FUNC run(apr_thread_t *t, void *data)
+{
+    md_source_t *src = data;
+    int failed = 0;
+
+    for (;;) {
+        struct pollfd pfd[2];
+        apr_uint64_t count;
+        int ifd, stop;
+
+        apr_thread_mutex_lock(src->mutex);
+        stop = src->stopping;
+        ifd = src->ifd;
+        apr_thread_mutex_unlock(src->mutex);
+        if (stop)
+            break;
+        pfd[0].fd = src->wake;
+        pfd[1].fd = ifd;            /* -1 until the first watch: ignored */
+        pfd[0].events = pfd[1].events = POLLIN;
+        pfd[0].revents = pfd[1].revents = 0;
+        /* After a read error, look again in a while rather than spin. */
+        if (poll(pfd, 2, failed ? 1000 : -1) < 0)
+            continue;
+        if (pfd[0].revents & POLLIN)
+            while (read(src->wake, &count, sizeof(count)) > 0)
+                ;
+        if (pfd[1].revents & (POLLIN | POLLERR)) {
+            failed = !read_events(src, ifd);
+            if (failed)
+                src->notify(src->baton, NULL);
+        }
+    }
+    apr_thread_exit(t, APR_SUCCESS);
+    return NULL;
+}
+
+/* ---- the ops ---- */
+
+/* A pre-cleanup: the thread is joined before the pool's subpools (the
+   thread's own among them) and whatever the baton points to go. */
+static apr_status_t source_stop(void *data)
+{
+    md_source_t *src = data;
+    apr_hash_index_t *hi;
+    apr_status_t trv;
+
+    if (src->thread) {
+        apr_thread_mutex_lock(src->mutex);
+        src->stopping = 1;
+        apr_thread_mutex_unlock(src->mutex);
+        wake_thread(src);
+        apr_thread_join(&trv, src->thread);
+        src->thread = NULL;
+    }
+    if (src->mutex)
+        apr_thread_mutex_lock(src->mutex);
+    src->stopping = 1;
+    if (src->keys) {
+        for (hi = apr_hash_first(NULL, src->keys); hi; hi = apr_hash_next(hi))
+            key_free(src, apr_hash_this_val(hi));
+        apr_hash_clear(src->keys);
+    }
+    if (src->ifd >= 0)
+        close(src->ifd);
+    src->ifd = -1;
+    if (src->mutex)
+        apr_thread_mutex_unlock(src->mutex);
+    if (src->wake >= 0)
+        close(src->wake);
+    src->wake = -1;
+    return APR_SUCCESS;
+}
+
+/* A subpool with an allocator of its own: p's is used by other threads,
+   and these are used under the source's mutex or by its thread alone. */
+static apr_status_t own_pool(apr_pool_t **out, apr_pool_t *p)
+{
+    apr_allocator_t *alloc;
+    apr_status_t rv;
+
+    if ((rv = apr_allocator_create(&alloc)) != APR_SUCCESS)
+        return rv;
+    if ((rv = apr_pool_create_ex(out, p, NULL, alloc)) != APR_SUCCESS) {
+        apr_allocator_destroy(alloc);
+        return rv;
+    }
+    apr_allocator_owner_set(alloc, *out);
+    return APR_SUCCESS;
+}
+
+static apr_status_t md_source_open(eas_source_t **out, eas_notify_fn notify,
+                                   void *baton, apr_pool_t *p)
+{
+    md_source_t *src = apr_pcalloc(p, sizeof(*src));
+    apr_status_t rv;
+
+    src->notify = notify;
+    src->baton = baton;
+    src->ifd = -1;
+    if ((src->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+        return md_errno();
+    apr_pool_pre_cleanup_register(p, src, source_stop);
+    src->buf = apr_palloc(p, MD_EVENT_BUF);
+    if ((rv = apr_thread_mutex_create(&src->mutex, APR_THREAD_MUTEX_DEFAULT,
+                                      p)) != APR_SUCCESS
+        || (rv = own_pool(&src->tables, p)) != APR_SUCCESS
+        || (rv = own_pool(&src->scratch, p)) != APR_SUCCESS)
+        return rv;
+    src->keys = apr_hash_make(src->tables);
+    src->wds = apr_hash_make(src->tables);
+    if ((rv = apr_thread_create(&src->thread, NULL, run, src, p))
+        != APR_SUCCESS)
+        return rv;
+    *out = (eas_source_t *)src;
+    return APR_SUCCESS;
+}
+
+static apr_status_t md_source_watch(eas_source_t *src_, eas_store_t *st,
+                                   const char *folder_id, const char **key,
+                                   apr_pool_t *p)
+{
+    md_source_t *src = (md_source_t *)src_;
+    md_store_t *s = (md_store_t *)st;
+    const md_folder_t *f = NULL;
+    const char *text, *paths[2];
+    apr_status_t rv;
+    int n, tries;
+
+    if (folder_id) {
+        if (!(f = md_folder_find(s, folder_id)))
+            return APR_ENOENT;
+        text = apr_pstrcat(p, MD_KEY_FOLDER, f->dir, NULL);
+        paths[0] = apr_pstrcat(p, f->dir, "/new", NULL);
+        paths[1] = apr_pstrcat(p, f->dir, "/cur", NULL);
+        n = 2;
+    }
+    else {
+        text = apr_pstrcat(p, MD_KEY_TREE, s->root, NULL);
+        paths[0] = s->root;
+        n = 1;
+    }
+    for (tries = 0; ; tries++) {
+        apr_thread_mutex_lock(src->mutex);
+        rv = attach(src, s, text, paths, n, f == NULL);
+        apr_thread_mutex_unlock(src->mutex);
+        if (rv != APR_ENOENT || !f || tries)
+            break;
+        /* A folder made by a program that left out new/ or cur/. */
+        md_make_maildir(s, f->dir, f->special != MD_SPECIAL_INBOX, 1);
+    }
+    if (rv == APR_SUCCESS)
+        *key = text;
+    return rv;
+}
+
+static void md_source_unwatch(eas_source_t *src_, const char *key)
+{
+    md_source_t *src = (md_source_t *)src_;
+    md_key_t *k;
+
+    apr_thread_mutex_lock(src->mutex);
+    k = apr_hash_get(src->keys, key, APR_HASH_KEY_STRING);
+    if (k && --k->refs == 0) {
+        apr_hash_set(src->keys, k->text, APR_HASH_KEY_STRING, NULL);
+        key_free(src, k);
+    }
+    apr_thread_mutex_unlock(src->mutex);
+}
+
+const eas_source_ops_t md_source_ops = {
+    .open = md_source_open,
+    .watch = md_source_watch,
+    .unwatch = md_source_unwatch,
+};

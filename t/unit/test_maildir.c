@@ -2,7 +2,7 @@
  * The Maildir++ backend against real Maildirs under a temporary directory:
  * folders and their ids, names, special folders, item ids across renames
  * by other programs, flags, delivery, moves, removal, concurrent uid
- * allocation, search, change watch and broken Maildirs.
+ * allocation, search and broken Maildirs.
  */
 #include "maildir/maildir_backend.h"
 #include "tap.h"
@@ -1111,37 +1111,6 @@ static void test_search(eas_store_t *st, const char *root)
     is_int(B->search(st, &q, &hits, pool), APR_EINVAL, "empty text: EINVAL");
 }
 
-static void test_watch(eas_store_t *st, const char *root)
-{
-    apr_array_header_t *ids = apr_array_make(pool, 2, sizeof(const char *));
-    apr_array_header_t *changed = NULL;
-    const char *in = fid(st, "Inbox"), *se = fid(st, "Sent");
-    eas_watch_t *w = NULL;
-    struct pollfd pfd;
-    int fd = -1;
-
-    APR_ARRAY_PUSH(ids, const char *) = in;
-    APR_ARRAY_PUSH(ids, const char *) = se;
-    is_int(B->watch_open(st, ids, &w, &fd, pool), APR_SUCCESS, "watch_open");
-    ok(fd >= 0, "a descriptor to poll");
-    is_int(B->watch_changed(w, &changed, pool), APR_SUCCESS,
-           "watch_changed with nothing new");
-    is_int(changed ? changed->nelts : -1, 0, "nothing changed");
-    put_file(apr_pstrcat(pool, root, "/.Sent/new/1700000009.w.h", NULL),
-             "Subject: w\n\nx\n");
-    pfd.fd = fd;
-    pfd.events = POLLIN;
-    ok(poll(&pfd, 1, 10000) == 1, "readable after a delivery to Sent");
-    B->watch_changed(w, &changed, pool);
-    ok(changed && changed->nelts == 1
-       && strcmp(APR_ARRAY_IDX(changed, 0, const char *), se) == 0,
-       "Sent changed, and only Sent");
-    ok(poll(&pfd, 1, 0) == 0, "drained");
-    APR_ARRAY_PUSH(ids, const char *) = "31337";
-    is_int(B->watch_open(st, ids, &w, &fd, pool), APR_ENOENT,
-           "watching an unknown folder: ENOENT");
-}
-
 static void test_broken(void)
 {
     eas_store_t *st = NULL;
@@ -1236,7 +1205,6 @@ int main(void)
         test_items(st, root);
         test_lost_uidlist(st, root);
         test_search(st, root);
-        test_watch(st, root);
     }
     test_concurrent(path_of("conc"));
     test_threads(path_of("threads"));
