@@ -6,8 +6,6 @@
  * answer for a deleted one) or cannot be read, 403 when the policy
  * forbids attachments, 413 over EASMaxFetchSize or the policy's size.
  */
-/* Before APR: its ring macros then use offsetof (clang checks). */
-#include <stddef.h>
 #include "mod_eas.h"
 #include "itemops.h"
 #include "cmd_mail.h"

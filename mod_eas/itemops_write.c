@@ -4,8 +4,6 @@
  * the WBXML as part 0, then each fetched data as its own part, named in
  * the WBXML by a Part element instead of base64 in a Data element.
  */
-/* Before APR: its ring macros then use offsetof (clang checks). */
-#include <stddef.h>
 #include "mod_eas.h"
 #include "itemops.h"
 #include "response.h"
