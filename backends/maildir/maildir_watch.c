@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MD_WATCH_MASK (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO \
@@ -308,8 +309,11 @@ static void *APR_THREAD_FUNC run(apr_thread_t *t, void *data)
         pfd[0].events = pfd[1].events = POLLIN;
         pfd[0].revents = pfd[1].revents = 0;
         /* After a read error, look again in a while rather than spin. */
-        if (poll(pfd, 2, failed ? 1000 : -1) < 0)
+        if (poll(pfd, 2, failed ? 1000 : -1) < 0) {
+            if (errno != EINTR)
+                apr_sleep(apr_time_from_msec(100));
             continue;
+        }
         if (pfd[0].revents & POLLIN)
             while (read(src->wake, &count, sizeof(count)) > 0)
                 ;
@@ -404,6 +408,25 @@ static apr_status_t md_source_open(eas_source_t **out, eas_notify_fn notify,
     return APR_SUCCESS;
 }
 
+/* A folder made by a program that left out new/ or cur/ gets them; one
+   that is gone stays gone (APR_ENOENT). */
+static apr_status_t make_subdirs(md_store_t *s, const md_folder_t *f,
+                                 apr_pool_t *p)
+{
+    static const char *const subs[] = { "/cur", "/new", "/tmp" };
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        const char *path = apr_pstrcat(p, f->dir, subs[i], NULL);
+        if (mkdir(path, s->dir_mode) == 0 || errno == EEXIST)
+            continue;
+        if (errno == ENOENT)
+            return APR_ENOENT;
+        return md_fail(s, md_errno(), "cannot create directory", path);
+    }
+    return APR_SUCCESS;
+}
+
 static apr_status_t md_source_watch(eas_source_t *src_, eas_store_t *st,
                                    const char *folder_id, const char **key,
                                    apr_pool_t *p)
@@ -434,8 +457,8 @@ static apr_status_t md_source_watch(eas_source_t *src_, eas_store_t *st,
         apr_thread_mutex_unlock(src->mutex);
         if (rv != APR_ENOENT || !f || tries)
             break;
-        /* A folder made by a program that left out new/ or cur/. */
-        md_make_maildir(s, f->dir, f->special != MD_SPECIAL_INBOX, 1);
+        if ((rv = make_subdirs(s, f, p)) != APR_SUCCESS)
+            break;
     }
     if (rv == APR_SUCCESS)
         *key = text;

@@ -424,6 +424,7 @@ static void test_missing_dirs(void)
     const char *g = make_folder(fx.st, "Gamma"), *k;
     const char *dir = apr_pstrcat(pool, fx.root, "/.Gamma", NULL);
 
+
     rmtree(apr_pstrcat(pool, dir, "/cur", NULL));
     rmtree(apr_pstrcat(pool, dir, "/new", NULL));
     k = watch(fx.src, fx.st, g);
@@ -454,6 +455,17 @@ static void test_missing_dirs(void)
     if (k) {
         S->unwatch(fx.src, k);
         S->unwatch(fx.src, k);
+    }
+
+    /* A folder another program removed is not made again. */
+    g = make_folder(fx.st, "Gamma2");
+    dir = apr_pstrcat(pool, fx.root, "/.Gamma2", NULL);
+    rmtree(dir);
+    {
+        const char *key = NULL;
+        is_int(S->watch(fx.src, fx.st, g, &key, pool), APR_ENOENT,
+               "watching a folder whose directory is gone: ENOENT");
+        ok(!exists(dir), "... and it is not made again");
     }
 }
 
