@@ -48,6 +48,7 @@ static int build(eas_request_t *req, const eas_compose_req_t *c,
     const eas_user_t *user = req->ctx->user;
     const char *err = NULL;
     eas_compose_t in;
+    apr_status_t rv;
 
     memset(&in, 0, sizeof(in));
     in.mode = c->mode;
@@ -56,13 +57,13 @@ static int build(eas_request_t *req, const eas_compose_req_t *c,
     in.replace_mime = c->replace_mime;
     in.from_addr = user->email;
     in.from_name = user->display_name;
-    if (eas_email_compose(&in, out, r->pool, &err) == APR_SUCCESS)
+    if ((rv = eas_email_compose(&in, out, r->pool, &err)) == APR_SUCCESS)
         return EAS_CM_OK;
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EASLOGNO(01255)
                   "%s: message not sent: %s", req->cmd->name,
                   err ? err : "invalid message");
-    return err && strstr(err, "recipient") ? EAS_CM_NO_RECIPIENT
-                                           : EAS_CM_INVALID_MIME;
+    return rv == EAS_EMAIL_EBADRCPT ? EAS_CM_NO_RECIPIENT
+                                    : EAS_CM_INVALID_MIME;
 }
 
 static int submit(eas_request_t *req, eas_store_t *st,
@@ -87,7 +88,8 @@ static int submit(eas_request_t *req, eas_store_t *st,
     ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, EASLOGNO(01257)
                   "%s: submitting %s from %s failed: %s", req->cmd->name,
                   m->message_id, m->from, err ? err : "the store refused it");
-    return rv == APR_EINVAL ? EAS_CM_NO_RECIPIENT : EAS_CM_SUBMIT_FAILED;
+    return rv == EAS_EMAIL_EBADRCPT ? EAS_CM_NO_RECIPIENT
+                                    : EAS_CM_SUBMIT_FAILED;
 }
 
 static void save_in_sent(eas_request_t *req, eas_store_t *st,

@@ -156,9 +156,11 @@ typedef struct {
  * original's text under the new text (quoted with "> " in a reply, in a
  * blockquote in HTML); SmartForward then also carries the original's
  * attachments.
- * APR_EINVAL (with *err) if the client's data is not a message or names no
- * valid recipient.
+ * With *err saying why: EAS_EMAIL_EBADRCPT if the message names no
+ * recipient or an unusable one, APR_EINVAL for anything else that makes
+ * it unsendable (not a message, no usable sender).
  */
+#define EAS_EMAIL_EBADRCPT (APR_OS_START_USERERR + 1)
 apr_status_t eas_email_compose(const eas_compose_t *c, eas_composed_t *out,
                                apr_pool_t *p, const char **err);
 
@@ -187,8 +189,8 @@ typedef struct {
 
 /*
  * Deliver msg (LF or CRLF line ends) from the envelope sender to rcpts
- * (const char * addresses).  APR_EINVAL for an unusable address or no
- * recipients; APR_EGENERAL when the transport failed or refused, with *err
+ * (const char * addresses).  EAS_EMAIL_EBADRCPT for no recipients or an
+ * unusable one, APR_EINVAL for an unusable sender; APR_EGENERAL when the transport failed or refused, with *err
  * saying why (no message content in it).  SIGPIPE must be ignored (httpd
  * does so).
  */

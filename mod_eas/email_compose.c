@@ -431,11 +431,11 @@ static eas_text_t serialize(GMimeMessage *msg, apr_pool_t *p)
     return eas_mail_take_bytes(p, arr);
 }
 
-static apr_status_t fail(const char **err, const char *why)
+static apr_status_t fail(const char **err, const char *why, apr_status_t rv)
 {
     if (err)
         *err = why;
-    return APR_EINVAL;
+    return rv;
 }
 
 static apr_status_t envelope(GMimeMessage *msg, eas_composed_t *out,
@@ -449,13 +449,11 @@ static apr_status_t envelope(GMimeMessage *msg, eas_composed_t *out,
     collect(&r, g_mime_message_get_to(msg), 0);
     collect(&r, g_mime_message_get_cc(msg), 0);
     collect(&r, g_mime_message_get_bcc(msg), 0);
-    if (r.bad != NULL) {
-        if (err)
-            *err = apr_psprintf(p, "unusable recipient address \"%s\"", r.bad);
-        return APR_EINVAL;
-    }
+    if (r.bad != NULL)
+        return fail(err, apr_psprintf(p, "unusable recipient address \"%s\"",
+                                      r.bad), EAS_EMAIL_EBADRCPT);
     if (r.list->nelts == 0)
-        return fail(err, "the message has no recipients");
+        return fail(err, "the message has no recipients", EAS_EMAIL_EBADRCPT);
     g_mime_object_remove_header((GMimeObject *)msg, "Bcc");
     out->rcpts = r.list;
     return APR_SUCCESS;
@@ -472,14 +470,15 @@ apr_status_t eas_email_compose(const eas_compose_t *c, eas_composed_t *out,
 
     if (c == NULL || out == NULL || c->mime == NULL
         || (c->mime->data == NULL && c->mime->len > 0))
-        return fail(err, "no message");
+        return fail(err, "no message", APR_EINVAL);
     if (!addr_ok(c->from_addr))
-        return fail(err, "the user has no usable email address");
+        return fail(err, "the user has no usable email address", APR_EINVAL);
     memset(out, 0, sizeof *out);
     apr_pool_create(&sp, p);
     if (c->mime->len == 0 || (msg = eas_mail_try_parse(c->mime)) == NULL) {
         apr_pool_destroy(sp);
-        return fail(err, "the client's data is not a MIME message");
+        return fail(err, "the client's data is not a MIME message",
+                    APR_EINVAL);
     }
     eas_mail_unref_on(sp, msg);
     if ((rv = envelope(msg, out, p, err)) != APR_SUCCESS) {

@@ -236,10 +236,11 @@ apr_status_t eas_submit(const eas_submit_conf_t *c, const char *from,
     if (!addr_ok(from))
         return fail(err, "unusable sender address", APR_EINVAL);
     if (rcpts == NULL || rcpts->nelts == 0)
-        return fail(err, "no recipients", APR_EINVAL);
+        return fail(err, "no recipients", EAS_EMAIL_EBADRCPT);
     for (i = 0; i < rcpts->nelts; i++)
         if (!addr_ok(APR_ARRAY_IDX(rcpts, i, const char *)))
-            return fail(err, "unusable recipient address", APR_EINVAL);
+            return fail(err, "unusable recipient address",
+                        EAS_EMAIL_EBADRCPT);
     timeout = c->timeout > 0 ? c->timeout : DEFAULT_TIMEOUT;
     if (c->smtp_url)
         return run_smtp(c, from, rcpts, msg, timeout, p, err);

@@ -1008,11 +1008,14 @@ static void test_compose_from(void)
 
     bad = blob_of("To: -oQ/tmp/x@example.com\nSubject: x\n\nbody\n");
     c.mime = &bad;
-    ok(eas_email_compose(&c, &out, pool, &err) == APR_EINVAL && err,
+    ok(eas_email_compose(&c, &out, pool, &err) == EAS_EMAIL_EBADRCPT && err,
        "from: option-like recipient refused (%s)", err ? err : "");
     bad = blob_of("Subject: nobody\n\nbody\n");
-    ok(eas_email_compose(&c, &out, pool, &err) == APR_EINVAL,
+    ok(eas_email_compose(&c, &out, pool, &err) == EAS_EMAIL_EBADRCPT,
        "from: no recipients refused");
+    bad = blob_of("To: Undisclosed recipients:;\nSubject: no one\n\nbody\n");
+    ok(eas_email_compose(&c, &out, pool, &err) == EAS_EMAIL_EBADRCPT,
+       "from: an empty group is no recipient either");
     bad = blob_of("");
     ok(eas_email_compose(&c, &out, pool, &err) == APR_EINVAL,
        "from: empty data refused");
@@ -1068,7 +1071,8 @@ static void test_sendmail(void)
     unsetenv("FAKE_SENDMAIL_EXIT");
     ok(eas_submit(&conf, "bob@example.com",
                   rcpt_list("alice@example.org", "x y@example.com") , &msg,
-                  pool, &err) == APR_EINVAL, "sendmail: space in address refused");
+                  pool, &err) == EAS_EMAIL_EBADRCPT,
+       "sendmail: space in address refused as a recipient problem");
     ok(eas_submit(&conf, "bob@example.com",
                   rcpt_list("alice@example.org", "carol@example.com"), &msg,
                   pool, &err) == APR_SUCCESS,
@@ -1091,6 +1095,10 @@ static void test_sendmail(void)
     conf.sendmail = EAS_FAKE_SENDMAIL;
     ok(eas_submit(&conf, "-oQ/tmp", rcpt_list("alice@example.org", NULL),
                   &msg, pool, &err) == APR_EINVAL, "sendmail: option as sender refused");
+    ok(eas_submit(&conf, "bob@example.com",
+                  apr_array_make(pool, 1, sizeof(const char *)), &msg, pool,
+                  &err) == EAS_EMAIL_EBADRCPT,
+       "sendmail: no recipients is a recipient problem");
 }
 
 static void test_smtp(void)
