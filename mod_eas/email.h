@@ -190,9 +190,9 @@ typedef struct {
 /*
  * Deliver msg (LF or CRLF line ends) from the envelope sender to rcpts
  * (const char * addresses).  EAS_EMAIL_EBADRCPT for no recipients or an
- * unusable one, APR_EINVAL for an unusable sender; APR_EGENERAL when the transport failed or refused, with *err
- * saying why (no message content in it).  SIGPIPE must be ignored (httpd
- * does so).
+ * unusable one, APR_EINVAL for an unusable sender; APR_EGENERAL when the
+ * transport failed or refused, with *err saying why (no message content
+ * in it).  SIGPIPE must be ignored (httpd does so).
  */
 apr_status_t eas_submit(const eas_submit_conf_t *c, const char *from,
                         const apr_array_header_t *rcpts,
