@@ -8,6 +8,7 @@
  */
 #include "mod_eas.h"
 #include "compose.h"
+#include "folder_state.h"
 #include "itemops.h"
 #include "mailops_conf.h"
 #include "response.h"
@@ -96,22 +97,21 @@ static void save_in_sent(eas_request_t *req, eas_store_t *st,
                          const eas_composed_t *m)
 {
     request_rec *r = req->r;
-    apr_array_header_t *folders;
-    const char *sent = NULL, *id;
+    apr_array_header_t *folders = eas_folder_list(req->ctx);   /* logged */
+    const eas_folder_t *sent;
+    const char *id;
     apr_status_t rv;
-    int i;
 
-    if ((rv = st->backend->folders(st, &folders, r->pool)) == APR_SUCCESS)
-        for (i = 0; i < folders->nelts && !sent; i++)
-            if (APR_ARRAY_IDX(folders, i, eas_folder_t).type == EAS_FOLDER_SENT)
-                sent = APR_ARRAY_IDX(folders, i, eas_folder_t).id;
-    if (!sent) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r, EASLOGNO(01258)
+    if (!folders)
+        return;
+    if (!(sent = eas_folder_of_type(folders, EAS_FOLDER_SENT))) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, EASLOGNO(01258)
                       "%s: sent %s, but the user has no Sent Items folder to "
                       "keep it in", req->cmd->name, m->message_id);
         return;
     }
-    rv = st->backend->add(st, sent, &m->message, EAS_ITEM_READ, &id, r->pool);
+    rv = st->backend->add(st, sent->id, &m->message, EAS_ITEM_READ, &id,
+                          r->pool);
     if (rv != APR_SUCCESS)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, EASLOGNO(01259)
                       "%s: sent %s, but keeping it in Sent Items failed",
