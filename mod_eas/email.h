@@ -32,6 +32,16 @@
 /* GMime, libxml2's parser and libcurl, once per process before threads. */
 void eas_email_init(void);
 
+/*
+ * Hand GLib's and GMime's own messages (failed checks, warnings) to fn
+ * instead of stderr: level is a syslog severity (LOG_ERR for a failed
+ * check), domain GLib's log domain ("gmime").  Once per process, before
+ * threads; fn must be thread-safe.  NULL restores GLib's default output.
+ */
+typedef void (*eas_email_log_fn)(void *data, int level, const char *domain,
+                                 const char *msg);
+void eas_email_log_to(eas_email_log_fn fn, void *data);
+
 /* ------------------------------------------------------------------ */
 /* Message -> WBXML                                                    */
 /* ------------------------------------------------------------------ */

@@ -1,6 +1,6 @@
 /*
- * GMime plumbing: process initialisation, shared parser options, and a
- * read-only stream over memory we already hold.
+ * GMime plumbing: process initialisation, where GLib's messages go, shared
+ * parser options, and a read-only stream over memory we already hold.
  *
  * GMime's own memory stream copies its input into a GByteArray.  Messages
  * come from the backend already in memory, often megabytes long, so this
@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <syslog.h>
 
 #include <curl/curl.h>
 #include <libxml/parser.h>
@@ -196,6 +197,59 @@ void eas_email_init(void)
                                                       GMIME_RFC_COMPLIANCE_LOOSE);
     g_mime_parser_options_set_allow_addresses_without_domain(parser_opts,
                                                              TRUE);
+}
+
+static eas_email_log_fn log_fn;
+static void *log_data;
+
+static int glib_severity(GLogLevelFlags level)
+{
+    if (level & G_LOG_LEVEL_ERROR)
+        return LOG_CRIT;
+    if (level & G_LOG_LEVEL_CRITICAL)
+        return LOG_ERR;
+    if (level & G_LOG_LEVEL_WARNING)
+        return LOG_WARNING;
+    if (level & G_LOG_LEVEL_MESSAGE)
+        return LOG_NOTICE;
+    if (level & G_LOG_LEVEL_INFO)
+        return LOG_INFO;
+    return LOG_DEBUG;
+}
+
+/* Both GLib log APIs end here (g_log goes through the default handler). */
+static GLogWriterOutput glib_writer(GLogLevelFlags level,
+                                    const GLogField *fields, gsize n,
+                                    gpointer unused)
+{
+    const char *domain = "GLib", *msg = "";
+    gsize i;
+
+    if (log_fn == NULL)
+        return g_log_writer_default(level, fields, n, unused);
+    for (i = 0; i < n; i++) {
+        if (fields[i].length >= 0 || fields[i].value == NULL)
+            continue;           /* not a NUL-terminated string */
+        if (!strcmp(fields[i].key, "GLIB_DOMAIN"))
+            domain = fields[i].value;
+        else if (!strcmp(fields[i].key, "MESSAGE"))
+            msg = fields[i].value;
+    }
+    log_fn(log_data, glib_severity(level), domain, msg);
+    return G_LOG_WRITER_HANDLED;
+}
+
+void eas_email_log_to(eas_email_log_fn fn, void *data)
+{
+    static int installed;
+
+    log_fn = fn;
+    log_data = data;
+    /* GLib takes a writer once per process */
+    if (!installed) {
+        installed = 1;
+        g_log_set_writer_func(glib_writer, NULL, NULL);
+    }
 }
 
 GMimeParserOptions *eas_mail_parser_options(void)

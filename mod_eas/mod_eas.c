@@ -82,10 +82,22 @@ static int eas_handler(request_rec *r)
     return eas_method_not_allowed(r);
 }
 
-/* GMime and the other MIME libraries, once per child before its threads. */
+/* GLib's and GMime's messages (levels are syslog's, as APLOG_*). */
+static void eas_glib_log(void *data, int level, const char *domain,
+                         const char *msg)
+{
+    ap_log_error(APLOG_MARK, level, 0, data, EASLOGNO(01261) "%s: %s",
+                 domain, msg);
+}
+
+/*
+ * GMime and the other MIME libraries, once per child before its threads;
+ * their messages go to the error log, tagged, rather than bare to stderr.
+ */
 static void eas_child_init(apr_pool_t *p, server_rec *s)
 {
     eas_email_init();
+    eas_email_log_to(eas_glib_log, s);
 }
 
 static void eas_register_hooks(apr_pool_t *p)

@@ -5,9 +5,11 @@
  * SMTP server on 127.0.0.1.
  */
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <apr_general.h>
@@ -15,6 +17,7 @@
 #include <apr_file_io.h>
 #include <apr_base64.h>
 #include <glib.h>
+#include <gmime/gmime.h>
 
 #include "email.h"
 #include "smtp_sink.h"
@@ -1156,6 +1159,78 @@ static void test_smtp(void)
        "smtp: connection refused reported (%s)", err ? err : "");
 }
 
+/* ------------------------------------------------------------------ */
+/* GLib's and GMime's messages                                         */
+/* ------------------------------------------------------------------ */
+
+/* What eas_email_log_to handed over, for the whole run. */
+static struct {
+    int count;
+    int level;
+    char domain[32];
+    char msg[256];
+} glib_log;
+
+static void glib_collect(void *data, int level, const char *domain,
+                         const char *msg)
+{
+    glib_log.count++;
+    glib_log.level = level;
+    apr_cpystrn(glib_log.domain, domain, sizeof glib_log.domain);
+    apr_cpystrn(glib_log.msg, msg, sizeof glib_log.msg);
+}
+
+/* Bytes written to stderr while fn runs. */
+static apr_off_t stderr_bytes(void (*fn)(void))
+{
+    char path[] = "/tmp/test_email_stderr.XXXXXX";
+    int fd = mkstemp(path), saved = dup(2);
+    apr_off_t n;
+
+    fflush(stderr);
+    dup2(fd, 2);
+    fn();
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    n = lseek(fd, 0, SEEK_END);
+    close(fd);
+    unlink(path);
+    return n;
+}
+
+static void misuse_gmime(void)
+{
+    GMimeStream *s = g_mime_stream_null_new();
+
+    /* a failed precondition: GMime's CRITICAL */
+    g_mime_data_wrapper_write_to_stream(NULL, s);
+    g_object_unref(s);
+}
+
+static void glib_warning(void)
+{
+    g_log("test-domain", G_LOG_LEVEL_WARNING, "warned %d times", 1);
+}
+
+static void test_glib_log(void)
+{
+    eas_email_log_to(glib_collect, NULL);
+    is_int((int)stderr_bytes(misuse_gmime), 0,
+           "glib log: a GMime CRITICAL writes nothing to stderr");
+    is_int(glib_log.count, 1, "glib log: handed over once");
+    is_int(glib_log.level, LOG_ERR, "glib log: a CRITICAL is LOG_ERR");
+    is_str(glib_log.domain, "gmime", "glib log: with GMime's domain");
+    ok(strstr(glib_log.msg, "g_mime_data_wrapper_write_to_stream") != NULL,
+       "glib log: and its text (%s)", glib_log.msg);
+    is_int((int)stderr_bytes(glib_warning), 0,
+           "glib log: a warning writes nothing to stderr");
+    is_int(glib_log.count, 2, "glib log: handed over too");
+    is_int(glib_log.level, LOG_WARNING, "glib log: as LOG_WARNING");
+    is_str(glib_log.msg, "warned 1 times", "glib log: formatted");
+    glib_log.count = 0;
+}
+
 int main(void)
 {
     char tmpl[] = "/tmp/test_email.XXXXXX";
@@ -1172,6 +1247,7 @@ int main(void)
         return 1;
     }
 
+    test_glib_log();
     test_plain_headers();
     test_flags_only();
     test_plain_body();
@@ -1200,5 +1276,7 @@ int main(void)
     apr_file_remove(apr_pstrcat(pool, tmpdir, "/sent.args", NULL), pool);
     apr_file_remove(apr_pstrcat(pool, tmpdir, "/sent.msg", NULL), pool);
     apr_dir_remove(tmpdir, pool);
+    is_int(glib_log.count, 0, "no GLib or GMime message in any test: %s",
+           glib_log.msg);
     return tap_done();
 }
