@@ -25,6 +25,7 @@
 
 #include <apr_hash.h>
 #include <sys/types.h>
+#include <time.h>
 
 /* Log levels as syslog and Apache number them. */
 #define MD_LOG_ERR 3
@@ -96,7 +97,51 @@ typedef struct md_store {
     mode_t dir_mode, file_mode;
     apr_array_header_t *folders;    /* md_folder_t, parents first */
     apr_hash_t *boxes;              /* folder id -> md_box_t */
+    apr_hash_t *snaps;              /* folder id -> md_snap_t held */
 } md_store_t;
+
+/* What a listing depends on: one of new/, cur/, the uid list. */
+typedef struct {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtim, ctim;
+} md_stamp_t;
+
+typedef struct {
+    md_stamp_t sub[2];          /* new/, cur/ */
+    md_stamp_t list;
+    struct timespec at;         /* the clock before the stats */
+} md_stamps_t;
+
+/* One message of a kept listing. */
+typedef struct {
+    apr_uint64_t uid;
+    apr_int64_t time;
+    apr_off_t size;
+    apr_uint32_t name;          /* offset of its file name in names */
+    unsigned char flags;
+    char sub;                   /* 'n' or 'c' */
+} md_snap_msg_t;
+
+typedef struct {
+    apr_uint64_t uid;
+    apr_uint32_t idx;           /* into msgs */
+} md_snap_uid_t;
+
+/* A folder's listing, read-only once made; one malloc'd block. */
+typedef struct md_snap {
+    const char *dir;
+    md_stamps_t stamps;         /* as before the scan it came from */
+    md_snap_msg_t *msgs;        /* newest first */
+    md_snap_uid_t *uids;        /* by uid */
+    const char *names;
+    int n;
+    /* the cache's own, under its lock */
+    int refs, linked;
+    apr_uint64_t used;
+    apr_size_t bytes;
+} md_snap_t;
 
 /* ---- maildir_fs.c: files, locks, names ---- */
 int md_lock(md_store_t *s, const char *path);      /* fd, or -1 (logged) */
@@ -120,6 +165,21 @@ const char *md_unique_base(apr_pool_t *p, apr_int64_t sec);
 apr_status_t md_errno(void);
 apr_status_t md_fail(md_store_t *s, apr_status_t rv, const char *what,
                      const char *path);
+
+/* ---- maildir_cache.c: listings kept between requests ---- */
+void md_stamps_take(const char *dir, md_stamps_t *st, apr_pool_t *p);
+int md_stamps_eq(const md_stamps_t *a, const md_stamps_t *b);
+/* Whether new/ and cur/ last changed well before the stamps were taken. */
+int md_stamps_settled(const md_stamps_t *st);
+/* A listing of b's scan (one reference), or NULL without memory. */
+md_snap_t *md_snap_make(const md_box_t *b, const md_stamps_t *st);
+const md_snap_msg_t *md_snap_find(const md_snap_t *sn, apr_uint64_t uid);
+void md_snap_release(md_snap_t *sn);
+/* The kept listing of dir if its stamps equal now (a new reference). */
+md_snap_t *md_cache_get(const char *dir, const md_stamps_t *now);
+/* Keep sn (takes a reference of its own). */
+void md_cache_put(md_snap_t *sn);
+void md_cache_forget(const char *dir);
 
 /* ---- maildir_utf7.c: folder names ---- */
 /* UTF-8 client name -> on-disk component; APR_EINVAL if not allowed. */

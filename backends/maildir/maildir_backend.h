@@ -12,4 +12,13 @@ extern const eas_backend_t eas_backend_maildir;
 
 void eas_maildir_register(void);
 
+/* The process's cache of folder listings (see maildir_cache.c). */
+typedef struct {
+    apr_uint64_t hits, misses;  /* listings and look-ups since start */
+    apr_size_t bytes;
+    int folders;
+} eas_maildir_cache_stats_t;
+
+void eas_maildir_cache_stats(eas_maildir_cache_stats_t *out);
+
 #endif

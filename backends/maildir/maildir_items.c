@@ -56,49 +56,121 @@ static void fill_ref(eas_item_ref_t *r, const md_msg_t *m, apr_pool_t *p)
     r->flags = m->flags;
 }
 
-/* Sort keys beside the pointer: no cache miss per comparison. */
-typedef struct {
-    apr_int64_t time;
-    apr_uint64_t uid;
-    const md_msg_t *m;
-} sort_key_t;
-
-/* Newest first; among equal times the later delivery (higher uid). */
-static int newest_first(const void *a, const void *b)
+static void fill_snap_ref(eas_item_ref_t *r, const md_snap_msg_t *m,
+                          apr_pool_t *p)
 {
-    const sort_key_t *x = a, *y = b;
-
-    if (x->time != y->time)
-        return x->time > y->time ? -1 : 1;
-    return x->uid > y->uid ? -1 : x->uid < y->uid;
+    r->id = uid_str(m->uid, p);
+    r->token = md_flags_token(m->flags);
+    r->time = apr_time_from_sec(m->time);
+    r->size = m->size;
+    r->flags = m->flags;
 }
 
+/* Item ids are uids in decimal, without leading zeros; 0 if not one. */
+static apr_uint64_t parse_uid(const char *id)
+{
+    apr_uint64_t v = 0;
+    int n = 0;
+
+    if (!id || *id < '1' || *id > '9')
+        return 0;
+    for (; *id; id++, n++) {
+        if (*id < '0' || *id > '9' || n >= 19)
+            return 0;
+        v = v * 10 + (apr_uint64_t)(*id - '0');
+    }
+    return v;
+}
+
+static apr_status_t snap_unref(void *sn)
+{
+    md_snap_release(sn);
+    return APR_SUCCESS;
+}
+
+/* The store uses sn for f's look-ups until its pool goes. */
+static void hold(md_store_t *s, const md_folder_t *f, md_snap_t *sn)
+{
+    if (!s->snaps)
+        s->snaps = apr_hash_make(s->pool);
+    apr_hash_set(s->snaps, f->id, APR_HASH_KEY_STRING, sn);
+    apr_pool_cleanup_register(s->pool, sn, snap_unref, apr_pool_cleanup_null);
+}
+
+static void drop_held(md_store_t *s, const md_folder_t *f)
+{
+    if (s->snaps)
+        apr_hash_set(s->snaps, f->id, APR_HASH_KEY_STRING, NULL);
+}
+
+/* f changed through us: its kept listing goes now, not at the next stat
+   (belt and braces: the rename or unlink changed new/ or cur/ anyway). */
+static void changed(md_store_t *s, const md_folder_t *f)
+{
+    drop_held(s, f);
+    md_cache_forget(f->dir);
+}
+
+/* The listing read-only look-ups use when the store has no scan of f
+   of its own: the one it holds, or a kept one still valid. */
+static md_snap_t *snap_for(md_store_t *s, const md_folder_t *f)
+{
+    md_stamps_t now;
+    md_snap_t *sn;
+
+    if (apr_hash_get(s->boxes, f->id, APR_HASH_KEY_STRING))
+        return NULL;
+    if (s->snaps && (sn = apr_hash_get(s->snaps, f->id, APR_HASH_KEY_STRING)))
+        return sn;
+    md_stamps_take(f->dir, &now, s->pool);
+    if ((sn = md_cache_get(f->dir, &now)) != NULL)
+        hold(s, f, sn);
+    return sn;
+}
+
+/*
+ * A listing is the kept one while new/, cur/ and the uid list are as they
+ * were; otherwise a fresh scan, kept if nothing changed during it and the
+ * directories had settled before it began.
+ */
 apr_status_t md_list(eas_store_t *st, const char *folder_id,
                      apr_time_t since, apr_array_header_t **out,
                      apr_pool_t *p)
 {
     md_store_t *s = (md_store_t *)st;
+    md_stamps_t before, after;
     const md_folder_t *f;
-    sort_key_t *keys;
     apr_status_t rv;
+    md_snap_t *sn;
     md_box_t *b;
-    int i, n = 0;
+    int i, n, fresh = 0;
 
-    if ((rv = folder(s, folder_id, &f)) || (rv = md_box_get(s, f, 1, &b)))
+    if ((rv = folder(s, folder_id, &f)) != APR_SUCCESS)
         return rv;
-    keys = apr_palloc(p, sizeof(*keys) * (apr_size_t)(b->live->nelts + 1));
-    for (i = 0; i < b->live->nelts; i++) {
-        const md_msg_t *m = APR_ARRAY_IDX(b->live, i, md_msg_t *);
-        if (since && apr_time_from_sec(m->time) < since)
-            continue;
-        keys[n].time = m->time;
-        keys[n].uid = m->uid;
-        keys[n++].m = m;
+    md_stamps_take(f->dir, &before, p);
+    if ((sn = md_cache_get(f->dir, &before)) != NULL) {
+        md_box_forget(s, f);    /* look-ups follow this listing now */
+        hold(s, f, sn);
     }
-    qsort(keys, (size_t)n, sizeof(*keys), newest_first);
+    else {
+        drop_held(s, f);
+        if ((rv = md_box_get(s, f, 1, &b)) != APR_SUCCESS)
+            return rv;
+        if ((sn = md_snap_make(b, &before)) == NULL)
+            return APR_ENOMEM;
+        fresh = 1;
+        md_stamps_take(f->dir, &after, p);
+        if (md_stamps_eq(&before, &after) && md_stamps_settled(&before))
+            md_cache_put(sn);
+    }
+    for (n = 0; n < sn->n; n++)     /* newest first: the rest is older */
+        if (since && apr_time_from_sec(sn->msgs[n].time) < since)
+            break;
     *out = apr_array_make(p, n, sizeof(eas_item_ref_t));
     for (i = 0; i < n; i++)
-        fill_ref(apr_array_push(*out), keys[i].m, p);
+        fill_snap_ref(apr_array_push(*out), &sn->msgs[i], p);
+    if (fresh)
+        md_snap_release(sn);
     return APR_SUCCESS;
 }
 
@@ -107,15 +179,50 @@ apr_status_t md_stat(eas_store_t *st, const char *folder_id,
                      apr_pool_t *p)
 {
     md_store_t *s = (md_store_t *)st;
+    const md_snap_msg_t *x = NULL;
     const md_folder_t *f;
     apr_status_t rv;
+    md_snap_t *sn;
     md_box_t *b;
     md_msg_t *m;
 
-    if ((rv = folder(s, folder_id, &f))
-        || (rv = md_box_find(s, f, item_id, 0, &b, &m)))
+    if ((rv = folder(s, folder_id, &f)) != APR_SUCCESS)
+        return rv;
+    if ((sn = snap_for(s, f)) != NULL
+        && (x = md_snap_find(sn, parse_uid(item_id))) != NULL) {
+        fill_snap_ref(out, x, p);
+        return APR_SUCCESS;
+    }
+    /* Not in the listing: rescan, as a miss in a scan does. */
+    if ((rv = md_box_find(s, f, item_id, sn != NULL, &b, &m)))
         return rv;
     fill_ref(out, m, p);
+    return APR_SUCCESS;
+}
+
+/* Where item_id's file is, from the listing in use (round 0) or a scan
+   (fresh from round 1 on). */
+static apr_status_t msg_path(md_store_t *s, const md_folder_t *f,
+                             const char *item_id, int round,
+                             const char **path, apr_pool_t *p)
+{
+    apr_status_t rv;
+    md_snap_t *sn;
+    md_box_t *b;
+    md_msg_t *m;
+
+    if (round == 0 && (sn = snap_for(s, f)) != NULL) {
+        const md_snap_msg_t *x = md_snap_find(sn, parse_uid(item_id));
+        if (x) {
+            *path = apr_pstrcat(p, f->dir, x->sub == 'c' ? "/cur/" : "/new/",
+                                sn->names + x->name, NULL);
+            return APR_SUCCESS;
+        }
+        round = 1;
+    }
+    if ((rv = md_box_find(s, f, item_id, round > 0, &b, &m)) != APR_SUCCESS)
+        return rv;
+    *path = md_msg_path(b, m, p);
     return APR_SUCCESS;
 }
 
@@ -139,16 +246,13 @@ apr_status_t md_fetch(eas_store_t *st, const char *folder_id,
     const md_folder_t *f;
     const char *path;
     apr_status_t rv;
-    md_box_t *b;
-    md_msg_t *m;
     int i;
 
     if ((rv = folder(s, folder_id, &f)) != APR_SUCCESS)
         return rv;
     for (i = 0; i < MD_RETRIES; i++) {
-        if ((rv = md_box_find(s, f, item_id, i > 0, &b, &m)) != APR_SUCCESS)
+        if ((rv = msg_path(s, f, item_id, i, &path, p)) != APR_SUCCESS)
             return rv;
-        path = md_msg_path(b, m, p);
         if ((rv = md_read_msg(path, out, p)) == APR_SUCCESS)
             return rv;
         if (rv != APR_ENOENT)
@@ -223,6 +327,7 @@ apr_status_t md_set_flags(eas_store_t *st, const char *folder_id,
         }
         from = md_msg_path(b, m, p);
         if (rename(from, apr_pstrcat(p, f->dir, "/cur/", name, NULL)) == 0) {
+            changed(s, f);
             m->name = name;
             m->sub = 'c';
             m->flags = md_flags_from_info(info + 2);
@@ -300,6 +405,7 @@ apr_status_t md_add(eas_store_t *st, const char *folder_id,
     rv = md_box_deliver(s, f, tmp, base, info_of(flags, p),
                         apr_time_sec(apr_time_now()), (apr_off_t)data->len,
                         &uid);
+    changed(s, f);
     if (rv != APR_SUCCESS) {
         unlink(tmp);
         return md_fail(s, rv, "cannot deliver into", f->dir);
@@ -339,6 +445,7 @@ apr_status_t md_remove(eas_store_t *st, const char *folder_id,
             return rv;
         path = md_msg_path(b, m, p);
         if (unlink(path) == 0) {
+            changed(s, f);
             drop(b, m);
             return APR_SUCCESS;
         }
@@ -417,6 +524,8 @@ apr_status_t md_move(eas_store_t *st, const char *folder_id,
         rv = md_box_deliver(s, to, from, base, info, m->time, m->size, &uid);
         if (rv == APR_EXDEV)
             rv = move_copy(s, b, m, to, base, info, &uid, p);
+        changed(s, f);
+        changed(s, to);
         if (rv == APR_SUCCESS) {
             drop(b, m);
             *new_id = apr_psprintf(p, "%" APR_UINT64_T_FMT, uid);
@@ -460,7 +569,11 @@ apr_status_t md_empty(eas_store_t *st, const char *folder_id,
 
     if ((rv = folder(s, folder_id, &f)) != APR_SUCCESS)
         return rv;
-    if ((rv = empty_sub(s, f, "cur", p)) || (rv = empty_sub(s, f, "new", p)))
+    rv = empty_sub(s, f, "cur", p);
+    if (rv == APR_SUCCESS)
+        rv = empty_sub(s, f, "new", p);
+    changed(s, f);
+    if (rv != APR_SUCCESS)
         return rv;
     md_box_forget(s, f);
     return subfolders ? md_folder_delete_children(s, f->id, p) : APR_SUCCESS;

@@ -1111,6 +1111,324 @@ static void test_search(eas_store_t *st, const char *root)
     is_int(B->search(st, &q, &hits, pool), APR_EINVAL, "empty text: EINVAL");
 }
 
+/* ---- the per-process listing cache ---- */
+
+/* A request: its own pool and store, gone with req_end(). */
+typedef struct {
+    apr_pool_t *p;
+    eas_store_t *st;
+} req_t;
+
+static req_t req_begin(const char *root)
+{
+    req_t r;
+    eas_user_t *u;
+    eas_store_ctx_t ctx;
+    const char *err = NULL;
+
+    apr_pool_create(&r.p, pool);
+    u = apr_pcalloc(r.p, sizeof(*u));
+    u->login = "user";
+    u->params = apr_table_make(r.p, 1);
+    apr_table_set(u->params, "path", root);
+    ctx.pool = r.p;
+    ctx.log = log_cb;
+    ctx.log_ctx = NULL;
+    if (B->open(&r.st, u, &ctx, &err) != APR_SUCCESS) {
+        tap_diag("open %s: %s", root, err ? err : "?");
+        r.st = NULL;
+    }
+    return r;
+}
+
+static void req_end(req_t *r)
+{
+    apr_pool_destroy(r->p);
+}
+
+static apr_uint64_t cache_hits(void)
+{
+    eas_maildir_cache_stats_t cs;
+
+    eas_maildir_cache_stats(&cs);
+    return cs.hits;
+}
+
+/* Wait until the folder's last change is old enough for a listing to be
+   kept (longer where the file system keeps whole seconds). */
+static void settle(const char *dir)
+{
+    struct stat sb;
+    int coarse = stat(apr_pstrcat(pool, dir, "/cur", NULL), &sb) == 0
+                 && sb.st_ctim.tv_nsec == 0;
+
+    usleep(coarse ? 2300000 : 250000);
+}
+
+/* A listing in a request of its own, as text: "id:token ..." newest
+   first; hit: whether the cache answered. */
+static const char *listing(const char *root, int *hit)
+{
+    req_t r = req_begin(root);
+    apr_uint64_t before = cache_hits();
+    apr_array_header_t *l = NULL;
+    const char *out = "?";
+    int i;
+
+    if (r.st && B->list(r.st, fid(r.st, "Inbox"), 0, &l, r.p) == APR_SUCCESS) {
+        out = "";
+        for (i = 0; i < l->nelts; i++) {
+            const eas_item_ref_t *x = &APR_ARRAY_IDX(l, i, eas_item_ref_t);
+            out = apr_psprintf(pool, "%s%s%s:%s", out, i ? " " : "", x->id,
+                               x->token);
+        }
+    }
+    if (hit)
+        *hit = cache_hits() > before;
+    if (r.st)
+        req_end(&r);
+    return out;
+}
+
+/* A kept listing, checked: two listings after the folder settled, the
+   second from the cache and equal to the first. */
+static const char *kept(const char *root, const char *what)
+{
+    const char *a, *b;
+    int hit = 0;
+
+    settle(root);
+    a = listing(root, NULL);
+    b = listing(root, &hit);
+    ok(hit && strcmp(a, b) == 0, "%s: the listing is kept", what);
+    return b;
+}
+
+static int count_words(const char *s)
+{
+    int n = 0;
+
+    for (; *s; s++)
+        n += (s[0] != ' ' && (s[1] == ' ' || s[1] == '\0'));
+    return n;
+}
+
+static void test_cache(const char *root)
+{
+    enum { N = 20 };
+    const char *cur = apr_pstrcat(pool, root, "/cur", NULL);
+    const char *newd = apr_pstrcat(pool, root, "/new", NULL);
+    const char *a, *b, *first_id, *sp;
+    char p[512], q[512];
+    req_t r;
+    int i, hit = 1;
+
+    r = req_begin(root);
+    req_end(&r);
+    for (i = 0; i < N; i++) {
+        snprintf(p, sizeof(p), "%s/%d.M%dP1.cache:2,%s", cur, 1600000000 + i,
+                 i, i % 2 ? "S" : "");
+        put_file(p, "Subject: c\r\n\r\nbody\r\n");
+        set_mtime(p, 1600000000 + i);
+    }
+    a = listing(root, &hit);
+    ok(!hit && count_words(a) == N, "first listing scans (%d items)",
+       count_words(a));
+    listing(root, &hit);
+    ok(!hit, "a listing right after a change (uid list written) is not "
+       "kept");
+    a = kept(root, "settled folder");
+    first_id = apr_pstrndup(pool, a, strcspn(a, ":"));
+
+    /* Flag change by another program right after a kept listing. */
+    snprintf(p, sizeof(p), "%s/%d.M%dP1.cache:2,S", cur, 1600000000 + N - 1,
+             N - 1);
+    snprintf(q, sizeof(q), "%s/%d.M%dP1.cache:2,FS", cur, 1600000000 + N - 1,
+             N - 1);
+    ok(rename(p, q) == 0, "flagged outside");
+    b = listing(root, &hit);
+    ok(!hit && strstr(b, apr_pstrcat(pool, first_id, ":FS", NULL)) == b,
+       "the next listing sees the flag: %.24s", b);
+    b = listing(root, &hit);
+    ok(!hit && strstr(b, ":FS") != NULL,
+       "and the one after it rescans too (changed in the last moment)");
+
+    /* Delivery into new/ right after a kept listing. */
+    kept(root, "after the flag change");
+    snprintf(p, sizeof(p), "%s/1700000000.M1P1.cache2,S=19", newd);
+    put_file(p, "Subject: n\r\n\r\nx\r\n");
+    b = listing(root, &hit);
+    ok(!hit && count_words(b) == N + 1, "a delivery is seen at once "
+       "(%d items)", count_words(b));
+    sp = kept(root, "after the delivery");
+
+    /* new/ -> cur/ outside: same id, found by a fetch in a request that
+       holds the kept listing from before. */
+    {
+        req_t hold = req_begin(root);
+        apr_array_header_t *l = NULL;
+        const char *in = fid(hold.st, "Inbox"), *nid;
+        eas_blob_t blob;
+        B->list(hold.st, in, 0, &l, hold.p);
+        nid = apr_pstrdup(pool, l && l->nelts
+                          ? APR_ARRAY_IDX(l, 0, eas_item_ref_t).id : "-");
+        snprintf(q, sizeof(q), "%s/1700000000.M1P1.cache2,S=19:2,S", cur);
+        ok(rename(p, q) == 0, "moved new/ -> cur/ outside");
+        is_int(B->fetch(hold.st, in, nid, &blob, hold.p), APR_SUCCESS,
+               "a fetch through the older listing finds it again");
+        ok(blob.len == 17, "whole (%d bytes)", (int)blob.len);
+        req_end(&hold);
+        b = listing(root, &hit);
+        ok(!hit && strstr(b, apr_pstrcat(pool, nid, ":S", NULL)) == b,
+           "listed under the same id with its flag: %.24s", b);
+    }
+    (void)sp;
+
+    /* Removal right after a kept listing. */
+    kept(root, "before a removal");
+    ok(unlink(q) == 0, "removed outside");
+    b = listing(root, &hit);
+    ok(!hit && count_words(b) == N, "the removal is seen at once");
+
+    /* The uid list replaced: ids follow the new list. */
+    kept(root, "before losing the uid list");
+    unlink(apr_pstrcat(pool, root, "/eas-uidlist", NULL));
+    b = listing(root, &hit);
+    ok(!hit && strncmp(b, first_id, strlen(first_id)) != 0,
+       "a lost uid list is seen at once (new ids)");
+
+    /* Changes through the store: another request sees them. */
+    a = kept(root, "before changes through the store");
+    {
+        req_t w = req_begin(root);
+        const char *in = fid(w.st, "Inbox"), *tok = NULL, *id;
+        id = apr_pstrndup(pool, a, strcspn(a, ":"));
+        is_int(B->set_flags(w.st, in, id, EAS_ITEM_ANSWERED, 0, &tok, w.p),
+               APR_SUCCESS, "set_flags through the store");
+        req_end(&w);
+        b = listing(root, &hit);
+        ok(!hit && strstr(b, apr_pstrcat(pool, id, ":", tok, NULL)) == b,
+           "the next request lists token %s", tok ? tok : "-");
+        kept(root, "after set_flags");
+        w = req_begin(root);
+        is_int(B->remove(w.st, in, id, w.p), APR_SUCCESS, "remove");
+        ok(add_msg(w.st, in, "Subject: z\r\n\r\nz\r\n", 0) != NULL, "add");
+        req_end(&w);
+        b = listing(root, &hit);
+        ok(!hit && !strstr(b, apr_pstrcat(pool, id, ":", NULL))
+           && count_words(b) == N, "both seen by the next request");
+    }
+
+    /* since with a kept listing */
+    kept(root, "for since");
+    {
+        req_t x = req_begin(root);
+        apr_array_header_t *l = NULL;
+        B->list(x.st, fid(x.st, "Inbox"), apr_time_from_sec(1600000000 + 10),
+                &l, x.p);
+        /* 10 of the first 20, one of them removed, and the one added */
+        is_int(l ? l->nelts : -1, 10, "since from a kept listing");
+        req_end(&x);
+    }
+}
+
+typedef struct {
+    const char *root;
+    int rounds, bad;
+} reader_t;
+
+static void *APR_THREAD_FUNC reader(apr_thread_t *t, void *data)
+{
+    reader_t *x = data;
+    int i;
+
+    for (i = 0; i < x->rounds; i++) {
+        req_t r = req_begin(x->root);
+        apr_array_header_t *l = NULL;
+        const char *in;
+        eas_blob_t blob;
+        if (!r.st) {
+            x->bad++;
+            continue;
+        }
+        in = fid(r.st, "Inbox");
+        if (B->list(r.st, in, 0, &l, r.p) != APR_SUCCESS || l->nelts != 50
+            || B->fetch(r.st, in, APR_ARRAY_IDX(l, i % 50, eas_item_ref_t).id,
+                        &blob, r.p) != APR_SUCCESS || blob.len != 14)
+            x->bad++;
+        req_end(&r);
+    }
+    (void)t;
+    return NULL;
+}
+
+/* Threads share the kept listing; each request lets go of its own. */
+static void test_cache_threads(const char *root)
+{
+    apr_thread_t *t[4];
+    reader_t x[4];
+    apr_status_t trv;
+    apr_uint64_t h0;
+    char p[512];
+    int k, bad = 0;
+    req_t r = req_begin(root);
+
+    req_end(&r);
+    for (k = 0; k < 50; k++) {
+        snprintf(p, sizeof(p), "%s/cur/%d.M%dP1.thr:2,", root, 1600000000 + k,
+                 k);
+        put_file(p, "Subject: t\r\n\r\n");
+    }
+    listing(root, NULL);
+    settle(root);
+    h0 = cache_hits();
+    for (k = 0; k < 4; k++) {
+        x[k].root = root;
+        x[k].rounds = 100;
+        x[k].bad = 0;
+        apr_thread_create(&t[k], NULL, reader, &x[k], pool);
+    }
+    for (k = 0; k < 4; k++) {
+        apr_thread_join(&trv, t[k]);
+        bad += x[k].bad;
+    }
+    is_int(bad, 0, "400 listings and fetches in 4 threads");
+    ok(cache_hits() - h0 >= 300, "mostly from the kept listing (%d hits)",
+       (int)(cache_hits() - h0));
+}
+
+/* Many folders: the cache stays within its bound. */
+static void test_cache_bound(const char *root)
+{
+    eas_maildir_cache_stats_t cs;
+    req_t r = req_begin(root);
+    apr_array_header_t *fs = NULL;
+    int i, n = 0;
+
+    for (i = 0; r.st && i < 80; i++) {
+        const char *id = NULL;
+        if (B->folder_create(r.st, "0", apr_psprintf(r.p, "F%d", i),
+                             EAS_FOLDER_USER_MAIL, &id, r.p) == APR_SUCCESS)
+            n++;
+    }
+    req_end(&r);
+    settle(root);
+    for (i = 0; i < 2; i++) {
+        int k;
+        r = req_begin(root);
+        if (r.st && B->folders(r.st, &fs, r.p) == APR_SUCCESS)
+            for (k = 0; k < fs->nelts; k++) {
+                apr_array_header_t *l;
+                B->list(r.st, APR_ARRAY_IDX(fs, k, eas_folder_t).id, 0, &l,
+                        r.p);
+            }
+        req_end(&r);
+    }
+    eas_maildir_cache_stats(&cs);
+    ok(n == 80 && cs.folders > 0 && cs.folders <= 64,
+       "80 folders listed, %d kept", cs.folders);
+}
+
 static void test_broken(void)
 {
     eas_store_t *st = NULL;
@@ -1210,6 +1528,9 @@ int main(void)
     test_threads(path_of("threads"));
     test_compaction(path_of("compact"));
     test_list_speed();
+    test_cache(path_of("cache"));
+    test_cache_threads(path_of("cthreads"));
+    test_cache_bound(path_of("cbound"));
     test_broken();
     if (!getenv("EAS_KEEP_TMP")) {
         pid_t pid = fork();
