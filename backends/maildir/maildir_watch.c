@@ -323,7 +323,8 @@ static void *APR_THREAD_FUNC run(apr_thread_t *t, void *data)
                 src->notify(src->baton, NULL);
         }
     }
-    apr_thread_exit(t, APR_SUCCESS);
+    /* Returning, not apr_thread_exit(): ASan misreads pthread_exit's
+       unwinding, and apr_thread_join needs nothing more. */
     return NULL;
 }
 
@@ -348,10 +349,12 @@ static apr_status_t source_stop(void *data)
     if (src->mutex)
         apr_thread_mutex_lock(src->mutex);
     src->stopping = 1;
-    if (src->keys) {
-        for (hi = apr_hash_first(NULL, src->keys); hi; hi = apr_hash_next(hi))
-            key_free(src, apr_hash_this_val(hi));
-        apr_hash_clear(src->keys);
+    /* Deleting the current entry is safe while iterating. */
+    for (hi = src->keys ? apr_hash_first(NULL, src->keys) : NULL; hi;
+         hi = apr_hash_next(hi)) {
+        md_key_t *k = apr_hash_this_val(hi);
+        apr_hash_set(src->keys, k->text, APR_HASH_KEY_STRING, NULL);
+        key_free(src, k);
     }
     if (src->ifd >= 0)
         close(src->ifd);
