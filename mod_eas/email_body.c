@@ -123,18 +123,16 @@ eas_text_t eas_mail_mime(eas_mail_t *m)
 
 int eas_utf8_valid(const char *s, apr_size_t len)
 {
-    const char *end, *bad;
+    apr_size_t n;
 
     if (!s)
         return 1;
-    end = s + len;
-    /* g_utf8_validate stops at NUL, which the encoder handles itself */
-    while (s < end) {
-        if (g_utf8_validate(s, end - s, &bad))
-            return 1;
-        if (*bad != '\0')
+    /* the codec's check stops at NUL, which the encoder handles itself */
+    while ((n = eas_utf8_valid_prefix(s, len)) < len) {
+        if (s[n] != '\0')
             return 0;
-        s = bad + 1;
+        s += n + 1;
+        len -= n + 1;
     }
     return 1;
 }

@@ -232,13 +232,34 @@ static const eas_bodypref_t *choose_pref(const eas_email_opts_t *o,
     return other ? other : def;
 }
 
-static eas_text_t body_data(eas_mail_t *m, int type)
+/*
+ * The message as it is, when the part of it that is sent is UTF-8 (only
+ * that part need be: checking all of a large message for a 32 KB prefix
+ * would cost more than the rest of the conversion); otherwise re-encoded.
+ */
+static eas_text_t mime_data(eas_mail_t *m, apr_size_t limit, int all_or_none)
 {
-    switch (type) {
+    eas_text_t raw;
+    apr_size_t sent;
+
+    raw.data = m->raw->data;
+    raw.len = m->raw->len;
+    sent = raw.len;
+    if (limit > 0 && raw.len > limit)
+        sent = all_or_none ? 0 : eas_utf8_cut(raw.data, raw.len, limit);
+    if (eas_utf8_valid(raw.data, sent))
+        return raw;
+    return eas_mail_mime(m);
+}
+
+static eas_text_t body_data(eas_mail_t *m, const eas_bodypref_t *pref,
+                            apr_size_t limit)
+{
+    switch (pref->type) {
     case EAS_BODY_HTML:
         return eas_mail_html(m);
     case EAS_BODY_MIME:
-        return eas_mail_mime(m);
+        return mime_data(m, limit, pref->all_or_none);
     default:
         return eas_mail_plain(m);
     }
@@ -249,12 +270,14 @@ static void write_body(eas_wbxml_enc_t *enc, eas_mail_t *m,
 {
     static const eas_bodypref_t plain = { EAS_BODY_PLAIN, 0, 0, 0 };
     const eas_bodypref_t *pref = choose_pref(o, m, &plain);
-    eas_text_t full = body_data(m, pref->type);
-    apr_size_t limit = pref->truncation, send = full.len;
+    apr_size_t limit = pref->truncation, send;
+    eas_text_t full;
     int truncated = 0;
 
     if (limit == 0 && pref->type == EAS_BODY_MIME)
         limit = o->mime_truncation;
+    full = body_data(m, pref, limit);
+    send = full.len;
     if (limit > 0 && full.len > limit) {
         truncated = 1;
         send = pref->all_or_none ? 0 : eas_utf8_cut(full.data, full.len, limit);

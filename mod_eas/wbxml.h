@@ -180,6 +180,12 @@ void eas_enc_str(eas_wbxml_enc_t *e, eas_tag_t tag, const char *s);
  */
 void eas_enc_text_stable(eas_wbxml_enc_t *e, const char *s, apr_size_t len);
 void eas_enc_str_stable(eas_wbxml_enc_t *e, eas_tag_t tag, const char *s);
+/*
+ * Length of the longest prefix of s[0..len) that is strict UTF-8 (RFC
+ * 3629) without NUL: what the encoder sends unchanged.  The codec's own
+ * vectorised check, for callers that must know before they encode.
+ */
+apr_size_t eas_utf8_valid_prefix(const char *s, apr_size_t len);
 /* <tag>decimal</tag> */
 void eas_enc_int(eas_wbxml_enc_t *e, eas_tag_t tag, long long v);
 /*

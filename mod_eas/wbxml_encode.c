@@ -369,6 +369,11 @@ static void put_text(eas_wbxml_enc_t *e, const char *s, apr_size_t len,
     put_byte(e, 0x00);
 }
 
+apr_size_t eas_utf8_valid_prefix(const char *s, apr_size_t len)
+{
+    return s ? eas_utf8_span((const unsigned char *)s, len) : 0;
+}
+
 void eas_enc_text(eas_wbxml_enc_t *e, const char *s, apr_size_t len)
 {
     put_text(e, s, len, 0);

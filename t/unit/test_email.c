@@ -464,6 +464,24 @@ static void test_mime(void)
        "mime: raw 8-bit subject re-encoded per RFC 2047");
     ok(d && strstr(apr_pstrmemdup(pool, d->value, d->len),
                    "d=E9j=E0 vu"), "mime: undeclared 8-bit body as QP");
+    /* Only what is sent must be UTF-8: the first bad byte is at 33. */
+    pref.truncation = 30;
+    r = convert(&g, &o);
+    d = find(r, AB(Data));
+    is_mem(d ? d->value : "", d ? d->len : 0, g.data, 30,
+           "mime: a valid prefix goes as it is");
+    is_int(ival(find(r, AB(Body)), AB(EstimatedDataSize)), g.len,
+           "mime: the message's size");
+    is_int(ival(r, AB(Truncated)), 1, "mime: Truncated");
+    pref.truncation = 60;
+    r = convert(&g, &o);
+    d = find(r, AB(Data));
+    ok(d && d->len <= 60 && utf8_ok(d->value, d->len)
+       && strstr(apr_pstrmemdup(pool, d->value, d->len), "From: =?")
+       && ival(find(r, AB(Body)), AB(EstimatedDataSize))
+          != (long long)g.len,
+       "mime: a prefix with a bad byte comes from the re-encoded message");
+    pref.truncation = 0;
 }
 
 static void test_pref_choice(void)

@@ -1025,6 +1025,13 @@ static void test_utf8_span(void)
     }
     is_int(bad, 0, "UTF-8 span = byte-wise reference in %lu checks", checks);
     ok(valid_long > 4000, "%lu strings valid to the end", valid_long);
+    /* the exported form */
+    is_int(eas_utf8_valid_prefix(NULL, 0), 0, "valid prefix of NULL: 0");
+    is_int(eas_utf8_valid_prefix("caf\xC3\xA9 cr\xE8me", 11), 8,
+           "valid prefix stops at a Latin-1 byte");
+    is_int(eas_utf8_valid_prefix("ab\0cd", 5), 2, "and at NUL");
+    is_int(eas_utf8_valid_prefix("\xE2\x80\x93\xE2\x80", 5), 3,
+           "a sequence cut by the length is not part of it");
 }
 
 /* ------------------------------------------------------------------ */
