@@ -70,9 +70,11 @@ typedef struct {
     int nprefs;                 /* 0: plain text, untruncated */
     int mime_support;           /* MIMESupport: 0 never MIME, 1 for S/MIME
                                    messages, 2 always (see below) */
+    int mime_truncate;          /* whether mime_truncation applies */
     apr_size_t mime_truncation; /* bytes for a MIME body whose preference
                                    has no TruncationSize (MIMETruncation,
-                                   mapped to bytes by the caller); 0: none */
+                                   mapped to bytes by the caller); may be
+                                   0: no Data at all (MIMETruncation 0) */
     const char *server_id;      /* "folder:item": base of FileReference */
     unsigned flags;             /* EAS_ITEM_* (Read, Flagged) */
     apr_time_t received;        /* delivery time, used when the message

@@ -237,7 +237,8 @@ static const eas_bodypref_t *choose_pref(const eas_email_opts_t *o,
  * that part need be: checking all of a large message for a 32 KB prefix
  * would cost more than the rest of the conversion); otherwise re-encoded.
  */
-static eas_text_t mime_data(eas_mail_t *m, apr_size_t limit, int all_or_none)
+static eas_text_t mime_data(eas_mail_t *m, int limited, apr_size_t limit,
+                            int all_or_none)
 {
     eas_text_t raw;
     apr_size_t sent;
@@ -245,7 +246,7 @@ static eas_text_t mime_data(eas_mail_t *m, apr_size_t limit, int all_or_none)
     raw.data = m->raw->data;
     raw.len = m->raw->len;
     sent = raw.len;
-    if (limit > 0 && raw.len > limit)
+    if (limited && raw.len > limit)
         sent = all_or_none ? 0 : eas_utf8_cut(raw.data, raw.len, limit);
     if (eas_utf8_valid(raw.data, sent))
         return raw;
@@ -253,13 +254,13 @@ static eas_text_t mime_data(eas_mail_t *m, apr_size_t limit, int all_or_none)
 }
 
 static eas_text_t body_data(eas_mail_t *m, const eas_bodypref_t *pref,
-                            apr_size_t limit)
+                            int limited, apr_size_t limit)
 {
     switch (pref->type) {
     case EAS_BODY_HTML:
         return eas_mail_html(m);
     case EAS_BODY_MIME:
-        return mime_data(m, limit, pref->all_or_none);
+        return mime_data(m, limited, limit, pref->all_or_none);
     default:
         return eas_mail_plain(m);
     }
@@ -271,14 +272,17 @@ static void write_body(eas_wbxml_enc_t *enc, eas_mail_t *m,
     static const eas_bodypref_t plain = { EAS_BODY_PLAIN, 0, 0, 0 };
     const eas_bodypref_t *pref = choose_pref(o, m, &plain);
     apr_size_t limit = pref->truncation, send;
+    int limited = limit > 0, truncated = 0;
     eas_text_t full;
-    int truncated = 0;
 
-    if (limit == 0 && pref->type == EAS_BODY_MIME)
+    /* MIMETruncation may be 0: all of the body is left out */
+    if (!limited && pref->type == EAS_BODY_MIME && o->mime_truncate) {
+        limited = 1;
         limit = o->mime_truncation;
-    full = body_data(m, pref, limit);
+    }
+    full = body_data(m, pref, limited, limit);
     send = full.len;
-    if (limit > 0 && full.len > limit) {
+    if (limited && full.len > limit) {
         truncated = 1;
         send = pref->all_or_none ? 0 : eas_utf8_cut(full.data, full.len, limit);
     }

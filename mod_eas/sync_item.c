@@ -29,10 +29,10 @@ static void email_opts(eas_sync_req_t *sr, const eas_sync_coll_t *c,
     o->prefs = prefs;
     o->nprefs = so->nprefs;
     o->mime_support = so->mime_support;
-    /* MIMETruncation 0 ("truncate all") keeps as little as can be kept. */
-    o->mime_truncation = so->mime_truncation < 0 ? 0
-                         : so->mime_truncation == 0 ? 1
-                         : (apr_size_t)so->mime_truncation;
+    /* MIMETruncation 0 ("truncate all") sends no MIME at all. */
+    o->mime_truncate = so->mime_truncation >= 0;
+    o->mime_truncation = o->mime_truncate ? (apr_size_t)so->mime_truncation
+                                          : 0;
 }
 
 /* Read the message; APR_ENOENT if it is gone (logged otherwise). */

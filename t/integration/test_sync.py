@@ -400,6 +400,28 @@ def test_body_preferences_and_truncation(sync_server, mailbox):
     assert "Ligne numéro 1999 du rapport" in text(body, B + "Data")
 
 
+def test_mime_truncation_zero_sends_no_mime(sync_server, mailbox):
+    """MIMETruncation 0 truncates everything: an empty MIME body, marked
+    truncated, with the message's whole size; 8 sends it whole."""
+    path = mailbox.deliver(message(1, subject="mime", body="x" * 3000))
+    size = os.path.getsize(path)
+    dev = Device(sync_server, mailbox.user)
+    fid = inbox(dev)
+    for level, data_len, truncated in [("0", 0, ["1"]),
+                                       ("8", size, [None, "0"])]:
+        dev.device = "devmimetrunc" + level
+        opts = [body_pref(4), (A + "MIMESupport", "2"),
+                (A + "MIMETruncation", level)]
+        dev.prime(fid, options=opts)
+        res = dev.sync([dict(id=fid, key=dev.keys[fid], options=opts)])
+        (sid,) = res[fid].adds
+        body = find(res[fid].data(sid), B + "Body")
+        assert text(body, B + "Type") == "4"
+        assert text(body, B + "Truncated") in truncated
+        assert len((text(body, B + "Data") or "").encode()) == data_len
+        assert int(text(body, B + "EstimatedDataSize")) == size
+
+
 # ---------------------------------------------------------------- changes
 
 def test_read_and_flag_reach_the_maildir(sync_server, sync_log, mailbox):

@@ -446,12 +446,24 @@ static void test_mime(void)
     ok(d && d->len == 100 && !memcmp(d->value, m.data, 100)
        && ival(r, AB(Truncated)) == 1, "mime: TruncationSize cuts the message");
     pref.truncation = 0;
+    o.mime_truncate = 1;
     o.mime_truncation = 64;
     r = convert(&m, &o);
     d = find(r, AB(Data));
     ok(d && d->len == 64 && ival(r, AB(Truncated)) == 1,
        "mime: MIMETruncation applies when TruncationSize is absent");
     o.mime_truncation = 0;
+    r = convert(&m, &o);
+    d = find(r, AB(Data));
+    ok(d && d->len == 0 && ival(r, AB(Truncated)) == 1
+       && ival(r, AB(EstimatedDataSize)) == (long long)m.len,
+       "mime: MIMETruncation 0 sends an empty body, truncated, with the "
+       "size");
+    o.mime_truncate = 0;
+    r = convert(&m, &o);
+    d = find(r, AB(Data));
+    ok(d && d->len == m.len && ival(r, AB(Truncated)) == 0,
+       "mime: no MIMETruncation, whole");
     r = convert(&g, &o);
     d = find(r, AB(Data));
     /* only the NUL in the broken base64 cannot travel in a WBXML string */
