@@ -28,6 +28,7 @@
 #include "policy.h"
 #include "sync_conf.h"
 #include "mailops_conf.h"
+#include "state_dbd.h"
 
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -166,5 +167,6 @@ const command_rec eas_directives[] = {
     EAS_POLICY_DIRECTIVES
     EAS_SYNC_DIRECTIVES
     EAS_MAILOPS_DIRECTIVES
+    EAS_STATE_DIRECTIVES
     { NULL, { NULL }, NULL, 0, RAW_ARGS, NULL }
 };

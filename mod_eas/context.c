@@ -19,8 +19,36 @@ static void store_log(void *log_ctx, int level, apr_status_t rv,
     ap_log_rerror(APLOG_MARK, level, rv, r, EASLOGNO(00601) "store: %s", msg);
 }
 
-/* The device's state on a connection of its own, locked; OK or HTTP. */
-static int state_open(eas_ctx_t *ctx)
+#define STATE_AGAIN (-1)
+
+/* A state operation failed: STATE_AGAIN if one more try on a connection
+   taken anew may succeed (first try only), else 503, logged. */
+static int state_failed(eas_ctx_t *ctx, apr_status_t rv, int first,
+                        const char *what)
+{
+    eas_request_t *req = ctx->req;
+    request_rec *r = req->r;
+
+    if (eas_state_failed(ctx->state_pool, rv) && first) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r, EASLOGNO(01360)
+                      "cannot %s the state of device %s (%s): trying once "
+                      "more on a new connection", what, req->device_id,
+                      eas_state_error(ctx->state));
+        eas_ctx_suspend(ctx);
+        return STATE_AGAIN;
+    }
+    if (*what == 'l')
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, EASLOGNO(00602)
+                      "cannot lock the state of device %s: %s",
+                      req->device_id, eas_state_error(ctx->state));
+    else
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, EASLOGNO(00603)
+                      "cannot read the state of device %s: %s",
+                      req->device_id, eas_state_error(ctx->state));
+    return HTTP_SERVICE_UNAVAILABLE;
+}
+
+static int state_try(eas_ctx_t *ctx, int first)
 {
     eas_request_t *req = ctx->req;
     request_rec *r = req->r;
@@ -32,20 +60,25 @@ static int state_open(eas_ctx_t *ctx)
                                req->device_id, &ctx->state);
     if (rc != OK)
         return rc;
-    if ((rv = eas_state_lock(ctx->state)) != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, EASLOGNO(00602)
-                      "cannot lock the state of device %s: %s",
-                      req->device_id, eas_state_error(ctx->state));
-        return HTTP_SERVICE_UNAVAILABLE;
-    }
+    if ((rv = eas_state_lock(ctx->state)) != APR_SUCCESS)
+        return state_failed(ctx, rv, first, "lock");
     rv = eas_state_device(ctx->state, req->device_type, &ctx->device);
-    if (rv != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, EASLOGNO(00603)
-                      "cannot read the state of device %s: %s",
-                      req->device_id, eas_state_error(ctx->state));
-        return HTTP_SERVICE_UNAVAILABLE;
-    }
+    if (rv != APR_SUCCESS)
+        return state_failed(ctx, rv, first, "read");
     return OK;
+}
+
+/*
+ * The device's state on a connection of its own, locked; OK or HTTP.
+ * A PostgreSQL connection kept by mod_dbd may have lost its server since
+ * it was last used (a restart): its first statement fails, and a second
+ * try gets a connection mod_dbd re-establishes.
+ */
+static int state_open(eas_ctx_t *ctx)
+{
+    int rc = state_try(ctx, 1);
+
+    return rc == STATE_AGAIN ? state_try(ctx, 0) : rc;
 }
 
 int eas_ctx_open(eas_request_t *req, eas_ctx_t **out)
@@ -83,12 +116,40 @@ int eas_ctx_resume(eas_ctx_t *ctx)
     return rc;
 }
 
+/* The device has listed this user's folders before (a FolderSync key). */
+static int device_knows_store(eas_ctx_t *ctx)
+{
+    apr_array_header_t *keys;
+
+    return ctx->state
+           && eas_state_sync_keys(ctx->state, EAS_STATE_HIERARCHY, &keys,
+                                  ctx->req->r->pool) == APR_SUCCESS
+           && keys->nelts > 0;
+}
+
+/* create "0": a store that does not exist is not made (APR_ENOENT). */
+static apr_status_t store_open(eas_ctx_t *ctx, const eas_backend_t *b,
+                               const char *create, const char **err)
+{
+    request_rec *r = ctx->req->r;
+    eas_user_t *u = apr_pmemdup(r->pool, ctx->user, sizeof(*u));
+    eas_store_ctx_t sc;
+
+    u->params = u->params ? apr_table_copy(r->pool, u->params)
+                          : apr_table_make(r->pool, 1);
+    apr_table_setn(u->params, "create", create);
+    sc.pool = r->pool;
+    sc.log = store_log;
+    sc.log_ctx = r;
+    *err = NULL;
+    return b->open(&ctx->store, u, &sc, err);
+}
+
 int eas_ctx_store(eas_ctx_t *ctx, eas_store_t **out)
 {
     request_rec *r = ctx->req->r;
     const char *name = apr_table_get(ctx->user->params, "backend");
     const eas_backend_t *b;
-    eas_store_ctx_t sc;
     const char *err = NULL;
     apr_status_t rv;
 
@@ -103,10 +164,25 @@ int eas_ctx_store(eas_ctx_t *ctx, eas_store_t **out)
                       "backend '%s' is not available", name);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    sc.pool = r->pool;
-    sc.log = store_log;
-    sc.log_ctx = r;
-    if ((rv = b->open(&ctx->store, ctx->user, &sc, &err)) != APR_SUCCESS) {
+    /*
+     * A store is made on first use, but not again once a device has
+     * synced it: gone then, it was moved or its file system is missing,
+     * and an empty new one would have every phone delete its copy.
+     */
+    rv = store_open(ctx, b, "0", &err);
+    if (rv == APR_ENOENT && device_knows_store(ctx)) {
+        ctx->store = NULL;
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, EASLOGNO(01361)
+                      "the %s store of %s is missing (%s) though device %s "
+                      "has synced it: not making a new, empty one; the "
+                      "device is served again when the store is back",
+                      name, ctx->user->login, err ? err : "no detail",
+                      ctx->req->device_id);
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    if (rv == APR_ENOENT)
+        rv = store_open(ctx, b, "1", &err);
+    if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, EASLOGNO(00605)
                       "cannot open the %s store of %s: %s", name,
                       ctx->user->login, err ? err : "unknown error");

@@ -63,7 +63,8 @@ eas_text_t eas_mail_take_bytes(apr_pool_t *p, GByteArray *arr);
 eas_mail_t *eas_mail_parse(const eas_blob_t *raw, apr_pool_t *p);
 /* Parse without sorting parts; never NULL, released with the pool. */
 GMimeMessage *eas_mail_parse_message(const eas_blob_t *raw, apr_pool_t *p);
-/* Parse, or NULL if GMime finds no message; the caller owns the result. */
+/* Parse, or NULL if GMime finds no message; the caller owns the result.
+   Every leaf part has content (empty where the message has none). */
 GMimeMessage *eas_mail_try_parse(const eas_blob_t *raw);
 /* Sort a parsed message's parts (raw: its bytes, for the MIME body). */
 eas_mail_t *eas_mail_sort(GMimeMessage *msg, const eas_blob_t *raw,

@@ -35,6 +35,53 @@ static GMimeMessage *raw_as_text(const eas_blob_t *raw)
     return msg;
 }
 
+static void set_empty_content(GMimePart *part)
+{
+    GMimeStream *s = g_mime_stream_mem_new();
+    GMimeDataWrapper *dw = g_mime_data_wrapper_new_with_stream(
+                               s, g_mime_part_get_content_encoding(part));
+
+    g_mime_part_set_content(part, dw);
+    g_object_unref(dw);
+    g_object_unref(s);
+}
+
+/*
+ * GMime's parser leaves a part whose headers run straight into a boundary
+ * (or the end) without content, and GMime's encoders (g_mime_object_encode,
+ * the best-encoding check) fail on such a part with a CRITICAL.  Empty
+ * content makes it a part like any other, for every later use.  Iterative:
+ * nesting depth is the sender's choice.
+ */
+static void fill_contentless(GMimeMessage *msg)
+{
+    GPtrArray *todo = g_ptr_array_new();
+    GMimeObject *obj = g_mime_message_get_mime_part(msg);
+    int i, n;
+
+    if (obj)
+        g_ptr_array_add(todo, obj);
+    while (todo->len > 0) {
+        obj = g_ptr_array_remove_index_fast(todo, todo->len - 1);
+        if (GMIME_IS_MULTIPART(obj)) {
+            n = g_mime_multipart_get_count((GMimeMultipart *)obj);
+            for (i = 0; i < n; i++)
+                g_ptr_array_add(todo, g_mime_multipart_get_part(
+                                          (GMimeMultipart *)obj, i));
+        } else if (GMIME_IS_MESSAGE_PART(obj)) {
+            GMimeMessage *inner = g_mime_message_part_get_message(
+                                      (GMimeMessagePart *)obj);
+
+            if (inner && (obj = g_mime_message_get_mime_part(inner)))
+                g_ptr_array_add(todo, obj);
+        } else if (GMIME_IS_PART(obj)
+                   && g_mime_part_get_content((GMimePart *)obj) == NULL) {
+            set_empty_content((GMimePart *)obj);
+        }
+    }
+    g_ptr_array_free(todo, TRUE);
+}
+
 GMimeMessage *eas_mail_try_parse(const eas_blob_t *raw)
 {
     GMimeStream *s = eas_stream_buf_new(raw->data, raw->len);
@@ -46,6 +93,8 @@ GMimeMessage *eas_mail_try_parse(const eas_blob_t *raw)
     msg = g_mime_parser_construct_message(parser, eas_mail_parser_options());
     g_object_unref(parser);
     g_object_unref(s);
+    if (msg)
+        fill_contentless(msg);
     return msg;
 }
 

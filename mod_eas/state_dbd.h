@@ -7,6 +7,7 @@
 #define EAS_STATE_DBD_H
 
 #include <httpd.h>
+#include <http_config.h>
 
 #include "state.h"
 
@@ -21,5 +22,23 @@ void eas_state_register_hooks(apr_pool_t *p);
  */
 int eas_state_for_request(request_rec *r, apr_pool_t *p, const char *user,
                           const char *device_id, eas_state_t **st);
+
+/*
+ * A state operation on the connection of pool p (eas_state_for_request's)
+ * failed with rv: the connection's statements are prepared afresh next
+ * time.  Returns 1 when one more try, on a connection taken anew, may
+ * succeed: a database error on PostgreSQL, whose server may have gone
+ * away and come back since the connection was last used.
+ */
+int eas_state_failed(apr_pool_t *p, apr_status_t rv);
+
+/* EASStateBusyTimeout: server-wide, as mod_dbd's database is. */
+const char *eas_state_set_busy_timeout(cmd_parms *cmd, void *dconf,
+                                       const char *arg);
+#define EAS_STATE_DIRECTIVES                                            \
+    AP_INIT_TAKE1("EASStateBusyTimeout", eas_state_set_busy_timeout, NULL, \
+                  RSRC_CONF, "Seconds a request waits while another "    \
+                  "process writes to a SQLite state database before it "  \
+                  "answers 503 (default 10)"),
 
 #endif

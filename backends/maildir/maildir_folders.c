@@ -83,23 +83,32 @@ static int is_dir(DIR *d, const struct dirent *e, ino_t *ino)
     return S_ISDIR(sb.st_mode);
 }
 
-/* "<digits> <inode>\n"; anything else is no id. */
-static void read_id(cand_t *c, apr_pool_t *p)
+/*
+ * "<digits> <inode>\n"; anything else, or no file, is no id.  A file
+ * that is there but cannot be read is an error: the folder must not get
+ * a new id, which the phones would take for another folder.
+ */
+static apr_status_t read_id(cand_t *c, apr_pool_t *p)
 {
     char *data;
     apr_size_t len, i;
+    apr_status_t rv = md_read_file(apr_pstrcat(p, c->dir, "/" MD_ID_FILE,
+                                               NULL), &data, &len, p);
 
-    if (md_read_file(apr_pstrcat(p, c->dir, "/" MD_ID_FILE, NULL), &data,
-                     &len, p) != APR_SUCCESS)
-        return;
+    if (APR_STATUS_IS_ENOENT(rv) || rv == APR_EINVAL
+        || rv == APR_FROM_OS_ERROR(ELOOP))
+        return APR_SUCCESS;
+    if (rv != APR_SUCCESS)
+        return rv;
     for (i = 0; i < len && data[i] >= '0' && data[i] <= '9'; i++)
         ;
     if (i == 0 || i > 10 || data[0] == '0')
-        return;
+        return APR_SUCCESS;
     if (data[i] == ' ')
         c->stored_ino = (ino_t)apr_atoi64(data + i + 1);
     data[i] = '\0';
     c->id = data;
+    return APR_SUCCESS;
 }
 
 static int cand_cmp(const void *a, const void *b)
@@ -137,8 +146,12 @@ static apr_status_t scan(md_store_t *s, apr_array_header_t **out,
     }
     closedir(d);
     qsort(a->elts, (size_t)a->nelts, sizeof(cand_t), cand_cmp);
-    for (i = 0; i < a->nelts; i++)
-        read_id(&APR_ARRAY_IDX(a, i, cand_t), p);
+    for (i = 0; i < a->nelts; i++) {
+        cand_t *c = &APR_ARRAY_IDX(a, i, cand_t);
+        apr_status_t rv = read_id(c, p);
+        if (rv != APR_SUCCESS)
+            return md_fail(s, rv, "cannot read the folder id of", c->dir);
+    }
     *out = a;
     return APR_SUCCESS;
 }

@@ -49,8 +49,13 @@ static apr_status_t refuse(md_store_t *s, apr_status_t rv, const char **err,
     return rv;
 }
 
-/* The root exists (made if only it is missing) and is a directory. */
-static apr_status_t check_root(md_store_t *s, const char **err)
+/*
+ * The root exists (made if only it is missing and may_create) and is a
+ * directory.  Missing and not to be made: APR_ENOENT, for the caller to
+ * log or to try again with may_create.
+ */
+static apr_status_t check_root(md_store_t *s, int may_create,
+                               const char **err)
 {
     struct stat sb;
 
@@ -58,6 +63,11 @@ static apr_status_t check_root(md_store_t *s, const char **err)
         if (errno != ENOENT)
             return refuse(s, md_errno(), err, "cannot use Maildir %s",
                           s->root);
+        if (!may_create) {
+            *err = apr_psprintf(s->pool, "Maildir %s does not exist",
+                                s->root);
+            return APR_ENOENT;
+        }
         /* A new user's Maildir; never a whole path, which could mask an
            unmounted mail file system. */
         if (mkdir(s->root, 0700) < 0 && errno != EEXIST)
@@ -81,6 +91,9 @@ static apr_status_t md_open(eas_store_t **st, const eas_user_t *user,
     md_store_t *s = apr_pcalloc(ctx->pool, sizeof(*s));
     const char *path = user && user->params
                        ? apr_table_get(user->params, "path") : NULL;
+    /* "create" "0": the Maildir must exist already (see check_root). */
+    const char *create = user && user->params
+                         ? apr_table_get(user->params, "create") : NULL;
     static const char *const subs[] = { "/cur", "/new", "/tmp" };
     apr_status_t rv;
     char *root;
@@ -103,7 +116,8 @@ static apr_status_t md_open(eas_store_t **st, const eas_user_t *user,
     for (i = (int)strlen(root) - 1; i > 0 && root[i] == '/'; i--)
         root[i] = '\0';
     s->root = root;
-    if ((rv = check_root(s, err)) != APR_SUCCESS)
+    if ((rv = check_root(s, !create || strcmp(create, "0") != 0, err))
+        != APR_SUCCESS)
         return rv;
     for (i = 0; i < 3; i++) {
         if ((rv = md_mkdir(s, apr_pstrcat(s->pool, root, subs[i], NULL)))) {

@@ -38,3 +38,25 @@ def test_directives_outside_location(server):
     code, out = server.config_test("EASMaxWBXMLDepth 10\nEASTraceBodies On")
     assert code == 0, out
 
+
+
+@pytest.mark.parametrize("line,message", [
+    ("EASStateBusyTimeout 3601", "EASStateBusyTimeout: '3601' is not a whole "
+     "number of seconds from 0 to 3600"),
+    ("EASStateBusyTimeout -1", "EASStateBusyTimeout: '-1' is not a whole"),
+    ("EASStateBusyTimeout 2s", "EASStateBusyTimeout: '2s' is not a whole"),
+    ("<VirtualHost 127.0.0.1:1>\nEASStateBusyTimeout 2\n</VirtualHost>",
+     "cannot occur within <VirtualHost> section"),
+    ("<Location /x>\nEASStateBusyTimeout 2\n</Location>",
+     "EASStateBusyTimeout not allowed in <Location> context"),
+])
+def test_state_busy_timeout_checked(server, line, message):
+    code, out = server.config_test(line)
+    assert code != 0
+    assert message in out, out
+
+
+def test_state_busy_timeout_accepted(server):
+    for value in ("0", "1", "3600"):
+        code, out = server.config_test("EASStateBusyTimeout " + value)
+        assert code == 0, out

@@ -1261,6 +1261,55 @@ static void test_glib_log(void)
     glib_log.count = 0;
 }
 
+/*
+ * Parts whose headers run straight into the next boundary have no content
+ * in GMime's tree, here at the top and inside an attached message; 8-bit
+ * text makes the MIME body be re-encoded, which reads every part.
+ */
+static void test_contentless(void)
+{
+    eas_blob_t m = blob_of(
+        "From: a@example.com\nTo: b@example.com\nSubject: empty parts\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=xx\n\n"
+        "--xx\nContent-Type: text/plain; charset=iso-8859-1\n\n"
+        "Caf\xe9\n"
+        "--xx\nContent-Type: application/pdf; name=empty.pdf\n"
+        "--xx\nContent-Type: message/rfc822\n\n"
+        "Subject: inner\nContent-Type: multipart/mixed; boundary=yy\n\n"
+        "--yy\nContent-Type: image/png; name=inner.png\n"
+        "--yy--\n"
+        "--xx--\n");
+    eas_blob_t mine = blob_of("To: c@example.com\nSubject: fwd\n\nsee\n");
+    eas_bodypref_t pref;
+    eas_email_opts_t o = opts1(141, &pref, EAS_BODY_MIME, 0);
+    eas_compose_t c;
+    eas_composed_t out;
+    eas_blob_t part;
+    const char *err = NULL, *d;
+    eas_node_t *r;
+
+    o.mime_support = 2;
+    glib_log.count = 0;
+    r = convert(&m, &o);
+    d = val(r, AB(Data));
+    /* "Q2Fm6Q==": the Latin-1 text in base64, so it was re-encoded */
+    ok(d && strstr(d, "name=empty.pdf") && strstr(d, "name=inner.png")
+       && strstr(d, "Q2Fm6Q=="), "contentless: MIME re-encoded whole");
+    is_int(count(r, AB(Attachment)), 2, "contentless: both attachments");
+    ok(eas_email_attachment(&m, "2", &part, NULL, NULL, pool) == APR_SUCCESS
+       && part.len == 0, "contentless: the empty part is empty");
+    memset(&c, 0, sizeof c);
+    c.mode = EAS_COMPOSE_FORWARD;
+    c.mime = &mine;
+    c.original = &m;
+    c.from_addr = "a@example.com";
+    ok(eas_email_compose(&c, &out, pool, &err) == APR_SUCCESS
+       && strstr(out.message.data, "name=empty.pdf"),
+       "contentless: forwarded with its attachments (%s)", err ? err : "");
+    is_int(glib_log.count, 0, "contentless: GMime has nothing to say (%s)",
+           glib_log.msg);
+}
+
 int main(void)
 {
     char tmpl[] = "/tmp/test_email.XXXXXX";
@@ -1295,6 +1344,7 @@ int main(void)
     test_charsets();
     test_classes();
     test_broken();
+    test_contentless();
     test_threads();
     test_compose_reply();
     test_compose_reply_html();
