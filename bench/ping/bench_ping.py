@@ -43,6 +43,7 @@ serves as www-data), like the test suite.
 import argparse
 import asyncio
 import base64
+import ctypes
 import email.utils
 import hashlib
 import importlib.util
@@ -157,6 +158,55 @@ def limits_report(needed_fds):
         lines.append("WARNING: the generator needs about %d descriptors "
                      "and the hard limit is %d" % (needed_fds, hard))
     return lines
+
+
+def inotify_needs(cases, args):
+    """(instances, watches) the largest case needs for httpd's user: each
+    child has two inotify instances (the push hub's doorbell and the
+    Maildir change source); each phone's Inbox takes a few watches."""
+    inst = watches = 0
+    for mpm, n in cases:
+        workers, lines = mpm_settings(mpm, n, args.threads_per_child,
+                                      args.stack)
+        children = workers if mpm == "prefork" else int(
+            lines[0].split()[1])
+        # a graceful restart runs two generations side by side
+        inst = max(inst, 2 * 2 * children + 16)
+        watches = max(watches, 4 * n + 1024)
+    return inst, watches
+
+
+class Sysctls:
+    """With --raise-sysctls: the inotify limits raised for the run and put
+    back at the end (they are system-wide, not per process)."""
+
+    def __init__(self):
+        self.saved = []
+
+    def need(self, name, value, raise_them):
+        cur = sysctl(name)[0]
+        if not cur.isdigit() or int(cur) >= value:
+            return None
+        if not raise_them:
+            return ("%s is %s; this run needs about %d (sysctl -w %s=%d, "
+                    "or --raise-sysctls)" % (name, cur, value, name, value))
+        path = "/proc/sys/" + name.replace(".", "/")
+        try:
+            with open(path, "w") as f:
+                f.write(str(value))
+        except OSError as e:
+            return "cannot raise %s to %d: %s" % (name, value, e)
+        self.saved.append((path, cur))
+        return "%s raised from %s to %d for the run" % (name, cur, value)
+
+    def restore(self):
+        for path, value in reversed(self.saved):
+            try:
+                with open(path, "w") as f:
+                    f.write(value)
+            except OSError:
+                pass
+        self.saved = []
 
 
 def loadavg():
@@ -454,7 +504,7 @@ class BenchHttpd:
         self.proc = subprocess.Popen(
             [self.cfg.HTTPD, "-d", self.root, "-f", conf, "-DFOREGROUND"],
             stdout=self.console, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            start_new_session=True, preexec_fn=die_with_parent)
         deadline = time.time() + 60 + self.workers / 200
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -520,6 +570,15 @@ class BenchHttpd:
 
     def cleanup(self):
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def die_with_parent():
+    """In httpd's parent before exec: SIGTERM when this script dies, so a
+    killed benchmark leaves no server behind."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
 
 
 def free_port():
@@ -827,13 +886,19 @@ class Case:
         gap = 1.0 / self.args.rate
         ids = self.srv.ids
         t_next = time.perf_counter()
-        sent = 0
+        sent, starved = 0, None
         while sent < m:
             free = [p for p in self.phones if p.held and p.pending is None
                     and p.task and not p.task.done()]
             if not free:
+                starved = starved or time.monotonic()
+                if time.monotonic() - starved > self.args.lost_after:
+                    self.note("deliveries stopped after %d: no phone holds "
+                              "a Ping" % sent)
+                    break
                 await asyncio.sleep(0.05)
                 continue
+            starved = None
             ph = rng.choice(free)
             md = os.path.join(self.srv.mail, ph.user, "Maildir")
             ph.pending = deliver(md, sent, ph.user, ids)
@@ -876,8 +941,9 @@ class Case:
         t0 = time.monotonic()
         await self.open_pings()
         held = len(self.phones)
-        reached, count, took = await self.wait_busy(
+        reached, count, _ = await self.wait_busy(
             held, args.hold_timeout + held / 200)
+        took = time.monotonic() - t0 - (3.0 if reached else 0.0)
         self.res["hold_s"] = took
         if not reached:
             self.note("only %d of %d Pings held after %.0f s (answers: %s)"
@@ -1134,6 +1200,10 @@ def main():
     ap.add_argument("--idle-seconds", type=float, default=10.0)
     ap.add_argument("--conf", action="append", default=[], metavar="LINE",
                     help="a server-level httpd directive to add (repeatable)")
+    ap.add_argument("--raise-sysctls", action="store_true",
+                    help="raise fs.inotify.max_user_instances and "
+                    "max_user_watches for the run if they are too low "
+                    "(root; put back at the end)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", action="store_true",
                     help="keep each run's httpd directory and logs")
@@ -1164,6 +1234,15 @@ def main():
     hard = resource.getrlimit(resource.RLIMIT_CORE)[1]
     resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
     limits = limits_report(max(n for _, n in cases) + 256)
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
+    sysctls = Sysctls()
+    inst, watches = inotify_needs(cases, args)
+    for name, value in (("fs.inotify.max_user_instances", inst),
+                        ("fs.inotify.max_user_watches", watches)):
+        msg = sysctls.need(name, value, args.raise_sysctls)
+        if msg:
+            log(msg)
+            limits.append(msg)
 
     command = "/usr/bin/python3 %s" % " ".join(shlex.quote(a) for a in (
         [os.path.relpath(os.path.abspath(__file__), TOP),
@@ -1177,6 +1256,7 @@ def main():
            "--stack", str(args.stack), "--seed", str(args.seed)]
         + (["--repeat", str(args.repeat)] if args.repeat != 1 else [])
         + (["--state", args.state] if args.state != "sqlite" else [])
+        + (["--raise-sysctls"] if args.raise_sysctls else [])
         + [x for c in args.conf for x in ("--conf", c)]))
 
     pgsrv = None
@@ -1207,6 +1287,7 @@ def main():
                 results.setdefault((mpm, n), []).append(
                     run_case(cfg, mpm, n, args, dbd_for, watchdog))
     finally:
+        sysctls.restore()
         if pgsrv:
             pgsrv.stop()
             pgsrv.cleanup()
