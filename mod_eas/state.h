@@ -1,7 +1,7 @@
 /*
  * Per-device state in SQL through apr_dbd: devices, provisioning, sync
- * keys with the snapshot each key stands for, and cached Ping/Sync
- * parameters.  Everything is keyed by (user, DeviceId): one state handle
+ * keys with the snapshot each key stands for, cached Ping/Sync parameters
+ * and the ClientIds of recently sent messages.  Everything is keyed by (user, DeviceId): one state handle
  * can only ever read and write its own user's and device's rows.
  *
  * Usable without Apache: the module hands it a connection from mod_dbd
@@ -18,7 +18,7 @@
 #include <apr_dbd.h>
 
 /* Schema version this code writes; older schemas are migrated. */
-#define EAS_STATE_SCHEMA 1
+#define EAS_STATE_SCHEMA 2
 
 /* SyncKey strings are at most this long (MS-ASCMD: 64). */
 #define EAS_SYNCKEY_MAX 64
@@ -121,6 +121,21 @@ apr_status_t eas_state_sync_update(eas_state_t *st, const char *collection,
 apr_status_t eas_state_sync_reset(eas_state_t *st, const char *collection);
 /* Forget every key of every collection of this device except hierarchy. */
 apr_status_t eas_state_sync_reset_all(eas_state_t *st);
+
+/* ---- messages sent (SendMail, SmartReply, SmartForward) ---- */
+/*
+ * The ClientIds a device sent messages with, so that a request repeated
+ * after a lost answer is not sent twice.  Kept per device: the newest
+ * EAS_CLIENTID_KEEP, none older than EAS_CLIENTID_AGE.  Ids longer than
+ * EAS_CLIENTID_MAX bytes (MS-ASCMD allows 40 characters): APR_EINVAL.
+ */
+#define EAS_CLIENTID_MAX 128
+#define EAS_CLIENTID_KEEP 100
+#define EAS_CLIENTID_AGE apr_time_from_sec(7 * 24 * 3600)
+/* APR_SUCCESS if the device sent one with client_id, else APR_ENOENT. */
+apr_status_t eas_state_clientid_seen(eas_state_t *st, const char *client_id);
+/* Remember client_id as sent now, dropping what is beyond the bounds. */
+apr_status_t eas_state_clientid_put(eas_state_t *st, const char *client_id);
 
 /* ---- serialisation of one device's requests ---- */
 /*

@@ -43,10 +43,21 @@ static const char *const v1[] = {
     NULL
 };
 
-/* migrations[n]: the statements of version n. */
-static const char *const *const migrations[] = { NULL, v1 };
+/* The ClientIds of recently sent messages (state_clientid.c). */
+static const char *const v2[] = {
+    "CREATE TABLE eas_clientid ("
+    " username TEXT NOT NULL,"
+    " device_id TEXT NOT NULL,"
+    " client_id TEXT NOT NULL,"
+    " created BIGINT NOT NULL,"
+    " PRIMARY KEY (username, device_id, client_id))",
+    NULL
+};
 
-#if EAS_STATE_SCHEMA + 1 != 2
+/* migrations[n]: the statements of version n. */
+static const char *const *const migrations[] = { NULL, v1, v2 };
+
+#if EAS_STATE_SCHEMA + 1 != 3
 #error "a schema version without its migration"
 #endif
 

@@ -160,14 +160,14 @@ static void test_schema(apr_dbd_t *h)
     const char *err = NULL;
 
     if (pgsql)
-        exec(h, "DROP TABLE IF EXISTS eas_synckey, eas_device, "
+        exec(h, "DROP TABLE IF EXISTS eas_clientid, eas_synckey, eas_device, "
              "eas_schema_version");
     is_int(in_children(4, child_migrate), 0,
            "four processes migrate an empty database at once");
     ok(migrate(h, &err), "migrate again");
     ok(migrate(h, &err), "and again");
     is_str(value(h, pool, "SELECT COUNT(*) FROM eas_schema_version", NULL),
-           "1", "one version row");
+           apr_itoa(pool, EAS_STATE_SCHEMA), "one row per version");
     is_str(value(h, pool, "SELECT MAX(version) FROM eas_schema_version",
                  NULL), apr_itoa(pool, EAS_STATE_SCHEMA),
            "at version EAS_STATE_SCHEMA");
@@ -183,6 +183,66 @@ static void test_schema(apr_dbd_t *h)
     exec(h, apr_psprintf(pool, "DELETE FROM eas_schema_version "
                          "WHERE version = %d", EAS_STATE_SCHEMA + 1));
     ok(migrate(h, &err), "current again");
+}
+
+/* What version 1 of the schema made, as a database of that time has it. */
+static const char *const schema_v1[] = {
+    "CREATE TABLE eas_schema_version ("
+    " version INTEGER PRIMARY KEY, applied BIGINT NOT NULL)",
+    "CREATE TABLE eas_device ("
+    " username TEXT NOT NULL, device_id TEXT NOT NULL,"
+    " device_type TEXT NOT NULL DEFAULT '',"
+    " policy_key BIGINT NOT NULL DEFAULT 0,"
+    " pending_key BIGINT NOT NULL DEFAULT 0, policy_hash TEXT,"
+    " wipe INTEGER NOT NULL DEFAULT 0, info TEXT NOT NULL DEFAULT '',"
+    " ping_cache TEXT, sync_cache TEXT,"
+    " first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL,"
+    " PRIMARY KEY (username, device_id))",
+    "CREATE TABLE eas_synckey ("
+    " username TEXT NOT NULL, device_id TEXT NOT NULL,"
+    " collection TEXT NOT NULL, synckey TEXT NOT NULL,"
+    " snapshot TEXT NOT NULL, created BIGINT NOT NULL,"
+    " PRIMARY KEY (username, device_id, collection, synckey))",
+    "INSERT INTO eas_schema_version VALUES (1, 1)",
+    "INSERT INTO eas_device (username, device_id, device_type, policy_key,"
+    " first_seen, last_seen) VALUES ('old', 'OLDDEV', 'iPhone', 42, 1, 2)",
+    "INSERT INTO eas_synckey VALUES ('old', 'OLDDEV', '5', 'k1', 'snap', 3)",
+    NULL
+};
+
+static void test_migrate_v1(apr_dbd_t *h)
+{
+    static const char *const tables[] = {
+        "eas_clientid", "eas_synckey", "eas_device", "eas_schema_version" };
+    const char *const *sql;
+    const char *err = NULL;
+    eas_state_t *st;
+    eas_device_t *dev = NULL;
+    apr_status_t rv;
+    unsigned i;
+    int bad = 0;
+
+    for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+        bad += exec(h, apr_pstrcat(pool, "DROP TABLE IF EXISTS ", tables[i],
+                                   NULL)) != 0;
+    for (sql = schema_v1; *sql; sql++)
+        bad += exec(h, *sql) != 0;
+    is_int(bad, 0, "v1: a database of schema version 1");
+    ok(migrate(h, &err), "v1: migrated: %s", err ? err : "");
+    is_str(value(h, pool, "SELECT MAX(version) FROM eas_schema_version",
+                 NULL), apr_itoa(pool, EAS_STATE_SCHEMA),
+           "v1: at version EAS_STATE_SCHEMA");
+    is_str(value(h, pool, "SELECT COUNT(*) FROM eas_schema_version", NULL),
+           apr_itoa(pool, EAS_STATE_SCHEMA), "v1: one row per version");
+    st = open_st(pool, h, "old", "OLDDEV");
+    ok(st && eas_state_device(st, NULL, &dev) == APR_SUCCESS
+       && dev->policy_key == 42 && !strcmp(dev->device_type, "iPhone"),
+       "v1: its device row kept");
+    is_str(snap_of(st, "5", "k1", &rv), "snap", "v1: its sync key kept");
+    ok(eas_state_clientid_put(st, "after-migration") == APR_SUCCESS
+       && eas_state_clientid_seen(st, "after-migration") == APR_SUCCESS,
+       "v1: sent ClientIds kept from then on: %s", eas_state_error(st));
+    ok(migrate(h, &err), "v1: migrating again changes nothing");
 }
 
 /* ------------------------------------------------------------------ */
@@ -367,6 +427,78 @@ static void test_sync(apr_dbd_t *h)
     is_int(rv, APR_ENOENT, "this one too");
     is_str(snap_of(st, EAS_STATE_HIERARCHY, "h1", &rv), "folders",
            "hierarchy kept");
+}
+
+/* ------------------------------------------------------------------ */
+/* ClientIds of sent messages                                          */
+/* ------------------------------------------------------------------ */
+
+static const char *cid_rows(apr_dbd_t *h, const char *dev)
+{
+    return value(h, pool, "SELECT COUNT(*) FROM eas_clientid "
+                 "WHERE username = 'carol' AND device_id = %s", dev);
+}
+
+static void test_clientid(apr_dbd_t *h)
+{
+    eas_state_t *st = open_st(pool, h, "carol", "PHONE");
+    eas_state_t *other_dev = open_st(pool, h, "carol", "TABLET");
+    eas_state_t *other_user = open_st(pool, h, "dave", "PHONE");
+    char *longest = big_text(EAS_CLIENTID_MAX, 5);
+    int i, bad = 0;
+
+    is_int(eas_state_clientid_seen(st, "c1"), APR_ENOENT, "clientid: unknown");
+    ok(eas_state_clientid_put(st, "c1") == APR_SUCCESS, "clientid: kept: %s",
+       eas_state_error(st));
+    is_int(eas_state_clientid_seen(st, "c1"), APR_SUCCESS,
+           "clientid: found again");
+    is_int(eas_state_clientid_seen(st, "C1"), APR_ENOENT,
+           "clientid: compared exactly");
+    is_int(eas_state_clientid_seen(other_dev, "c1"), APR_ENOENT,
+           "clientid: not the user's other device's");
+    is_int(eas_state_clientid_seen(other_user, "c1"), APR_ENOENT,
+           "clientid: not another user's");
+    ok(eas_state_clientid_put(st, "c1") == APR_SUCCESS,
+       "clientid: kept twice");
+    is_str(cid_rows(h, "PHONE"), "1", "clientid: as one row");
+    ok(eas_state_clientid_put(st, longest) == APR_SUCCESS
+       && eas_state_clientid_seen(st, longest) == APR_SUCCESS,
+       "clientid: EAS_CLIENTID_MAX bytes");
+    is_int(eas_state_clientid_put(st, apr_pstrcat(pool, longest, "x", NULL)),
+           APR_EINVAL, "clientid: longer refused");
+    is_int(eas_state_clientid_put(st, ""), APR_EINVAL, "clientid: empty refused");
+    is_int(eas_state_clientid_seen(st, NULL), APR_EINVAL,
+           "clientid: none refused");
+
+    /* bounded by number: the newest EAS_CLIENTID_KEEP of the device */
+    ok(eas_state_clientid_put(other_dev, "tablet-1") == APR_SUCCESS,
+       "clientid: one on the other device");
+    for (i = 0; i < EAS_CLIENTID_KEEP + 5; i++)
+        bad += eas_state_clientid_put(st, apr_psprintf(pool, "n%d", i))
+               != APR_SUCCESS;
+    is_int(bad, 0, "clientid: %d more kept", EAS_CLIENTID_KEEP + 5);
+    is_str(cid_rows(h, "PHONE"), apr_itoa(pool, EAS_CLIENTID_KEEP),
+           "clientid: EAS_CLIENTID_KEEP rows left");
+    ok(eas_state_clientid_seen(st, "c1") == APR_ENOENT
+       && eas_state_clientid_seen(st, "n4") == APR_ENOENT,
+       "clientid: the oldest went");
+    ok(eas_state_clientid_seen(st, "n5") == APR_SUCCESS
+       && eas_state_clientid_seen(st, apr_psprintf(pool, "n%d",
+                                  EAS_CLIENTID_KEEP + 4)) == APR_SUCCESS,
+       "clientid: the newest stayed");
+    is_int(eas_state_clientid_seen(other_dev, "tablet-1"), APR_SUCCESS,
+           "clientid: the other device's untouched");
+
+    /* bounded by age */
+    exec(h, apr_psprintf(pool, "INSERT INTO eas_clientid VALUES "
+                         "('carol', 'TABLET', 'stale', %" APR_TIME_T_FMT ")",
+                         apr_time_now() - EAS_CLIENTID_AGE
+                         - apr_time_from_sec(60)));
+    is_int(eas_state_clientid_seen(other_dev, "stale"), APR_ENOENT,
+           "clientid: older than EAS_CLIENTID_AGE is not found");
+    ok(eas_state_clientid_put(other_dev, "tablet-2") == APR_SUCCESS,
+       "clientid: another one kept");
+    is_str(cid_rows(h, "TABLET"), "2", "clientid: and the stale row dropped");
 }
 
 /* ------------------------------------------------------------------ */
@@ -861,10 +993,12 @@ int main(void)
         return 1;
     }
     test_schema(h);
+    test_migrate_v1(h);
     ok(migrate(h, &err), "schema ready: %s", err ? err : "");
     test_open_args(h);
     test_device(h);
     test_sync(h);
+    test_clientid(h);
     test_isolation(h);
     test_cached(h);
     test_lock_init(h);

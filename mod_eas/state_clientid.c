@@ -1,0 +1,88 @@
+/*
+ * The ClientIds of messages a device has sent.  A phone that never saw
+ * the answer to a SendMail, SmartReply or SmartForward sends the same
+ * request again, with the same ClientId; finding it here, the command
+ * answers that the message was already sent instead of sending it twice.
+ *
+ * Bounded per device: writing an id drops those older than
+ * EAS_CLIENTID_AGE and all but the newest EAS_CLIENTID_KEEP.  The device's
+ * lock keeps its requests apart, so the check and the write of one
+ * request see no other request of the device in between.
+ */
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "state_internal.h"
+
+static const eas_stmt_t cid_seen = {
+    "eas_cid_seen",
+    "SELECT created FROM eas_clientid"
+    " WHERE username = %s AND device_id = %s AND client_id = %s"
+    " AND created >= %lld"
+};
+
+static const eas_stmt_t cid_put = {
+    "eas_cid_put",
+    "INSERT INTO eas_clientid (username, device_id, client_id, created)"
+    " VALUES (%s, %s, %s, %lld)"
+    " ON CONFLICT (username, device_id, client_id) DO UPDATE SET"
+    " created = excluded.created"
+};
+
+/* Older than the cutoff, or older than the device's n-th newest (OFFSET). */
+static const eas_stmt_t cid_trim = {
+    "eas_cid_trim",
+    "DELETE FROM eas_clientid"
+    " WHERE username = %s AND device_id = %s AND (created < %lld"
+    " OR created < (SELECT k.created FROM eas_clientid k"
+    "  WHERE k.username = eas_clientid.username"
+    "  AND k.device_id = eas_clientid.device_id"
+    "  ORDER BY k.created DESC LIMIT 1 OFFSET %d))"
+};
+
+static apr_status_t bad_id(eas_state_t *st, const char *id)
+{
+    if (id && *id && strlen(id) <= EAS_CLIENTID_MAX)
+        return APR_SUCCESS;
+    st->err = id && *id ? "ClientId longer than EAS_CLIENTID_MAX"
+                        : "no ClientId";
+    return APR_EINVAL;
+}
+
+static const char *time_arg(eas_state_t *st, apr_time_t t)
+{
+    return apr_psprintf(st->pool, "%" APR_TIME_T_FMT, t);
+}
+
+apr_status_t eas_state_clientid_seen(eas_state_t *st, const char *client_id)
+{
+    const char *args[] = {
+        client_id, time_arg(st, apr_time_now() - EAS_CLIENTID_AGE) };
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv;
+    int found = 0;
+
+    if ((rv = bad_id(st, client_id)) != APR_SUCCESS
+        || (rv = eas_stmt_select(st, &cid_seen, st->pool, &res, 2, args)))
+        return rv;
+    while (eas_row_next(st, st->pool, res, &row))
+        found = 1;
+    return found ? APR_SUCCESS : APR_ENOENT;
+}
+
+apr_status_t eas_state_clientid_put(eas_state_t *st, const char *client_id)
+{
+    apr_time_t now = apr_time_now();
+    const char *put[] = { client_id, time_arg(st, now) };
+    const char *trim[] = { time_arg(st, now - EAS_CLIENTID_AGE),
+                           apr_itoa(st->pool, EAS_CLIENTID_KEEP - 1) };
+    apr_status_t rv;
+
+    /* No transaction: the id is worth keeping even if trimming fails. */
+    if ((rv = bad_id(st, client_id)) == APR_SUCCESS
+        && (rv = eas_stmt_query(st, &cid_put, NULL, 2, put)) == APR_SUCCESS)
+        rv = eas_stmt_query(st, &cid_trim, NULL, 2, trim);
+    return rv;
+}
