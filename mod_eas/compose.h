@@ -17,6 +17,7 @@ enum {
     EAS_CM_INVALID_XML = 103,
     EAS_CM_INVALID_MIME = 107,
     EAS_CM_SERVER_ERROR = 110,
+    EAS_CM_ALREADY_SENT = 118,
     EAS_CM_NO_RECIPIENT = 119,
     EAS_CM_SUBMIT_FAILED = 120,
     EAS_CM_ITEM_NOT_FOUND = 150
@@ -24,7 +25,7 @@ enum {
 
 typedef struct {
     eas_compose_mode_t mode;
-    const char *client_id;      /* 14.x ClientId, may be NULL */
+    const char *client_id;      /* 14.x ClientId, NULL if none or empty */
     int save_in_sent;
     int replace_mime;
     const char *src_id;         /* Smart*: "folder:item" (ItemId or LongId) */

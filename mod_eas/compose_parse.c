@@ -21,6 +21,10 @@ static int parse_wbxml(eas_request_t *req, eas_compose_req_t *c)
     const eas_node_t *root = req->tree, *mime, *src;
 
     c->client_id = eas_node_text(root, CM(ClientId));
+    if (c->client_id && !*c->client_id)
+        c->client_id = NULL;
+    if (c->client_id && strlen(c->client_id) > EAS_CLIENTID_MAX)
+        return parse_bad(req, "ClientId too long");
     c->save_in_sent = eas_node_child(root, CM(SaveInSentItems)) != NULL;
     c->replace_mime = eas_node_child(root, CM(ReplaceMime)) != NULL;
     if (!(mime = eas_node_child(root, CM(Mime))) || !mime->value)

@@ -4,7 +4,9 @@
  * one, else EASSendmail or EASSMTPServer; then the copy in Sent Items
  * (marked read) and the Answered/Forwarded flag on the original.  Once
  * the message is out, a failure to file it or flag the original is
- * logged but not reported: the client must not send it again.
+ * logged but not reported: the client must not send it again.  Nor is
+ * it sent again when the client repeats the request (it never saw the
+ * answer): the device's state keeps the ClientIds it sent.
  */
 #include "mod_eas.h"
 #include "compose.h"
@@ -135,6 +137,39 @@ static void mark_original(eas_request_t *req, eas_store_t *st,
                       req->cmd->name, folder, item);
 }
 
+/* A repeated request: its ClientId was sent by this device before. */
+static int already_sent(eas_request_t *req, const eas_compose_req_t *c)
+{
+    eas_state_t *state = req->ctx->state;
+    apr_status_t rv;
+
+    if (!c->client_id
+        || (rv = eas_state_clientid_seen(state, c->client_id)) == APR_ENOENT)
+        return EAS_CM_OK;
+    if (rv == APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, EASLOGNO(01262)
+                      "%s: ClientId %s was sent before by this device: not "
+                      "sent again", req->cmd->name, c->client_id);
+        return EAS_CM_ALREADY_SENT;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, req->r, EASLOGNO(01263)
+                  "%s: cannot look up ClientId %s: %s", req->cmd->name,
+                  c->client_id, eas_state_error(state));
+    return EAS_CM_SERVER_ERROR;
+}
+
+static void remember_sent(eas_request_t *req, const eas_compose_req_t *c)
+{
+    eas_state_t *state = req->ctx->state;
+    apr_status_t rv;
+
+    if (c->client_id
+        && (rv = eas_state_clientid_put(state, c->client_id)) != APR_SUCCESS)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, req->r, EASLOGNO(01264)
+                      "%s: sent, but keeping ClientId %s failed: %s",
+                      req->cmd->name, c->client_id, eas_state_error(state));
+}
+
 /* Whether the message can go anywhere; logs why not. */
 static int can_send(eas_request_t *req, eas_store_t *st)
 {
@@ -165,6 +200,8 @@ int eas_compose_run(eas_request_t *req, const eas_compose_req_t *c)
     eas_store_t *st;
     int status;
 
+    if ((status = already_sent(req, c)) != EAS_CM_OK)
+        return status;
     if (eas_ctx_store(req->ctx, &st) != OK)
         return EAS_CM_SERVER_ERROR;     /* logged */
     if (!can_send(req, st))
@@ -178,6 +215,7 @@ int eas_compose_run(eas_request_t *req, const eas_compose_req_t *c)
     if ((status = build(req, c, origp, &m)) != EAS_CM_OK
         || (status = submit(req, st, &m)) != EAS_CM_OK)
         return status;
+    remember_sent(req, c);
     if (c->save_in_sent)
         save_in_sent(req, st, &m);
     if (origp)

@@ -226,6 +226,60 @@ def test_sendmail_without_mime_is_invalid_xml(alice, mail_log):
     mail_log.one("EAS01250", "Mime")
 
 
+# ---------------------------------------------------------------- ClientId
+
+def test_sendmail_repeated_client_id(mail_server, alice, phone_for, mail_log):
+    """A phone that lost the answer repeats the request: 118, sent once."""
+    before = len(mail_server.sent_mail())
+    subject = unique("Once only")
+    cid = "retry-" + uuid.uuid4().hex
+    body = compose14("SendMail", outgoing(subject), client_id=cid)
+    r = alice.post("SendMail", body)
+    assert r.status == 200 and r.body == b"", (r.status, r.body)
+    r = alice.post("SendMail", body)
+    assert r.status == 200
+    assert eas.status_of(r.tree()) == 118
+    mail_log.one("EAS01262", cid)
+    # SmartReply and SmartForward share the device's ClientIds
+    r = alice.post("SmartForward", compose14(
+        "SmartForward", outgoing("Fwd: " + subject), client_id=cid,
+        source="1:1"))
+    assert eas.status_of(r.tree()) == 118
+    # sendmail has exited before an answer goes out: nothing is on its way
+    sent = [rec for rec in mail_server.sent_mail()[before:]
+            if parse(rec["message"])["Subject"] == subject]
+    assert len(sent) == 1, sent
+    assert [m["Subject"] for m in sent_items(mail_server)].count(subject) == 1
+    # another device of the same user has ClientIds of its own
+    other = phone_for(user="alice")
+    r = other.post("SendMail", body)
+    assert r.status == 200 and r.body == b"", (r.status, r.body)
+    assert len(wait_sent(mail_server, before + 2)) == before + 2
+
+
+def test_client_id_kept_only_after_sending(mail_server, alice):
+    before = len(mail_server.sent_mail())
+    cid = "fixed-" + uuid.uuid4().hex
+    subject = unique("Second try")
+    r = alice.post("SendMail", compose14(
+        "SendMail", outgoing(subject, to=None), client_id=cid))
+    assert eas.status_of(r.tree()) == 119
+    r = alice.post("SendMail", compose14(
+        "SendMail", outgoing(subject), client_id=cid))
+    assert r.status == 200 and r.body == b"", (r.status, r.body)
+    rec = wait_sent(mail_server, before + 1)
+    assert [parse(x["message"])["Subject"] for x in rec[before:]] == [subject]
+
+
+def test_client_id_too_long(mail_server, alice, mail_log):
+    before = len(mail_server.sent_mail())
+    r = alice.post("SendMail", compose14(
+        "SendMail", outgoing(unique("Long id")), client_id="x" * 129))
+    assert eas.status_of(r.tree()) == 103
+    mail_log.one("EAS01250", "ClientId")
+    assert len(mail_server.sent_mail()) == before
+
+
 # ---------------------------------------------------------------- failures
 
 def test_submission_failure(mail_server, phone_for, mail_log):
