@@ -3,12 +3,13 @@
  * an empty or Partial request), work out every collection, then stream
  * the answer.  See cmd_sync.h for the two phases.
  *
- * Wait and HeartbeatInterval are checked, but answered at once with what
- * there is: holding the request until a change arrives belongs with Ping.
+ * With Wait or HeartbeatInterval, a Sync that has nothing to send waits
+ * for a change (sync_wait.c).
  */
 #include "mod_eas.h"
 #include "cmd_sync.h"
 #include "policy.h"
+#include "push.h"
 #include "response.h"
 #include "sync_conf.h"
 
@@ -17,11 +18,10 @@
 
 #define A(name) EAS_AirSync_##name
 
-/* MS-ASCMD: Wait in minutes, HeartbeatInterval in seconds. */
+/* MS-ASCMD: Wait in minutes; HeartbeatInterval in seconds, bounded by
+   EASPingHeartbeat like a Ping's. */
 #define WAIT_MIN 1
 #define WAIT_MAX 59
-#define HEARTBEAT_MIN 60
-#define HEARTBEAT_MAX 3540
 
 /* A WindowSize is read up to this and then clamped. */
 #define WINDOW_READ_MAX 1000000
@@ -143,17 +143,23 @@ static const char *parse_collections(eas_sync_req_t *sr,
     return NULL;
 }
 
-/* Wait and HeartbeatInterval: 0 when acceptable, else the answer sent. */
-static int check_wait(eas_sync_req_t *sr, const eas_node_t *t, int *rc)
+/*
+ * Wait and HeartbeatInterval: 0 when acceptable (*seconds set, 0 if
+ * neither), else the answer sent.
+ */
+static int check_wait(eas_sync_req_t *sr, const eas_node_t *t, int *seconds,
+                      int *rc)
 {
     eas_request_t *req = sr->ctx->req;
+    const eas_push_conf_t *pc = eas_push_conf();
     const char *wait = eas_node_text(t, A(Wait));
     const char *hb = eas_node_text(t, A(HeartbeatInterval));
     const char *s = wait ? wait : hb;
-    int min = wait ? WAIT_MIN : HEARTBEAT_MIN;
-    int max = wait ? WAIT_MAX : HEARTBEAT_MAX;
+    int min = wait ? WAIT_MIN : pc->heartbeat_min;
+    int max = wait ? WAIT_MAX : pc->heartbeat_max;
     apr_int64_t v;
 
+    *seconds = 0;
     if (!s)
         return 0;
     if (wait && hb) {
@@ -171,6 +177,7 @@ static int check_wait(eas_sync_req_t *sr, const eas_node_t *t, int *rc)
                           ? min : max);
         return 1;
     }
+    *seconds = (int)v * (wait ? 60 : 1);
     return 0;
 }
 
@@ -259,7 +266,7 @@ int eas_cmd_sync(eas_request_t *req)
     const eas_sync_conf_t *conf = eas_sync_conf(r);
     const eas_node_t *t = req->tree, *cols = NULL;
     eas_sync_req_t *sr = apr_pcalloc(r->pool, sizeof(*sr));
-    int i, rc, window = -1, partial = 0, news = 0;
+    int i, rc, window = -1, partial = 0, news = 0, wait = 0;
     const char *why = NULL;
 
     sr->ctx = req->ctx;
@@ -271,7 +278,7 @@ int eas_cmd_sync(eas_request_t *req)
     if (t) {
         const char *w = eas_node_text(t, A(WindowSize));
 
-        if (check_wait(sr, t, &rc))
+        if (check_wait(sr, t, &wait, &rc))
             return rc;
         partial = eas_node_child(t, A(Partial)) != NULL;
         if (w && (window = window_value(w)) < 0)
@@ -286,6 +293,7 @@ int eas_cmd_sync(eas_request_t *req)
     }
     else {
         window = eas_sync_cache_window(sr);
+        wait = eas_sync_cache_wait(sr);
     }
     if (use_cache(sr, !t || partial || !sr->colls->nelts) != 0) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EASLOGNO(01133)
@@ -307,7 +315,15 @@ int eas_cmd_sync(eas_request_t *req)
         eas_sync_collection_prepare(sr, c);
         news |= eas_sync_collection_news(c);
     }
-    eas_sync_cache_save(sr, window);
+    eas_sync_cache_save(sr, window, wait);
+    if (!news && wait && req->version >= 121) {
+        if ((news = eas_sync_wait(sr, wait, &rc)) < 0)
+            return OK;          /* the client is gone */
+        if (rc != OK)
+            return rc;
+        if (news)               /* the keys moved on while it waited */
+            eas_sync_cache_save(sr, window, wait);
+    }
     if (!news && req->version >= 121)
         return respond_empty(req);
     return stream(sr);

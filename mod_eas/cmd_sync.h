@@ -22,6 +22,7 @@
 
 int eas_cmd_sync(eas_request_t *req);
 int eas_cmd_getitemestimate(eas_request_t *req);
+int eas_cmd_ping(eas_request_t *req);
 
 /* Sync Status values (MS-ASCMD 2.2.3.177.17). */
 enum {
@@ -99,6 +100,24 @@ apr_array_header_t *eas_sync_pending(eas_sync_req_t *sr, const char *folder,
                                      const eas_snapshot_t *s,
                                      const eas_sync_options_t *o);
 
+/* ---- sync_pending.c ---- */
+#define EAS_SYNC_GONE 2
+/*
+ * Whether a Sync from the device's newest key of collection id would send
+ * anything: 1 or 0, EAS_SYNC_GONE if the folder is not (or no longer) a
+ * mail folder of the store, -1 on a failure (logged).
+ */
+int eas_sync_has_changes(eas_sync_req_t *sr, const char *id);
+
+/* ---- sync_wait.c ---- */
+/*
+ * Hold a Sync that has nothing to send until one of its collections has
+ * something (they are then prepared again: returns 1), the time ends or
+ * httpd stops (0), or the client hangs up (-1).  *http is OK, or the HTTP
+ * status to answer with (a limit of held requests, logged).
+ */
+int eas_sync_wait(eas_sync_req_t *sr, int seconds, int *http);
+
 /* ---- sync_client_changes.c ---- */
 /*
  * Apply the Commands of c to the store and to s (the snapshot of c's
@@ -110,9 +129,12 @@ int eas_sync_client_changes(eas_sync_req_t *sr, eas_sync_coll_t *c,
 /* ---- sync_cache.c ---- */
 /* The device's cached collections (eas_sync_coll_t), or NULL if none. */
 apr_array_header_t *eas_sync_cache_load(eas_sync_req_t *sr);
-/* Remember the collections as answered, with their new keys. */
-void eas_sync_cache_save(eas_sync_req_t *sr, int global_window);
+/* Remember the collections as answered, with their new keys, and the
+   request's WindowSize and wait in seconds. */
+void eas_sync_cache_save(eas_sync_req_t *sr, int global_window, int wait);
 /* The Sync-level WindowSize stored with the cache (-1 if none). */
 int eas_sync_cache_window(eas_sync_req_t *sr);
+/* The wait in seconds stored with the cache (0 if none). */
+int eas_sync_cache_wait(eas_sync_req_t *sr);
 
 #endif

@@ -82,7 +82,7 @@ static const eas_command_t eas_commands[] = {
       TAG(Settings, Settings), TAG(Settings, Settings),
       TAG(Settings, Status), eas_cmd_settings },
     { "Ping", 18, 25, 0, EAS_BODY_WBXML_OPTIONAL,
-      TAG(Ping, Ping), TAG(Ping, Ping), TAG(Ping, Status), NULL },
+      TAG(Ping, Ping), TAG(Ping, Ping), TAG(Ping, Status), eas_cmd_ping },
     { "ItemOperations", 19, 120, 0, EAS_BODY_WBXML,
       TAG(ItemOperations, ItemOperations), TAG(ItemOperations, ItemOperations),
       TAG(ItemOperations, Status), eas_cmd_itemoperations },

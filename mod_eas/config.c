@@ -27,6 +27,7 @@
 #include "user.h"
 #include "policy.h"
 #include "sync_conf.h"
+#include "push.h"
 #include "mailops_conf.h"
 #include "state_dbd.h"
 
@@ -168,5 +169,6 @@ const command_rec eas_directives[] = {
     EAS_SYNC_DIRECTIVES
     EAS_MAILOPS_DIRECTIVES
     EAS_STATE_DIRECTIVES
+    EAS_PUSH_DIRECTIVES
     { NULL, { NULL }, NULL, 0, RAW_ARGS, NULL }
 };

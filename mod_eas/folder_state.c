@@ -127,3 +127,38 @@ const eas_folder_t *eas_folder_of_type(const apr_array_header_t *folders,
             return &APR_ARRAY_IDX(folders, i, eas_folder_t);
     return NULL;
 }
+
+int eas_folder_hierarchy_changed(eas_ctx_t *ctx)
+{
+    request_rec *r = ctx->req->r;
+    apr_array_header_t *keys, *folders;
+    eas_snapshot_t *s;
+    apr_status_t rv;
+    int i;
+
+    rv = eas_state_sync_keys(ctx->state, EAS_STATE_HIERARCHY, &keys, r->pool);
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, EASLOGNO(00615)
+                      "cannot read the folder state: %s",
+                      eas_state_error(ctx->state));
+        return -1;
+    }
+    if (keys->nelts == 0)
+        return 1;               /* never synchronised */
+    rv = eas_folder_state_get(ctx, APR_ARRAY_IDX(keys, keys->nelts - 1,
+                                                 const char *), &s);
+    if (rv == APR_ENOENT)
+        return 1;
+    if (rv != APR_SUCCESS || !(folders = eas_folder_list(ctx)))
+        return -1;
+    if ((unsigned)folders->nelts != eas_snapshot_count(s))
+        return 1;
+    for (i = 0; i < folders->nelts; i++) {
+        const eas_folder_t *f = &APR_ARRAY_IDX(folders, i, eas_folder_t);
+        const char *was = eas_snapshot_get(s, f->id);
+
+        if (!was || strcmp(was, eas_folder_token(r->pool, f)) != 0)
+            return 1;
+    }
+    return 0;
+}

@@ -26,6 +26,13 @@ apr_status_t eas_folder_state_get(eas_ctx_t *ctx, const char *k,
 const char *eas_folder_state_put(eas_ctx_t *ctx, const char *k,
                                  const eas_snapshot_t *s);
 
+/*
+ * Whether the store's folders differ from what the device was last told
+ * by FolderSync (1; also when it never ran one), 0 if not, -1 if the state
+ * or the store cannot be read (logged).
+ */
+int eas_folder_hierarchy_changed(eas_ctx_t *ctx);
+
 /* The user's folders from the store (eas_folder_t), or NULL (logged). */
 apr_array_header_t *eas_folder_list(eas_ctx_t *ctx);
 /* The folder with this id in a list, or NULL. */

@@ -13,6 +13,7 @@
 #include "state_dbd.h"
 #include "email.h"
 #include "user.h"
+#include "push.h"
 
 #include <http_core.h>
 #include <http_protocol.h>
@@ -108,6 +109,7 @@ static void eas_register_hooks(apr_pool_t *p)
     /* Backends register by name before any request can open a store. */
     eas_maildir_register();
     eas_user_register_hooks(p);
+    eas_push_register_hooks(p);
 }
 
 /* Not AP_DECLARE_MODULE: mod_eas.h already has APLOG_USE_MODULE(eas). */

@@ -6,7 +6,8 @@
  * carry over to a later request that leaves Options out.
  *
  * Text form:
- *   EASSYNC1 <Sync-level WindowSize or -1>
+ *   EASSYNC1 <Sync-level WindowSize or -1> [<seconds of Wait or
+ *   HeartbeatInterval, 0 if none>]
  *   <id> <key> <GetChanges> <WindowSize> <DeletesAsMoves> <options>
  * one line per collection; -1 where the request gave no value.
  */
@@ -89,23 +90,40 @@ apr_array_header_t *eas_sync_cache_load(eas_sync_req_t *sr)
     return colls->nelts ? colls : NULL;
 }
 
-int eas_sync_cache_window(eas_sync_req_t *sr)
+/* Field i (0, 1) of the header line, or -1. */
+static int header_field(eas_sync_req_t *sr, int i, int max)
 {
     const char *text = cache_text(sr);
-    int w;
+    char *h, *f, *last;
+    int v;
 
-    if (!text || number(apr_pstrndup(sr->r->pool, text + sizeof(MAGIC),
-                                     strcspn(text + sizeof(MAGIC), "\n")),
-                        -1, 100000, &w) != 0)
+    if (!text)
         return -1;
-    return w;
+    h = apr_pstrndup(sr->r->pool, text + sizeof(MAGIC),
+                     strcspn(text + sizeof(MAGIC), "\n"));
+    f = apr_strtok(h, " ", &last);
+    if (i == 1)
+        f = apr_strtok(NULL, " ", &last);
+    return number(f, -1, max, &v) == 0 ? v : -1;
 }
 
-void eas_sync_cache_save(eas_sync_req_t *sr, int global_window)
+int eas_sync_cache_window(eas_sync_req_t *sr)
+{
+    return header_field(sr, 0, 100000);
+}
+
+int eas_sync_cache_wait(eas_sync_req_t *sr)
+{
+    int w = header_field(sr, 1, 86400);
+
+    return w > 0 ? w : 0;
+}
+
+void eas_sync_cache_save(eas_sync_req_t *sr, int global_window, int wait)
 {
     apr_pool_t *p = sr->r->pool;
     eas_device_t *dev = sr->ctx->device;
-    const char *text = apr_psprintf(p, MAGIC " %d\n", global_window);
+    const char *text = apr_psprintf(p, MAGIC " %d %d\n", global_window, wait);
     int i, n = 0;
 
     for (i = 0; i < sr->colls->nelts; i++) {
