@@ -21,22 +21,6 @@
 /* Addresses                                                           */
 /* ------------------------------------------------------------------ */
 
-/* A usable envelope address: local@domain, no spaces, controls or
-   brackets, not starting with '-' (it ends up on a command line). */
-static int addr_ok(const char *a)
-{
-    const unsigned char *s = (const unsigned char *)a;
-
-    if (a == NULL || !*a || *a == '-' || strlen(a) > 320
-        || strchr(a, '@') == NULL)
-        return 0;
-    for (; *s; s++)
-        if (*s <= ' ' || *s == 0x7F || *s == '<' || *s == '>' || *s == ','
-            || *s == ';' || *s == '"' || *s == '\\' || *s == '(' || *s == ')')
-            return 0;
-    return 1;
-}
-
 typedef struct {
     apr_array_header_t *list;
     apr_hash_t *seen;
@@ -60,7 +44,7 @@ static void collect(rcpts_t *r, InternetAddressList *l, int depth)
             continue;
         }
         addr = internet_address_mailbox_get_addr((InternetAddressMailbox *)ia);
-        if (!addr_ok(addr)) {
+        if (!eas_mail_addr_ok(addr)) {
             if (r->bad == NULL)
                 r->bad = apr_pstrdup(p, addr ? addr : "");
             continue;
@@ -471,7 +455,7 @@ apr_status_t eas_email_compose(const eas_compose_t *c, eas_composed_t *out,
     if (c == NULL || out == NULL || c->mime == NULL
         || (c->mime->data == NULL && c->mime->len > 0))
         return fail(err, "no message", APR_EINVAL);
-    if (!addr_ok(c->from_addr))
+    if (!eas_mail_addr_ok(c->from_addr))
         return fail(err, "the user has no usable email address", APR_EINVAL);
     memset(out, 0, sizeof *out);
     apr_pool_create(&sp, p);

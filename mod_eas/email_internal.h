@@ -110,6 +110,11 @@ void eas_mail_conversation(eas_mail_t *m, apr_time_t date,
 /* Thread-Topic, or the subject without reply/forward prefixes. */
 const char *eas_mail_thread_topic(eas_mail_t *m);
 
+/* ---- email_submit.c ---- */
+/* A usable envelope address: local@domain, no spaces, controls, brackets
+   or quotes, not starting with '-' (it ends up on a command line). */
+int eas_mail_addr_ok(const char *a);
+
 /* ---- email_write.c ---- */
 /* The message's date (Date header, else fallback, else now). */
 apr_time_t eas_mail_date(GMimeMessage *msg, apr_time_t fallback);

@@ -19,14 +19,16 @@
 #define DEFAULT_TIMEOUT 60
 #define WAIT_STEP       (10 * 1000)     /* poll for the child, microseconds */
 
-static int addr_ok(const char *a)
+int eas_mail_addr_ok(const char *a)
 {
     const unsigned char *s = (const unsigned char *)a;
 
-    if (a == NULL || !*a || *a == '-' || strlen(a) > 320)
+    if (a == NULL || !*a || *a == '-' || strlen(a) > 320
+        || strchr(a, '@') == NULL)
         return 0;
     for (; *s; s++)
-        if (*s <= ' ' || *s == 0x7F || *s == '<' || *s == '>')
+        if (*s <= ' ' || *s == 0x7F || *s == '<' || *s == '>' || *s == ','
+            || *s == ';' || *s == '"' || *s == '\\' || *s == '(' || *s == ')')
             return 0;
     return 1;
 }
@@ -233,12 +235,12 @@ apr_status_t eas_submit(const eas_submit_conf_t *c, const char *from,
 
     if (c == NULL || msg == NULL || (msg->data == NULL && msg->len > 0))
         return fail(err, "nothing to send", APR_EINVAL);
-    if (!addr_ok(from))
+    if (!eas_mail_addr_ok(from))
         return fail(err, "unusable sender address", APR_EINVAL);
     if (rcpts == NULL || rcpts->nelts == 0)
         return fail(err, "no recipients", EAS_EMAIL_EBADRCPT);
     for (i = 0; i < rcpts->nelts; i++)
-        if (!addr_ok(APR_ARRAY_IDX(rcpts, i, const char *)))
+        if (!eas_mail_addr_ok(APR_ARRAY_IDX(rcpts, i, const char *)))
             return fail(err, "unusable recipient address",
                         EAS_EMAIL_EBADRCPT);
     timeout = c->timeout > 0 ? c->timeout : DEFAULT_TIMEOUT;

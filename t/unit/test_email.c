@@ -1106,6 +1106,13 @@ static void test_sendmail(void)
                   rcpt_list("alice@example.org", "x y@example.com") , &msg,
                   pool, &err) == EAS_EMAIL_EBADRCPT,
        "sendmail: space in address refused as a recipient problem");
+    /* sendmail reads a list from one argument: one address per argument */
+    ok(eas_submit(&conf, "bob@example.com",
+                  rcpt_list("alice@example.org,mallory@evil.example", NULL),
+                  &msg, pool, &err) == EAS_EMAIL_EBADRCPT
+       && eas_submit(&conf, "bob@example.com", rcpt_list("alice", NULL),
+                     &msg, pool, &err) == EAS_EMAIL_EBADRCPT,
+       "sendmail: a list or a bare name refused as a recipient");
     ok(eas_submit(&conf, "bob@example.com",
                   rcpt_list("alice@example.org", "carol@example.com"), &msg,
                   pool, &err) == APR_SUCCESS,
