@@ -240,10 +240,12 @@ class Httpd:
         with open(self.conf, "w") as f:
             f.write(self.config_text())
         self.console = open(os.path.join(self.root, "logs", "console.log"), "w")
+        # A process group of its own: the prefork MPM signals its whole
+        # group at a restart or stop, which must not reach the tests.
         self.proc = subprocess.Popen(
             [self.cfg.HTTPD, "-d", self.root, "-f", self.conf, "-DFOREGROUND"],
             stdout=self.console, stderr=subprocess.STDOUT,
-            env=sanitizer_env(self.cfg.SAN_PRELOAD))
+            env=sanitizer_env(self.cfg.SAN_PRELOAD), start_new_session=True)
         self.wait_ready()
 
     def wait_ready(self, timeout=15):
