@@ -4,12 +4,14 @@
     bench_ping.py [--builddir DIR] [--n N[,N...]] [--mpm event|prefork[,...]]
                   [--deliveries M] [--rate R] [--heartbeat S] [--repeat R]
                   [--state sqlite|pgsql] [--threads-per-child T]
-                  [--stack BYTES] [--messages K] [--conf LINE]... [--keep]
+                  [--stack BYTES] [--messages K] [--devices D]
+                  [--conf LINE]... [--raise-sysctls] [--keep]
 
 For each case (by default: event MPM with N = 1,000 and N = 10,000, and
 prefork with N = 1,000, the one-process-per-phone model), a private httpd
-on 127.0.0.1 runs the freshly built module with N users, one phone each,
-each with a small Maildir (K messages in the Inbox).  Authentication is
+on 127.0.0.1 runs the freshly built module with N users, one phone each
+(or N/D users with D phones each), each with a small Maildir (K messages
+in the Inbox).  Authentication is
 mod_authn_dbm (an SDBM file of SHA1 hashes: a look-up per request, no
 password hashing cost); provisioning is off.
 
@@ -35,6 +37,19 @@ password hashing cost); provisioning is off.
 
 Everything is bounded: each phase has a deadline, the whole case too, and a
 watchdog kills httpd and exits if the script itself stalls.
+
+Machine limits.  The script raises its soft RLIMIT_NOFILE and RLIMIT_NPROC
+to the hard limits; httpd inherits them.  One held Ping costs httpd two
+descriptors (the socket and an eventfd) and the generator one, so the hard
+`ulimit -n` bounds ThreadsPerChild (about half of it per child) and N.
+System-wide settings it only checks (and, with --raise-sysctls, raises for
+the run and puts back): fs.inotify.max_user_instances (two per httpd child,
+twice over during a graceful restart: prefork needs about 4 x N) and
+fs.inotify.max_user_watches (a few per phone).  It reports, without
+changing them, fs.file-max, kernel.threads-max and kernel.pid_max (every
+worker thread takes a pid), vm.max_map_count (two mappings per thread
+stack), net.core.somaxconn (ListenBacklog) and the local port range (the
+generator's connections to one port).
 
 python3 standard library only; run it with /usr/bin/python3 as root (httpd
 serves as www-data), like the test suite.
@@ -144,10 +159,11 @@ def limits_report(needed_fds):
         "ulimit -n %d (hard %d; was %d), ulimit -u %s"
         % (hard, hard, soft, resource.getrlimit(resource.RLIMIT_NPROC)[0]),
         "fs.file-max %s, fs.nr_open %s, fs.inotify.max_user_watches %s, "
-        "fs.inotify.max_user_instances %s"
+        "fs.inotify.max_user_instances %s, max_queued_events %s"
         % (sysctl("fs.file-max")[0], sysctl("fs.nr_open")[0],
            sysctl("fs.inotify.max_user_watches")[0],
-           sysctl("fs.inotify.max_user_instances")[0]),
+           sysctl("fs.inotify.max_user_instances")[0],
+           sysctl("fs.inotify.max_queued_events")[0]),
         "kernel.threads-max %s, kernel.pid_max %s, vm.max_map_count %s, "
         "net.core.somaxconn %s, ip_local_port_range %s"
         % (sysctl("kernel.threads-max")[0], sysctl("kernel.pid_max")[0],
@@ -455,7 +471,7 @@ class BenchHttpd:
                 "authz_user", "authz_host", "auth_basic", "dbd", "status"]
         user = (["User %s" % self.ids[0], "Group %s" % self.ids[1]]
                 if self.ids else [])
-        self.userdb = make_userdb(self.root, n)
+        self.userdb = make_userdb(self.root, -(-n // args.devices))
         self.conf_lines = [
             'ServerRoot "%s"' % self.root,
             "Listen 127.0.0.1:%d" % self.port,
@@ -634,10 +650,10 @@ def child(node, name):
 class Phone:
     """One device of one user, with its own kept-alive connection."""
 
-    def __init__(self, port, index, heartbeat):
+    def __init__(self, port, index, heartbeat, devices=1):
         self.port = port
         self.index = index
-        self.user = user_name(index)
+        self.user = user_name(index // devices)
         self.device = "benchdev%05d" % index
         self.auth = eas.basic_auth(self.user, PASSWORD)
         self.heartbeat = heartbeat
@@ -657,7 +673,10 @@ class Phone:
 
     def close(self):
         if self.writer is not None:
-            self.writer.transport.abort()
+            try:
+                self.writer.transport.abort()
+            except RuntimeError:
+                pass                # the loop is closed: so is the socket
         self.reader = self.writer = None
 
     def send(self, cmd, body):
@@ -679,6 +698,18 @@ class Phone:
         return eas.decode(body) if body else None
 
     async def post(self, cmd, body):
+        """A request; once more on a new connection if the kept-alive one
+        was closed by the server in between (event MPM does so when its
+        workers are busy), as a phone's HTTP stack does."""
+        fresh = self.writer is None
+        await self.connect()
+        self.send(cmd, body)
+        try:
+            return await self.receive(cmd)
+        except (asyncio.IncompleteReadError, ConnectionError) as e:
+            if fresh or getattr(e, "partial", b"x") != b"":
+                raise
+        self.close()
         await self.connect()
         self.send(cmd, body)
         return await self.receive(cmd)
@@ -888,8 +919,13 @@ class Case:
         t_next = time.perf_counter()
         sent, starved = 0, None
         while sent < m:
-            free = [p for p in self.phones if p.held and p.pending is None
-                    and p.task and not p.task.done()]
+            # users all of whose phones hold a Ping with nothing pending
+            by_user = {}
+            for p in self.phones:
+                ok = p.held and p.pending is None and p.task \
+                    and not p.task.done()
+                by_user.setdefault(p.user, []).append(p if ok else None)
+            free = [v for v in by_user.values() if None not in v]
             if not free:
                 starved = starved or time.monotonic()
                 if time.monotonic() - starved > self.args.lost_after:
@@ -899,9 +935,12 @@ class Case:
                 await asyncio.sleep(0.05)
                 continue
             starved = None
-            ph = rng.choice(free)
-            md = os.path.join(self.srv.mail, ph.user, "Maildir")
-            ph.pending = deliver(md, sent, ph.user, ids)
+            group = rng.choice(free)
+            user = group[0].user
+            md = os.path.join(self.srv.mail, user, "Maildir")
+            t0 = deliver(md, sent, user, ids)
+            for ph in group:
+                ph.pending = t0
             sent += 1
             t_next += gap
             await asyncio.sleep(max(0.0, t_next - time.perf_counter()))
@@ -922,12 +961,13 @@ class Case:
 
     async def run(self):
         args, srv = self.args, self.srv
-        t = make_maildirs(srv.mail, self.n, args.messages, srv.ids)
+        users = -(-self.n // args.devices)
+        t = make_maildirs(srv.mail, users, args.messages, srv.ids)
         log("  %d Maildirs (%d messages each) in %.1f s"
-            % (self.n, args.messages, t))
+            % (users, args.messages, t))
         srv.start()
         self.res["mpm_lines"] = srv.mpm_lines
-        self.phones = [Phone(srv.port, i, args.heartbeat)
+        self.phones = [Phone(srv.port, i, args.heartbeat, args.devices)
                        for i in range(self.n)]
         await self.setup_all()
         if not self.phones:
@@ -983,20 +1023,28 @@ class Case:
         if not reached:
             self.note("after the deliveries %d workers are busy for %d "
                       "phones still holding" % (count, alive))
-        await self.hang_ups(alive)
+        await self.hang_ups()
         await self.graceful()
         return self.res
 
-    async def hang_ups(self, alive):
-        """A tenth of the phones hang up: their workers and files must come
-        back at once."""
+    async def run_and_close(self):
+        try:
+            return await self.run()
+        finally:
+            self.close_all()
+
+    async def hang_ups(self):
+        """A tenth of the held phones hang up: their workers and files must
+        come back at once."""
+        busy = await self.busy_workers()
         before = Snapshot(self.srv.proc.pid)
-        gone = [p for p in self.phones if p.task and not p.task.done()]
+        gone = [p for p in self.phones if p.held and p.pending is None
+                and p.task and not p.task.done()]
         gone = gone[:max(1, len(gone) // 10)]
         for p in gone:
             p.task.cancel()
             p.close()
-        want = alive - len(gone)
+        want = busy - len(gone)
         reached, count, took = await self.wait_busy(want, 30, exact=True,
                                                     settle=1.0)
         after = Snapshot(self.srv.proc.pid)
@@ -1063,7 +1111,8 @@ def run_case(cfg, mpm, n, args, dbd_for, watchdog):
     watchdog.arm(case.srv, args.case_timeout + 120)
     res = case.res
     try:
-        asyncio.run(asyncio.wait_for(case.run(), args.case_timeout))
+        asyncio.run(asyncio.wait_for(case.run_and_close(),
+                                     args.case_timeout))
     except (RuntimeError, asyncio.TimeoutError, OSError) as e:
         res["error"] = "%s: %s" % (type(e).__name__, e)
         log("  FAILED: %s" % res["error"])
@@ -1185,6 +1234,8 @@ def main():
                     help="deliveries per second (default 20)")
     ap.add_argument("--heartbeat", type=int, default=600, metavar="S",
                     help="Ping HeartbeatInterval (default 600)")
+    ap.add_argument("--devices", type=int, default=1, metavar="D",
+                    help="phones per user (N phones, N/D users; default 1)")
     ap.add_argument("--messages", type=int, default=3, metavar="K",
                     help="messages in each Inbox before the run")
     ap.add_argument("--repeat", type=int, default=1, metavar="R",
@@ -1214,7 +1265,8 @@ def main():
     args.lost_after = 10.0
     args.graceful_timeout = 30.0
     args.case_timeout = 1800.0
-    if args.repeat < 1 or args.deliveries < 0 or args.rate <= 0:
+    if args.repeat < 1 or args.deliveries < 0 or args.rate <= 0 \
+            or args.devices < 1:
         ap.error("--repeat must be at least 1, --deliveries at least 0 and "
                  "--rate positive")
 
@@ -1252,6 +1304,7 @@ def main():
         + ["--deliveries", str(args.deliveries), "--rate", "%g" % args.rate,
            "--heartbeat", str(args.heartbeat),
            "--messages", str(args.messages),
+           "--devices", str(args.devices),
            "--threads-per-child", str(args.threads_per_child),
            "--stack", str(args.stack), "--seed", str(args.seed)]
         + (["--repeat", str(args.repeat)] if args.repeat != 1 else [])
