@@ -138,9 +138,11 @@ static apr_status_t start_inotify(md_source_t *src, md_store_t *s)
 
     if (fd < 0) {
         rv = md_errno();
+        /* EMFILE is the per-user instance limit or the open file one. */
         eas_store_log(&s->base, MD_LOG_ERR, rv, "maildir: cannot create an "
                       "inotify instance%s", e == EMFILE ? "; raise "
-                      "fs.inotify.max_user_instances" : "");
+                      "fs.inotify.max_user_instances (or the open file "
+                      "limit)" : "");
         return rv;
     }
     src->ifd = fd;

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -254,6 +255,13 @@ static int count_inotify_fds(void)
 
 /* ---- stores ---- */
 
+static char last_log[1024];
+
+static void log_cb(void *ctx, int level, apr_status_t rv, const char *msg)
+{
+    apr_cpystrn(last_log, msg, sizeof(last_log));
+}
+
 static eas_store_t *open_store(const char *root)
 {
     eas_user_t *u = apr_pcalloc(pool, sizeof(*u));
@@ -265,7 +273,7 @@ static eas_store_t *open_store(const char *root)
     u->params = apr_table_make(pool, 2);
     apr_table_set(u->params, "path", root);
     ctx.pool = pool;
-    ctx.log = NULL;
+    ctx.log = log_cb;
     ctx.log_ctx = NULL;
     if (B->open(&st, u, &ctx, &err) != APR_SUCCESS) {
         tap_diag("open %s: %s", root, err ? err : "?");
@@ -730,6 +738,45 @@ static void test_overflow(void)
     rec_reset(&fx.rec);
 }
 
+/* Out of descriptors when the first watch makes the inotify instance:
+   the error names the limit to raise, and a later watch tries again. */
+static void test_no_instance(void)
+{
+    struct rlimit old, low;
+    apr_pool_t *sp;
+    eas_source_t *src = NULL;
+    const char *key = NULL, *in = inbox_id(fx.st);
+    apr_status_t rv;
+    rec_t r;
+    int next;
+
+    rec_init(&r);
+    apr_pool_create(&sp, pool);
+    is_int(S->open(&src, notify_cb, &r, sp), APR_SUCCESS, "a fresh source");
+    if (!src || getrlimit(RLIMIT_NOFILE, &old) < 0 || (next = dup(0)) < 0) {
+        apr_pool_destroy(sp);
+        return;
+    }
+    close(next);
+    /* The lowest free descriptor is next: allow none from there on. */
+    low = old;
+    low.rlim_cur = (rlim_t)next;
+    last_log[0] = '\0';
+    setrlimit(RLIMIT_NOFILE, &low);
+    rv = S->watch(src, fx.st, in, &key, pool);
+    setrlimit(RLIMIT_NOFILE, &old);
+    is_int(rv, APR_FROM_OS_ERROR(EMFILE), "no descriptor left: EMFILE");
+    ok(strstr(last_log, "fs.inotify.max_user_instances") != NULL,
+       "the log names the sysctl to raise (%s)", last_log);
+    key = watch(src, fx.st, in);
+    ok(key != NULL, "the next watch makes the instance");
+    rec_reset(&r);
+    deliver(fx.root, fx.root);
+    ok(key && wait_for(&r, key), "... and is told of a delivery");
+    apr_pool_destroy(sp);
+    rec_reset(&r);
+}
+
 /* Destroying the pool stops the thread while events flow: nothing is
    told afterwards, the descriptors are closed. */
 static void test_shutdown(void)
@@ -801,6 +848,7 @@ int main(void)
             test_renamed();
             test_threads();
             test_overflow();
+            test_no_instance();
             test_shutdown();
         }
     }
