@@ -73,9 +73,9 @@ typedef struct {
     int wake;                   /* eventfd: a new ifd, or stop */
     int stopping;
     apr_thread_t *thread;
-    apr_pool_t *tables;         /* of keys and wds: own allocator */
+    apr_pool_t *tables;         /* unmanaged: keys, wds, the thread */
     /* The thread's own: */
-    apr_pool_t *scratch;        /* own allocator, cleared per batch */
+    apr_pool_t *scratch;        /* unmanaged, cleared per batch */
     char *buf;                  /* MD_EVENT_BUF, aligned for events */
 } md_source_t;
 
@@ -332,8 +332,10 @@ static void *APR_THREAD_FUNC run(apr_thread_t *t, void *data)
 
 /* ---- the ops ---- */
 
-/* A pre-cleanup: the thread is joined before the pool's subpools (the
-   thread's own among them) and whatever the baton points to go. */
+/* A pre-cleanup: the thread is joined before whatever the baton points
+   to goes.  The source itself (and its mutex) stays until p is freed, so
+   that a request pool cleaned up later may still unwatch: it finds the
+   source stopped and does nothing. */
 static apr_status_t source_stop(void *data)
 {
     md_source_t *src = data;
@@ -361,28 +363,17 @@ static apr_status_t source_stop(void *data)
     if (src->ifd >= 0)
         close(src->ifd);
     src->ifd = -1;
+    src->keys = src->wds = NULL;
+    if (src->scratch)
+        apr_pool_destroy(src->scratch);
+    if (src->tables)
+        apr_pool_destroy(src->tables);
+    src->scratch = src->tables = NULL;
     if (src->mutex)
         apr_thread_mutex_unlock(src->mutex);
     if (src->wake >= 0)
         close(src->wake);
     src->wake = -1;
-    return APR_SUCCESS;
-}
-
-/* A subpool with an allocator of its own: p's is used by other threads,
-   and these are used under the source's mutex or by its thread alone. */
-static apr_status_t own_pool(apr_pool_t **out, apr_pool_t *p)
-{
-    apr_allocator_t *alloc;
-    apr_status_t rv;
-
-    if ((rv = apr_allocator_create(&alloc)) != APR_SUCCESS)
-        return rv;
-    if ((rv = apr_pool_create_ex(out, p, NULL, alloc)) != APR_SUCCESS) {
-        apr_allocator_destroy(alloc);
-        return rv;
-    }
-    apr_allocator_owner_set(alloc, *out);
     return APR_SUCCESS;
 }
 
@@ -398,15 +389,19 @@ static apr_status_t md_source_open(eas_source_t **out, eas_notify_fn notify,
     if ((src->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
         return md_errno();
     apr_pool_pre_cleanup_register(p, src, source_stop);
-    src->buf = apr_palloc(p, MD_EVENT_BUF);
+    /* p is shared with other threads and has no lock of its own: what
+       the source allocates later comes from unmanaged pools. */
     if ((rv = apr_thread_mutex_create(&src->mutex, APR_THREAD_MUTEX_DEFAULT,
                                       p)) != APR_SUCCESS
-        || (rv = own_pool(&src->tables, p)) != APR_SUCCESS
-        || (rv = own_pool(&src->scratch, p)) != APR_SUCCESS)
+        || (rv = apr_pool_create_unmanaged_ex(&src->tables, NULL, NULL))
+           != APR_SUCCESS
+        || (rv = apr_pool_create_unmanaged_ex(&src->scratch, NULL, NULL))
+           != APR_SUCCESS)
         return rv;
+    src->buf = apr_palloc(src->tables, MD_EVENT_BUF);
     src->keys = apr_hash_make(src->tables);
     src->wds = apr_hash_make(src->tables);
-    if ((rv = apr_thread_create(&src->thread, NULL, run, src, p))
+    if ((rv = apr_thread_create(&src->thread, NULL, run, src, src->tables))
         != APR_SUCCESS)
         return rv;
     *out = (eas_source_t *)src;
@@ -476,7 +471,8 @@ static void md_source_unwatch(eas_source_t *src_, const char *key)
     md_key_t *k;
 
     apr_thread_mutex_lock(src->mutex);
-    k = apr_hash_get(src->keys, key, APR_HASH_KEY_STRING);
+    k = src->stopping ? NULL : apr_hash_get(src->keys, key,
+                                            APR_HASH_KEY_STRING);
     if (k && --k->refs == 0) {
         apr_hash_set(src->keys, k->text, APR_HASH_KEY_STRING, NULL);
         key_free(src, k);

@@ -777,6 +777,25 @@ static void test_no_instance(void)
     rec_reset(&r);
 }
 
+/* A request pool under the source's pool, cleaned up after the source
+   stopped (prefork keeps its requests under the child's pool). */
+static struct {
+    eas_source_t *src;
+    const char *key, *folder_id;
+    int ran;
+    apr_status_t watch_rv;
+} late;
+
+static apr_status_t late_cleanup(void *data)
+{
+    const char *key = NULL;
+
+    S->unwatch(late.src, late.key);
+    late.watch_rv = S->watch(late.src, fx.st, late.folder_id, &key, pool);
+    late.ran = 1;
+    return APR_SUCCESS;
+}
+
 /* Destroying the pool stops the thread while events flow: nothing is
    told afterwards, the descriptors are closed. */
 static void test_shutdown(void)
@@ -791,11 +810,19 @@ static void test_shutdown(void)
     const char *k, *k2;
     rec_t r;
 
+    apr_pool_t *req;
+
     rec_init(&r);
     apr_pool_create(&sp, pool);
+    apr_pool_create(&req, sp);
     is_int(S->open(&src, notify_cb, &r, sp), APR_SUCCESS, "a second source");
     k = watch(src, fx.st, nu);
     k2 = watch(src, fx.st, NULL);
+    late.src = src;
+    late.key = k;
+    late.folder_id = nu;
+    apr_pool_cleanup_register(req, NULL, late_cleanup,
+                              apr_pool_cleanup_null);
     is_int(count_inotify_fds(), fds + 1, "it has its own inotify instance");
     apr_thread_create(&tc, NULL, churn, &c, pool);
     ok(k && k2 && wait_for(&r, k), "events flow to it");
@@ -808,6 +835,9 @@ static void test_shutdown(void)
     apr_thread_join(&trv, tc);
     ok(settle(), "the first source is unaffected");
     is_int(r.late, 0, "nothing told after the pool is gone");
+    ok(late.ran, "a request pool under it was cleaned up after it stopped");
+    ok(late.watch_rv != APR_SUCCESS, "... where a watch fails (%d) and an "
+       "unwatch does nothing", late.watch_rv);
     is_int(count_inotify_fds(), fds, "its inotify instance is closed");
     rec_reset(&r);
 }
