@@ -424,7 +424,8 @@ static void hub_child_init(apr_pool_t *pchild, server_rec *s)
                      "push: cannot create the hub's mutex");
         return;
     }
-    apr_pool_cleanup_register(pchild, NULL, bell_stop, apr_pool_cleanup_null);
+    /* Before the subpools go: the thread must not outlive what it reads. */
+    apr_pool_pre_cleanup_register(pchild, NULL, bell_stop);
     hub.pool = pchild;
 }
 
