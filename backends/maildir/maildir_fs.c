@@ -8,6 +8,8 @@
 #include <apr_strings.h>
 
 #include <dirent.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -130,12 +132,83 @@ apr_status_t md_write_atomic(md_store_t *s, const char *path,
     return APR_SUCCESS;
 }
 
+/*
+ * Large files (messages of many megabytes) are read into buffers the
+ * process keeps for the next read: memory freshly mapped for each one,
+ * faulted in page by page and handed back after each item, would cost more
+ * than the read itself.  A buffer is lent to the reader's pool and comes
+ * back when that pool goes; at most MD_BUF_SPARE wait between reads.
+ */
+#define MD_BUF_MIN (64 * 1024)          /* smaller: from the pool */
+#define MD_BUF_MAX (4 * 1024 * 1024)    /* larger: from the pool */
+#define MD_BUF_SPARE 4
+
+typedef struct {
+    char *mem;
+    apr_size_t size;
+} md_buf_t;
+
+static pthread_mutex_t buf_lock = PTHREAD_MUTEX_INITIALIZER;
+static md_buf_t spare[MD_BUF_SPARE];
+
+static apr_status_t buf_give(void *data)
+{
+    md_buf_t *b = data, drop = *b;
+    int i, slot = -1;
+
+    pthread_mutex_lock(&buf_lock);
+    /* an empty slot, else the smallest kept buffer if b is larger */
+    for (i = 0; i < MD_BUF_SPARE; i++) {
+        if (!spare[i].mem) {
+            slot = i;
+            break;
+        }
+        if (slot < 0 || spare[i].size < spare[slot].size)
+            slot = i;
+    }
+    if (!spare[slot].mem || spare[slot].size < b->size) {
+        drop = spare[slot];
+        spare[slot] = *b;
+    }
+    pthread_mutex_unlock(&buf_lock);
+    free(drop.mem);
+    return APR_SUCCESS;
+}
+
+/* A buffer of at least need bytes lent until p goes, or NULL. */
+static char *buf_take(apr_size_t need, apr_pool_t *p)
+{
+    md_buf_t *b = apr_palloc(p, sizeof(*b));
+    int i, best = -1;
+
+    b->mem = NULL;
+    pthread_mutex_lock(&buf_lock);
+    for (i = 0; i < MD_BUF_SPARE; i++)
+        if (spare[i].mem && spare[i].size >= need
+            && (best < 0 || spare[i].size < spare[best].size))
+            best = i;
+    if (best >= 0) {
+        *b = spare[best];
+        spare[best].mem = NULL;
+        spare[best].size = 0;
+    }
+    pthread_mutex_unlock(&buf_lock);
+    if (!b->mem) {
+        /* in steps of 1 MB, so one buffer serves messages of near sizes */
+        b->size = (need + 0xFFFFF) & ~(apr_size_t)0xFFFFF;
+        if ((b->mem = malloc(b->size)) == NULL)
+            return NULL;
+    }
+    apr_pool_cleanup_register(p, b, buf_give, apr_pool_cleanup_null);
+    return b->mem;
+}
+
 apr_status_t md_read_file(const char *path, char **data, apr_size_t *len,
                           apr_pool_t *p)
 {
     struct stat sb;
-    apr_size_t got = 0;
-    char *buf;
+    apr_size_t got = 0, size;
+    char *buf = NULL;
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
     if (fd < 0)
@@ -149,9 +222,13 @@ apr_status_t md_read_file(const char *path, char **data, apr_size_t *len,
         close(fd);
         return APR_EINVAL;
     }
-    buf = apr_palloc(p, (apr_size_t)sb.st_size + 1);
-    while (got < (apr_size_t)sb.st_size) {
-        ssize_t n = read(fd, buf + got, (apr_size_t)sb.st_size - got);
+    size = (apr_size_t)sb.st_size;
+    if (size >= MD_BUF_MIN && size < MD_BUF_MAX)
+        buf = buf_take(size + 1, p);
+    if (!buf)
+        buf = apr_palloc(p, size + 1);
+    while (got < size) {
+        ssize_t n = read(fd, buf + got, size - got);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
