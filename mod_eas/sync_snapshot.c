@@ -150,31 +150,43 @@ static int by_time_desc(const void *a, const void *b)
     return strcmp(x->id, y->id);
 }
 
-apr_array_header_t *eas_snapshot_diff(const eas_snapshot_t *s,
-                                      const apr_array_header_t *items,
-                                      apr_time_t since, apr_pool_t *p)
+/*
+ * Backends list newest first, so the adds mostly come in order already:
+ * then only runs of equal times are sorted (by id), in one pass; any
+ * other order gets a full sort.  Same result either way.
+ */
+static void sort_adds(apr_array_header_t *adds)
 {
-    apr_array_header_t *dels = apr_array_make(p, 16, sizeof(eas_change_t));
-    apr_array_header_t *chg = apr_array_make(p, 16, sizeof(eas_change_t));
-    apr_array_header_t *adds = apr_array_make(p, 16, sizeof(eas_change_t));
+    eas_change_t *c = (eas_change_t *)adds->elts;
+    int i, start, n = adds->nelts;
+
+    for (i = 1; i < n; i++)
+        if (c[i].item->time > c[i - 1].item->time) {
+            qsort(c, (size_t)n, sizeof(*c), by_time_desc);
+            return;
+        }
+    for (start = 0; start < n; start = i) {
+        for (i = start + 1; i < n && c[i].item->time == c[start].item->time;
+             i++)
+            ;
+        if (i - start > 1)
+            qsort(c + start, (size_t)(i - start), sizeof(*c), by_time_desc);
+    }
+}
+
+/* Deletes: the snapshot's ids that items lack; only looked for when
+   fewer of them were matched than the snapshot holds. */
+static void find_deletes(const eas_snapshot_t *s,
+                         const apr_array_header_t *items,
+                         apr_array_header_t *dels, apr_pool_t *p)
+{
     apr_hash_t *present = apr_hash_make(p);
     apr_hash_index_t *hi;
     int i;
 
     for (i = 0; i < items->nelts; i++) {
         const eas_item_ref_t *it = &APR_ARRAY_IDX(items, i, eas_item_ref_t);
-        const char *seen = eas_snapshot_get(s, it->id);
-        int in_window = !since || it->time >= since;
-
         apr_hash_set(present, it->id, APR_HASH_KEY_STRING, it);
-        if (!seen) {
-            if (in_window)
-                push(adds, EAS_CHANGE_ADD, it->id, it);
-        } else if (!in_window) {
-            push(dels, EAS_CHANGE_SOFTDELETE, it->id, NULL);
-        } else if (strcmp(seen, storable(it->token)) != 0) {
-            push(chg, EAS_CHANGE_CHANGE, it->id, it);
-        }
     }
     for (hi = apr_hash_first(p, s->map); hi; hi = apr_hash_next(hi)) {
         const void *k;
@@ -182,10 +194,45 @@ apr_array_header_t *eas_snapshot_diff(const eas_snapshot_t *s,
         if (!apr_hash_get(present, k, APR_HASH_KEY_STRING))
             push(dels, EAS_CHANGE_DELETE, k, NULL);
     }
-    qsort(adds->elts, adds->nelts, sizeof(eas_change_t), by_time_desc);
-    apr_array_cat(dels, chg);
-    apr_array_cat(dels, adds);
-    return dels;
+}
+
+apr_array_header_t *eas_snapshot_diff(const eas_snapshot_t *s,
+                                      const apr_array_header_t *items,
+                                      apr_time_t since, apr_pool_t *p)
+{
+    apr_array_header_t *dels = apr_array_make(p, 16, sizeof(eas_change_t));
+    apr_array_header_t *chg = apr_array_make(p, 16, sizeof(eas_change_t));
+    apr_array_header_t *adds, *out;
+    unsigned matched = 0;
+    int i;
+
+    adds = apr_array_make(p, items->nelts > 16 ? items->nelts : 16,
+                          sizeof(eas_change_t));
+    for (i = 0; i < items->nelts; i++) {
+        const eas_item_ref_t *it = &APR_ARRAY_IDX(items, i, eas_item_ref_t);
+        const char *seen = eas_snapshot_get(s, it->id);
+        int in_window = !since || it->time >= since;
+
+        if (!seen) {
+            if (in_window)
+                push(adds, EAS_CHANGE_ADD, it->id, it);
+            continue;
+        }
+        matched++;
+        if (!in_window)
+            push(dels, EAS_CHANGE_SOFTDELETE, it->id, NULL);
+        else if (strcmp(seen, storable(it->token)) != 0)
+            push(chg, EAS_CHANGE_CHANGE, it->id, it);
+    }
+    if (matched < eas_snapshot_count(s))
+        find_deletes(s, items, dels, p);
+    sort_adds(adds);
+    out = apr_array_make(p, dels->nelts + chg->nelts + adds->nelts + 1,
+                         sizeof(eas_change_t));
+    apr_array_cat(out, dels);
+    apr_array_cat(out, chg);
+    apr_array_cat(out, adds);
+    return out;
 }
 
 void eas_snapshot_apply(eas_snapshot_t *s, const eas_change_t *c)

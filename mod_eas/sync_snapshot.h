@@ -47,7 +47,8 @@ void eas_snapshot_clear(eas_snapshot_t *s);
 
 /*
  * Changes from the snapshot to items (eas_item_ref_t, as a backend lists
- * them).  Items older than since (0: no window) count as absent: known ones
+ * them: each id once; newest first is fastest, any order is right).
+ * Items older than since (0: no window) count as absent: known ones
  * become soft deletes, unknown ones are not sent.  Order: deletes, changes,
  * then adds newest first, so that a window of N sends what matters first.
  */

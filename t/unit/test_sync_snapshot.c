@@ -94,6 +94,58 @@ static void test_changes(apr_pool_t *p)
     ok(c->kind == EAS_CHANGE_ADD && strcmp(c->id, "6") == 0, "then adds");
 }
 
+/* Adds come newest first, ties by id, whatever the listing's order. */
+static void test_add_order(apr_pool_t *p)
+{
+    /* newest first as a backend lists, equal times in uid order */
+    static const struct { const char *id; int t; } in[] = {
+        { "90", 9 }, { "12", 7 }, { "111", 7 }, { "7", 7 }, { "30", 5 },
+        { "4", 3 }, { "31", 3 }, { "2", 1 },
+    };
+    static const char *const want =
+        "90 111 12 7 30 31 4 2";
+    enum { N = sizeof in / sizeof in[0] };
+    apr_array_header_t *a = apr_array_make(p, N, sizeof(eas_item_ref_t));
+    apr_array_header_t *b = apr_array_make(p, N, sizeof(eas_item_ref_t));
+    eas_snapshot_t *s = eas_snapshot_parse(p, "");
+    const char *got_a = "", *got_b = "";
+    apr_array_header_t *d;
+    int i;
+
+    for (i = 0; i < N; i++) {
+        eas_item_ref_t *x = apr_array_push(a);
+        x->id = in[i].id;
+        x->token = "-";
+        x->time = apr_time_from_sec(in[i].t);
+    }
+    for (i = 0; i < N; i++)     /* the same, in another order */
+        *(eas_item_ref_t *)apr_array_push(b) =
+            APR_ARRAY_IDX(a, (i * 3) % N, eas_item_ref_t);
+    d = eas_snapshot_diff(s, a, 0, p);
+    for (i = 0; i < d->nelts; i++)
+        got_a = apr_pstrcat(p, got_a, i ? " " : "",
+                            APR_ARRAY_IDX(d, i, eas_change_t).id, NULL);
+    d = eas_snapshot_diff(s, b, 0, p);
+    for (i = 0; i < d->nelts; i++)
+        got_b = apr_pstrcat(p, got_b, i ? " " : "",
+                            APR_ARRAY_IDX(d, i, eas_change_t).id, NULL);
+    is_str(got_a, want, "adds of a newest-first listing: ties by id");
+    is_str(got_b, want, "the same from a listing in any order");
+
+    /* all known: no deletes; one known id missing: its delete */
+    for (i = 0; i < N; i++)
+        eas_snapshot_set(s, in[i].id, "-");
+    is_int(eas_snapshot_diff(s, a, 0, p)->nelts, 0, "all known: nothing");
+    eas_snapshot_set(s, "555", "-");
+    d = eas_snapshot_diff(s, a, 0, p);
+    ok(d->nelts == 1 && APR_ARRAY_IDX(d, 0, eas_change_t).kind
+       == EAS_CHANGE_DELETE && !strcmp(APR_ARRAY_IDX(d, 0, eas_change_t).id,
+                                       "555"), "one known id gone: deleted");
+    a->nelts--;                 /* "2" gone too, "555" still */
+    d = eas_snapshot_diff(s, a, 0, p);
+    is_int(d->nelts, 2, "two gone: two deletes");
+}
+
 static void test_window(apr_pool_t *p)
 {
     apr_array_header_t *items = listing(p, 10, "");
@@ -160,6 +212,7 @@ int main(void)
     test_paging(p);
     test_changes(p);
     test_window(p);
+    test_add_order(p);
     test_synckeys(p);
     test_server_ids(p);
     apr_pool_destroy(p);
