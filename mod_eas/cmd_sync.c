@@ -11,6 +11,7 @@
 #include "policy.h"
 #include "push.h"
 #include "response.h"
+#include "sync_adjust.h"
 #include "sync_conf.h"
 
 #include <http_protocol.h>
@@ -248,12 +249,18 @@ static int stream(eas_sync_req_t *sr)
     int i;
 
     scratch = scratch_pool(sr->r->pool);
+    sr->unsent = apr_array_make(sr->r->pool, 4, sizeof(const char *));
     eas_enc_start(e, A(Sync));
     eas_enc_start(e, A(Collections));
-    for (i = 0; i < sr->colls->nelts; i++)
-        eas_sync_collection_write(sr, &APR_ARRAY_IDX(sr->colls, i,
-                                                     eas_sync_coll_t),
-                                  e, scratch);
+    for (i = 0; i < sr->colls->nelts; i++) {
+        const eas_sync_coll_t *c = &APR_ARRAY_IDX(sr->colls, i,
+                                                  eas_sync_coll_t);
+
+        apr_array_clear(sr->unsent);
+        eas_sync_collection_write(sr, c, e, scratch);
+        /* Stored with the key before writing: take back what failed. */
+        eas_sync_note_unsent(sr->ctx, c->id, sr->unsent);
+    }
     eas_enc_end(e);
     eas_enc_end(e);
     apr_pool_destroy(scratch);

@@ -74,3 +74,19 @@ void eas_sync_note_emptied(eas_ctx_t *ctx, const char *folder)
 {
     edit_all(ctx, folder, clear, NULL);
 }
+
+static void drop_all(eas_snapshot_t *s, const void *baton)
+{
+    const apr_array_header_t *ids = baton;
+    int i;
+
+    for (i = 0; i < ids->nelts; i++)
+        eas_snapshot_remove(s, APR_ARRAY_IDX(ids, i, const char *));
+}
+
+void eas_sync_note_unsent(eas_ctx_t *ctx, const char *folder,
+                          const apr_array_header_t *ids)
+{
+    if (ids->nelts)
+        edit_all(ctx, folder, drop_all, ids);
+}

@@ -253,7 +253,10 @@ static void write_change(eas_sync_req_t *sr, const eas_sync_coll_t *c,
 {
     switch (ch->kind) {
     case EAS_CHANGE_ADD:
-        eas_sync_item_add(sr, c, ch->item, e, scratch);
+        /* Left out: the key's snapshot must not claim it (cmd_sync.c). */
+        if (eas_sync_item_add(sr, c, ch->item, e, scratch) != 0)
+            APR_ARRAY_PUSH(sr->unsent, const char *) =
+                apr_pstrdup(sr->r->pool, ch->id);
         break;
     case EAS_CHANGE_CHANGE:
         eas_enc_start(e, A(Change));

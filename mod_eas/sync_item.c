@@ -67,20 +67,20 @@ static void write_data(eas_sync_req_t *sr, const eas_sync_coll_t *c,
     eas_enc_end(e);
 }
 
-void eas_sync_item_add(eas_sync_req_t *sr, const eas_sync_coll_t *c,
-                       const eas_item_ref_t *item, eas_wbxml_enc_t *e,
-                       apr_pool_t *scratch)
+int eas_sync_item_add(eas_sync_req_t *sr, const eas_sync_coll_t *c,
+                      const eas_item_ref_t *item, eas_wbxml_enc_t *e,
+                      apr_pool_t *scratch)
 {
     const char *sid = eas_server_id(scratch, c->id, item->id);
     eas_blob_t blob;
 
-    /* Deleted since the listing: the next Sync tells the device. */
     if (read_item(sr, c->id, item->id, &blob, scratch) != APR_SUCCESS)
-        return;
+        return -1;
     eas_enc_start(e, A(Add));
     eas_enc_str(e, A(ServerId), sid);
     write_data(sr, c, sid, &blob, item->flags, item->time, e, scratch);
     eas_enc_end(e);
+    return 0;
 }
 
 void eas_sync_item_fetch(eas_sync_req_t *sr, const eas_sync_coll_t *c,

@@ -8,10 +8,13 @@
 
 #include "cmd_sync.h"
 
-/* <Add> for item; an item that is gone by now is left out. */
-void eas_sync_item_add(eas_sync_req_t *sr, const eas_sync_coll_t *c,
-                       const eas_item_ref_t *item, eas_wbxml_enc_t *e,
-                       apr_pool_t *scratch);
+/*
+ * <Add> for item; 0, or -1 if it could not be read (gone by now, or
+ * unreadable: logged) and was left out.
+ */
+int eas_sync_item_add(eas_sync_req_t *sr, const eas_sync_coll_t *c,
+                      const eas_item_ref_t *item, eas_wbxml_enc_t *e,
+                      apr_pool_t *scratch);
 /* <Fetch> in Responses for the reply rp (its ServerId and status). */
 void eas_sync_item_fetch(eas_sync_req_t *sr, const eas_sync_coll_t *c,
                          const eas_sync_reply_t *rp, eas_wbxml_enc_t *e,

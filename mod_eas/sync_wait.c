@@ -53,7 +53,7 @@ static int watch_all(eas_sync_req_t *sr, eas_push_t *w)
         rv = eas_push_watch(w, st, APR_ARRAY_IDX(sr->colls, i,
                                                  eas_sync_coll_t).id, i);
     if (rv != APR_SUCCESS && rv != APR_ENOTIMPL) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, sr->r, EASLOGNO(01140)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, sr->r, EASLOGNO(01142)
                       "Sync with Wait: cannot watch the collections of %s",
                       sr->ctx->user->login);
         return -1;

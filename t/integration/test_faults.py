@@ -268,10 +268,6 @@ def test_folder_unreadable(fault_server, fault_log, box, other, what):
     dev.close()
 
 
-@pytest.mark.xfail(strict=True, reason="an item that cannot be read when "
-                   "its Add is written is recorded as sent all the same "
-                   "(the snapshot is stored before the response is "
-                   "written), so it never reaches the device once readable")
 def test_message_unreadable_then_readable(fault_server, fault_log, box,
                                           other):
     for i in range(2):
