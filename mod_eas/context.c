@@ -22,29 +22,31 @@ static void store_log(void *log_ctx, int level, apr_status_t rv,
 #define STATE_AGAIN (-1)
 
 /* A state operation failed: STATE_AGAIN if one more try on a connection
-   taken anew may succeed (first try only), else 503, logged. */
+   taken anew may succeed (first try only), else 503, logged.  what is
+   "open" (logged already), "lock" or "read". */
 static int state_failed(eas_ctx_t *ctx, apr_status_t rv, int first,
                         const char *what)
 {
     eas_request_t *req = ctx->req;
     request_rec *r = req->r;
+    const char *why = ctx->state ? eas_state_error(ctx->state)
+                                 : "see the line above";
 
     if (eas_state_failed(ctx->state_pool, rv) && first) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r, EASLOGNO(01360)
                       "cannot %s the state of device %s (%s): trying once "
-                      "more on a new connection", what, req->device_id,
-                      eas_state_error(ctx->state));
+                      "more on a new connection", what, req->device_id, why);
         eas_ctx_suspend(ctx);
         return STATE_AGAIN;
     }
     if (*what == 'l')
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, EASLOGNO(00602)
                       "cannot lock the state of device %s: %s",
-                      req->device_id, eas_state_error(ctx->state));
-    else
+                      req->device_id, why);
+    else if (*what == 'r')
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, EASLOGNO(00603)
                       "cannot read the state of device %s: %s",
-                      req->device_id, eas_state_error(ctx->state));
+                      req->device_id, why);
     return HTTP_SERVICE_UNAVAILABLE;
 }
 
@@ -58,8 +60,10 @@ static int state_try(eas_ctx_t *ctx, int first)
     apr_pool_create(&ctx->state_pool, r->pool);
     rc = eas_state_for_request(r, ctx->state_pool, ctx->user->login,
                                req->device_id, &ctx->state);
+    /* With a connection but no state (the schema could not be read on
+       it): a database error like the others. */
     if (rc != OK)
-        return rc;
+        return state_failed(ctx, APR_EGENERAL, first, "open");
     if ((rv = eas_state_lock(ctx->state)) != APR_SUCCESS)
         return state_failed(ctx, rv, first, "lock");
     rv = eas_state_device(ctx->state, req->device_type, &ctx->device);
