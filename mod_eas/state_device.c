@@ -169,32 +169,62 @@ static const char *i64(apr_pool_t *p, apr_int64_t v)
     return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
 }
 
-apr_status_t eas_state_device(eas_state_t *st, const char *device_type,
-                              eas_device_t **out)
+/*
+ * last_seen is written at most this often: a device's every request
+ * otherwise writes (a held Ping's renewals from thousands of phones),
+ * and SQLite serialises all writers.
+ */
+#define TOUCH_EVERY apr_time_from_sec(60)
+
+/* The row, or NULL (rv APR_SUCCESS) if there is none. */
+static apr_status_t get_row(eas_state_t *st, eas_device_t **out)
 {
-    const char *now = i64(st->pool, apr_time_now());
-    const char *touch[] = { device_type ? device_type : "", now, now };
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
-    eas_device_t *dev;
     apr_status_t rv;
 
     *out = NULL;
+    if ((rv = eas_stmt_select(st, &dev_get, st->pool, &res, 0, NULL))
+        != APR_SUCCESS)
+        return rv;
+    if (!eas_row_next(st, st->pool, res, &row))
+        return APR_SUCCESS;
+    *out = apr_pcalloc(st->pool, sizeof(**out));
+    read_device(st, row, *out);
+    while (eas_row_next(st, st->pool, res, &row))
+        ;
+    return APR_SUCCESS;
+}
+
+static int fresh(const eas_device_t *dev, const char *device_type,
+                 apr_time_t now)
+{
+    return dev && now - dev->last_seen < TOUCH_EVERY
+           && now >= dev->last_seen
+           && (!device_type || !*device_type
+               || strcmp(device_type, dev->device_type) == 0);
+}
+
+apr_status_t eas_state_device(eas_state_t *st, const char *device_type,
+                              eas_device_t **out)
+{
+    apr_time_t t = apr_time_now();
+    const char *now = i64(st->pool, t);
+    const char *touch[] = { device_type ? device_type : "", now, now };
+    apr_status_t rv;
+
+    *out = NULL;
+    /* Read first: seen a moment ago, nothing to write. */
+    if ((rv = get_row(st, out)) != APR_SUCCESS || fresh(*out, device_type, t))
+        return rv;
     rv = eas_stmt_query(st, &dev_touch, NULL, 3, touch);
     if (rv == APR_SUCCESS)
-        rv = eas_stmt_select(st, &dev_get, st->pool, &res, 0, NULL);
-    if (rv != APR_SUCCESS)
-        return rv;
-    if (!eas_row_next(st, st->pool, res, &row)) {
+        rv = get_row(st, out);
+    if (rv == APR_SUCCESS && !*out) {
         st->err = "the device row vanished after it was written";
         return APR_EGENERAL;
     }
-    dev = apr_pcalloc(st->pool, sizeof(*dev));
-    read_device(st, row, dev);
-    while (eas_row_next(st, st->pool, res, &row))
-        ;
-    *out = dev;
-    return APR_SUCCESS;
+    return rv;
 }
 
 apr_status_t eas_state_device_put(eas_state_t *st, const eas_device_t *dev)

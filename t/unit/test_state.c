@@ -349,6 +349,15 @@ static void test_device(apr_dbd_t *h)
     is_str(again->sync_cache, d.sync_cache, "sync cache with quotes");
     is_int(again->first_seen, 1000001, "first seen");
     ok(again->last_seen > 2000002, "last seen moved on by the visit");
+    {
+        apr_time_t seen = again->last_seen;
+
+        ok(eas_state_device(st2, NULL, &again) == APR_SUCCESS
+           && again->last_seen == seen, "a visit a moment later writes "
+           "nothing: last seen stays");
+        ok(eas_state_device(st2, "iPhone", &again) == APR_SUCCESS
+           && again->last_seen == seen, "nor with the same device type");
+    }
 
     ok(eas_state_device(st2, "iPad", &again) == APR_SUCCESS
        && !strcmp(again->device_type, "iPad"), "a new device type is taken");
