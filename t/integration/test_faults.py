@@ -361,27 +361,32 @@ def test_sqlite_held_by_another_writer(fault_server, fault_log, box):
     box.deliver(message(1))
     dev, fid = synced(box, 1)
     db = fault_server.db
-    # A device seen a moment ago is read without a write (reads go on
-    # beside a writer), so the request that must write is a new device's.
-    newcomer = Device(fault_server, box.user, device="dev0002")
+    key = dev.keys[fid]
+    # New mail: the next Sync must write the state of a new key.
+    box.deliver(message(4, subject="after the lock"))
     con = sqlite3.connect(db.path, timeout=5, isolation_level=None)
     try:
         con.execute("BEGIN IMMEDIATE")
-        r = newcomer.sync_raw(sync_body([dict(id=fid, key="0")]))
-        # 503 once EASStateBusyTimeout (1 s here) has passed, logged with
-        # SQLite's own word for it.
-        assert r.status == 503, (r.status, r.body)
-        line = fault_log.one("EAS00603", "dev0002")
-        assert "database is locked" in line, line
-        # The device already known is served from what it can read.
-        assert sync_status(dev, fid).status == 200
+        r = sync_status(dev, fid)
+        # Once EASStateBusyTimeout (1 s here) has passed: HTTP 503, or a
+        # server error for the collection (Sync Status 5) with its key
+        # unchanged, and a line with SQLite's own word for it.
+        if r.status == 200:
+            (c,) = [Collection(n) for n in eas_find_all(r.tree(),
+                                                        A + "Collection")]
+            assert c.status == 5 and c.key == key and not c.commands
+            tag = "EAS01105"        # the new key's state not stored
+        else:
+            assert r.status == 503, (r.status, r.body)
+            tag = "EAS0060"         # the device's state not read or saved
+        lines = fault_log.wait_for("database is locked")
+        assert any(tag in x for x in lines), fault_log.text()
         # httpd itself still answers meanwhile.
         assert options_answer(fault_server) == 200
     finally:
         con.execute("ROLLBACK")
         con.close()
         db._give_back()
-    box.deliver(message(4, subject="after the lock"))
     carries_on(dev, fid, "after the lock")
     dev.close()
 
