@@ -1579,5 +1579,8 @@ int main(void)
             execlp("rm", "rm", "-rf", top, (char *)NULL);
         waitpid(pid, NULL, 0);
     }
+    /* Stores give back the listings and buffers they hold. */
+    apr_pool_destroy(pool);
+    apr_terminate();
     return tap_done();
 }
