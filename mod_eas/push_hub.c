@@ -95,6 +95,21 @@ static void fire(push_link_t *l)
     signal_waiter(w);
 }
 
+/* Said at most once a minute: each time, every wait of the process looks. */
+static void lost_track(void)
+{
+    static apr_time_t said;
+    apr_time_t now = apr_time_now();
+
+    if (now - said < apr_time_from_sec(60))
+        return;
+    said = now;
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, hub.s, EASLOGNO(01408)
+                 "push: a change source lost track of changes (Maildir: the "
+                 "inotify queue overflowed; raise fs.inotify.max_queued_events)"
+                 ": every waiting request of this process looks again");
+}
+
 /* From a source's thread: key (NULL: all of the source) may have changed. */
 static void notify(void *baton, const char *key)
 {
@@ -110,6 +125,7 @@ static void notify(void *baton, const char *key)
             fire(l);
     }
     else {
+        lost_track();
         for (w = hub.waiters.next; w != &hub.waiters; w = w->next)
             for (i = 0; i < w->ntags; i++)
                 if (w->links[i].key && w->links[i].key->src == ps->src)
