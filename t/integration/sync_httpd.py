@@ -138,11 +138,17 @@ class Mailbox:
         return os.path.join(self.root, "." + folder) if folder else self.root
 
     def make_folder(self, name):
+        """Made whole under tmp/ and renamed into place, as a mail program
+        running as the user would: httpd never sees it half made."""
         d = self.folder_dir(name)
+        if os.path.isdir(d):
+            return d
+        work = os.path.join(self.root, "tmp", "folder.%d" % next(_seq))
         for sub in ("cur", "new", "tmp"):
-            os.makedirs(os.path.join(d, sub), exist_ok=True)
-        open(os.path.join(d, "maildirfolder"), "w").close()
-        give(d)
+            os.makedirs(os.path.join(work, sub))
+        open(os.path.join(work, "maildirfolder"), "w").close()
+        give(work)
+        os.rename(work, d)
         return d
 
     def deliver(self, msg, folder="", age_days=0.0, flags="", new=False):
