@@ -324,6 +324,18 @@ def idle_cpu(parent, seconds):
     return 100.0 * (c1 - c0) / (t1 - t0)
 
 
+def settle(parent, limit, window=2.0, below=5.0):
+    """Wait until httpd has finished taking the Pings in: its CPU use over
+    a window falls below `below` % of one core (a Ping is held once its
+    worker sleeps, which the busy count cannot tell).  Returns the seconds
+    waited, or None if it did not settle within limit."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit:
+        if idle_cpu(parent, window) < below:
+            return time.monotonic() - t0
+    return None
+
+
 # ---------------------------------------------------------------- files
 
 def run_ids():
@@ -994,6 +1006,13 @@ class Case:
         log("  %d Pings held after %.1f s" % (count, took))
         self.res["held"] = count
         loop = asyncio.get_running_loop()
+        quiet = await loop.run_in_executor(None, settle, srv.proc.pid,
+                                           60 + held / 50)
+        if quiet is None:
+            self.note("httpd still busy taking Pings in at the deadline")
+        else:
+            log("  httpd settled %.1f s later (every Ping asleep)" % quiet)
+        self.res["settle_s"] = quiet
         full = await loop.run_in_executor(None, Snapshot, srv.proc.pid)
         log("  held: %s" % full)
         self.res["full"] = full
