@@ -2,16 +2,17 @@
 answers its heartbeat, is ended by a newer Ping of the device (on prefork
 always held by another process) and answered at a graceful restart."""
 
-import os
-import signal
-import time
-
 import pytest
 
 import conftest
-from sync_httpd import mailbox, message  # noqa: F401
-from test_ping import (PingServer, Held, ping, second, synced,  # noqa: F401
-                       waiting, log)
+from sync_httpd import mailbox  # noqa: F401
+from test_ping import PingServer, log  # noqa: F401
+# The same tests as on the event MPM, run here against this module's
+# servers (pytest resolves their fixtures in this module).
+from test_ping import (test_new_mail_wakes_ping,  # noqa: F401
+                       test_heartbeat_expires_with_status_1,
+                       test_newer_ping_ends_older,
+                       test_graceful_restart_answers_held_ping)
 
 THREADED = ("ThreadStackSize 262144\n"
             "StartServers 1\nServerLimit 2\nThreadsPerChild 16\n")
@@ -45,47 +46,3 @@ def sync_server(request):
         print("\n%s httpd config and logs kept in %s" % (srv.mpm, srv.root))
     else:
         srv.cleanup()
-
-
-def test_new_mail_wakes_ping(sync_server, mailbox, log):
-    dev, inbox = synced(sync_server, mailbox.user)
-    held = Held(second(dev), 60, [inbox])
-    waiting(log, 1)
-    mailbox.deliver(message(1), new=True)
-    a = held.result()
-    assert (a.status, a.folders) == (2, [inbox])
-
-
-def test_heartbeat_expires(sync_server, mailbox, log):
-    dev, inbox = synced(sync_server, mailbox.user)
-    assert ping(dev, 1, [inbox]).status == 1
-
-
-def test_newer_ping_ends_older(sync_server, mailbox, log):
-    dev, inbox = synced(sync_server, mailbox.user)
-    first = Held(second(dev), 100, [inbox])
-    waiting(log, 1)
-    start = time.time()
-    newer = Held(second(dev), 100, [inbox])
-    assert first.result(timeout=30).status == 1
-    assert time.time() - start < 50
-    log.wait_for("woken by a newer wait of the device")
-    mailbox.deliver(message(1), new=True)
-    assert newer.result().status == 2
-
-
-def test_graceful_restart_answers_held_ping(sync_server, mailbox, log):
-    dev, inbox = synced(sync_server, mailbox.user)
-    held = Held(second(dev), 100, [inbox])
-    waiting(log, 1)
-    os.kill(sync_server.proc.pid, signal.SIGUSR1)
-    assert held.result(timeout=30).status == 1
-    log.wait_for("woken by httpd stopping")
-    deadline = time.time() + 15
-    while True:
-        try:
-            assert ping(second(dev), 1, [inbox]).status == 1
-            break
-        except (ConnectionError, OSError):
-            assert time.time() < deadline
-            time.sleep(0.2)
