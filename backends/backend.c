@@ -33,6 +33,11 @@ const eas_backend_t *eas_backend_find(const char *name)
     return NULL;
 }
 
+const eas_backend_t *eas_backend_nth(int i)
+{
+    return i >= 0 && i < EAS_MAX_BACKENDS ? registry[i] : NULL;
+}
+
 int eas_id_valid(const char *s)
 {
     apr_size_t n = 0;

@@ -256,6 +256,8 @@ struct eas_backend {
 void eas_backend_register(const eas_backend_t *b);
 /* A registered backend by name, or NULL. */
 const eas_backend_t *eas_backend_find(const char *name);
+/* The i-th registered backend (from 0), or NULL past the last. */
+const eas_backend_t *eas_backend_nth(int i);
 
 /*
  * An open store: the backend and its private state.  Backends allocate

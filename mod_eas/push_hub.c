@@ -51,6 +51,7 @@ typedef struct {
 
 static struct {
     apr_pool_t *pool;           /* the child's */
+    apr_pool_t *tables;         /* the hub's own, used under the mutex */
     apr_thread_mutex_t *mutex;
     apr_hash_t *keys;           /* key text -> push_key_t */
     apr_array_header_t *sources;    /* push_source_t */
@@ -149,7 +150,7 @@ static apr_status_t source_of(const eas_source_ops_t *ops, eas_source_t **out)
         }
     }
     /* The baton tells notify whose "anything changed" it hears. */
-    ps = apr_pcalloc(hub.pool, sizeof(*ps));
+    ps = apr_pcalloc(hub.tables, sizeof(*ps));
     ps->ops = ops;
     if ((rv = ops->open(&ps->src, notify, ps, hub.pool)) != APR_SUCCESS)
         return rv;
@@ -379,7 +380,6 @@ static apr_status_t bell_stop(void *data)
 
 static void bell_start(void)
 {
-    apr_pool_t *pchild = hub.pool;
     server_rec *s = hub.s;
     apr_status_t rv;
 
@@ -394,7 +394,7 @@ static void bell_start(void)
         bell_stop(NULL);
         return;
     }
-    rv = apr_thread_create(&hub.thread, NULL, bell_thread, NULL, pchild);
+    rv = apr_thread_create(&hub.thread, NULL, bell_thread, NULL, hub.tables);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, EASLOGNO(01404)
                      "push: cannot start the doorbell thread");
@@ -427,22 +427,41 @@ static int hub_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
+/*
+ * The hub allocates from request threads, under its mutex, and a request
+ * pool cleaned up while the child pool goes (prefork) still unlinks: its
+ * tables and mutex are in a pool of its own that lives as long as the
+ * process.  The change sources are opened here, in the child's main
+ * thread, on the child pool, whose pre-cleanups stop their threads.
+ */
 static void hub_child_init(apr_pool_t *pchild, server_rec *s)
 {
+    const eas_backend_t *b;
+    eas_source_t *src;
+    apr_status_t rv;
+    int i;
+
     hub.s = s;
-    hub.keys = apr_hash_make(pchild);
-    hub.sources = apr_array_make(pchild, 2, sizeof(push_source_t *));
-    hub.waiters.next = hub.waiters.prev = &hub.waiters;
-    hub.inotify = hub.wake = -1;
-    if (apr_thread_mutex_create(&hub.mutex, APR_THREAD_MUTEX_DEFAULT, pchild)
-        != APR_SUCCESS) {
+    hub.pool = NULL;
+    if (apr_pool_create_unmanaged_ex(&hub.tables, NULL, NULL) != APR_SUCCESS
+        || apr_thread_mutex_create(&hub.mutex, APR_THREAD_MUTEX_DEFAULT,
+                                   hub.tables) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, EASLOGNO(01406)
-                     "push: cannot create the hub's mutex");
+                     "push: cannot create the hub's pool or mutex");
         return;
     }
+    hub.keys = apr_hash_make(hub.tables);
+    hub.sources = apr_array_make(hub.tables, 2, sizeof(push_source_t *));
+    hub.waiters.next = hub.waiters.prev = &hub.waiters;
+    hub.inotify = hub.wake = -1;
     /* Before the subpools go: the thread must not outlive what it reads. */
     apr_pool_pre_cleanup_register(pchild, NULL, bell_stop);
     hub.pool = pchild;
+    for (i = 0; (b = eas_backend_nth(i)); i++)
+        if (b->source && (rv = source_of(b->source, &src)) != APR_SUCCESS)
+            ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, EASLOGNO(01409)
+                         "push: cannot start the %s change source: its "
+                         "Pings end only at their heartbeat", b->name);
 }
 
 /* httpd begins to stop this process: every wait answers now. */
