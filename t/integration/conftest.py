@@ -73,20 +73,34 @@ def _load_config():
     return cfg
 
 
-@pytest.fixture(scope="session")
-def server(request):
-    srv = httpd.Httpd(_load_config(), state=True)
+def serve(srv, request, name):
+    """Body of a server fixture: start srv, yield it, stop it; fail if it
+    crashed; keep its directory when a test failed, else remove it."""
     srv.start()
     yield srv
     srv.stop()
     crashes = srv.crashes()
     if crashes:
-        pytest.fail("httpd crashed during the session (config and logs kept "
-                    "in %s):\n%s" % (srv.root, "\n".join(crashes)))
+        pytest.fail("the %s httpd crashed (config and logs kept in %s):\n%s"
+                    % (name, srv.root, "\n".join(crashes)))
     if request.session.testsfailed:
-        print("\nhttpd config and logs kept in %s" % srv.root)
+        print("\n%s httpd config and logs kept in %s" % (name, srv.root))
     else:
         srv.cleanup()
+
+
+def watch_log(srv):
+    """Body of a per-test log fixture: the LogWatch of the test; afterwards
+    httpd must still run and nothing may have crashed meanwhile."""
+    log = LogWatch(srv)
+    yield log
+    assert srv.alive(), "httpd exited:\n" + srv.console_text()
+    assert not srv.crashes(log.offset), srv.crashes(log.offset)
+
+
+@pytest.fixture(scope="session")
+def server(request):
+    yield from serve(httpd.Httpd(_load_config(), state=True), request, "main")
 
 
 class LogWatch:

@@ -244,26 +244,13 @@ def smtp_sink():
 
 @pytest.fixture(scope="session")
 def mail_server(request, smtp_sink):
-    srv = MailServer(conftest._load_config(), smtp_sink.port)
-    srv.start()
-    yield srv
-    srv.stop()
-    crashes = srv.crashes()
-    if crashes:
-        pytest.fail("the mail httpd crashed (kept in %s):\n%s"
-                    % (srv.root, "\n".join(crashes)))
-    if request.session.testsfailed:
-        print("\nmail httpd config and logs kept in %s" % srv.root)
-    else:
-        srv.cleanup()
+    yield from conftest.serve(MailServer(conftest._load_config(),
+                                         smtp_sink.port), request, "mail")
 
 
 @pytest.fixture
 def mail_log(mail_server):
-    log = conftest.LogWatch(mail_server)
-    yield log
-    assert mail_server.alive(), "httpd exited:\n" + mail_server.console_text()
-    assert not mail_server.crashes(log.offset), mail_server.crashes(log.offset)
+    yield from conftest.watch_log(mail_server)
 
 
 # ---------------------------------------------------------------- client side

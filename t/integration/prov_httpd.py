@@ -133,26 +133,13 @@ class ProvServer(httpd.Httpd):
 
 @pytest.fixture(scope="session")
 def prov_server(request, slapd):
-    srv = ProvServer(conftest._load_config(), slapd)
-    srv.start()
-    yield srv
-    srv.stop()
-    crashes = srv.crashes()
-    if crashes:
-        pytest.fail("the provisioning httpd crashed (kept in %s):\n%s"
-                    % (srv.root, "\n".join(crashes)))
-    if request.session.testsfailed:
-        print("\nprovisioning httpd config and logs kept in %s" % srv.root)
-    else:
-        srv.cleanup()
+    yield from conftest.serve(ProvServer(conftest._load_config(), slapd),
+                              request, "provisioning")
 
 
 @pytest.fixture
 def prov_log(prov_server):
-    log = conftest.LogWatch(prov_server)
-    yield log
-    assert prov_server.alive(), "httpd exited:\n" + prov_server.console_text()
-    assert not prov_server.crashes(log.offset), prov_server.crashes(log.offset)
+    yield from conftest.watch_log(prov_server)
 
 
 # ---------------------------------------------------------------- client side

@@ -93,27 +93,13 @@ def give(path):
 
 @pytest.fixture(scope="session")
 def sync_server(request):
-    srv = SyncServer(conftest._load_config())
-    srv.start()
-    yield srv
-    srv.stop()
-    crashes = srv.crashes()
-    if crashes:
-        pytest.fail("the Sync httpd crashed (kept in %s):\n%s"
-                    % (srv.root, "\n".join(crashes)))
-    if request.session.testsfailed:
-        print("\nSync httpd config and logs kept in %s" % srv.root)
-    else:
-        srv.cleanup()
+    yield from conftest.serve(SyncServer(conftest._load_config()), request,
+                              "Sync")
 
 
 @pytest.fixture
 def sync_log(sync_server):
-    log = conftest.LogWatch(sync_server)
-    yield log
-    assert sync_server.alive(), "httpd exited:\n" + sync_server.console_text()
-    assert not sync_server.crashes(log.offset), \
-        sync_server.crashes(log.offset)
+    yield from conftest.watch_log(sync_server)
 
 
 # ---------------------------------------------------------------- Maildirs

@@ -40,32 +40,14 @@ class FaultServer(sync_httpd.SyncServer):
             self.db = db(self.root)
 
 
-def _serve(srv, request, name):
-    srv.start()
-    yield srv
-    srv.stop()
-    crashes = srv.crashes()
-    if crashes:
-        pytest.fail("the %s httpd crashed (kept in %s):\n%s"
-                    % (name, srv.root, "\n".join(crashes)))
-    if request.session.testsfailed:
-        print("\n%s httpd config and logs kept in %s" % (name, srv.root))
-    else:
-        srv.cleanup()
-
-
 @pytest.fixture(scope="module")
 def fault_server(request):
-    yield from _serve(FaultServer(conftest._load_config()), request, "fault")
+    yield from conftest.serve(FaultServer(conftest._load_config()), request, "fault")
 
 
 @pytest.fixture
 def fault_log(fault_server):
-    log = conftest.LogWatch(fault_server)
-    yield log
-    assert fault_server.alive(), "httpd exited:\n" + fault_server.console_text()
-    assert not fault_server.crashes(log.offset), \
-        fault_server.crashes(log.offset)
+    yield from conftest.watch_log(fault_server)
 
 
 @pytest.fixture
@@ -423,7 +405,7 @@ def private_pg(request):
 def pg_fault_server(request, private_pg):
     srv = FaultServer(conftest._load_config(),
                       db=lambda root: PrivatePgState(root, private_pg))
-    yield from _serve(srv, request, "PostgreSQL fault")
+    yield from conftest.serve(srv, request, "PostgreSQL fault")
 
 
 @conftest.pgsql_only("PostgreSQL stopped and started again")

@@ -37,27 +37,13 @@ class PingServer(sync_httpd.SyncServer):
 
 @pytest.fixture(scope="module")
 def sync_server(request):
-    srv = PingServer(conftest._load_config())
-    srv.start()
-    yield srv
-    srv.stop()
-    crashes = srv.crashes()
-    if crashes:
-        pytest.fail("the Ping httpd crashed (kept in %s):\n%s"
-                    % (srv.root, "\n".join(crashes)))
-    if request.session.testsfailed:
-        print("\nPing httpd config and logs kept in %s" % srv.root)
-    else:
-        srv.cleanup()
+    yield from conftest.serve(PingServer(conftest._load_config()), request,
+                              "Ping")
 
 
 @pytest.fixture
 def log(sync_server):
-    watch = conftest.LogWatch(sync_server)
-    yield watch
-    assert sync_server.alive(), "httpd exited"
-    assert not sync_server.crashes(watch.offset), \
-        sync_server.crashes(watch.offset)
+    yield from conftest.watch_log(sync_server)
 
 
 def ping_body(heartbeat=None, folders=None, cls="Email"):

@@ -34,15 +34,5 @@ class MpmServer(PingServer):
 
 @pytest.fixture(scope="module", params=["prefork", "worker"])
 def sync_server(request):
-    srv = MpmServer(conftest._load_config(), request.param)
-    srv.start()
-    yield srv
-    srv.stop()
-    crashes = srv.crashes()
-    if crashes:
-        pytest.fail("the %s httpd crashed (kept in %s):\n%s"
-                    % (srv.mpm, srv.root, "\n".join(crashes)))
-    if request.session.testsfailed:
-        print("\n%s httpd config and logs kept in %s" % (srv.mpm, srv.root))
-    else:
-        srv.cleanup()
+    yield from conftest.serve(MpmServer(conftest._load_config(),
+                                        request.param), request, request.param)
