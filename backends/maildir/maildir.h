@@ -214,6 +214,8 @@ apr_status_t md_folder_remove_dir(md_store_t *s, const md_folder_t *f);
 /* The folder's messages, rescanned now (fresh) or as last scanned. */
 apr_status_t md_box_get(md_store_t *s, const md_folder_t *f, int fresh,
                         md_box_t **out);
+/* An item id's uid (decimal, no leading zeros), or 0 if it is not one. */
+apr_uint64_t md_parse_item_id(const char *id);
 /* A live message by item id (from the last scan unless fresh; a miss
    rescans once). */
 apr_status_t md_box_find(md_store_t *s, const md_folder_t *f,

@@ -66,22 +66,6 @@ static void fill_snap_ref(eas_item_ref_t *r, const md_snap_msg_t *m,
     r->flags = m->flags;
 }
 
-/* Item ids are uids in decimal, without leading zeros; 0 if not one. */
-static apr_uint64_t parse_uid(const char *id)
-{
-    apr_uint64_t v = 0;
-    int n = 0;
-
-    if (!id || *id < '1' || *id > '9')
-        return 0;
-    for (; *id; id++, n++) {
-        if (*id < '0' || *id > '9' || n >= 19)
-            return 0;
-        v = v * 10 + (apr_uint64_t)(*id - '0');
-    }
-    return v;
-}
-
 static apr_status_t snap_unref(void *sn)
 {
     md_snap_release(sn);
@@ -189,7 +173,7 @@ apr_status_t md_stat(eas_store_t *st, const char *folder_id,
     if ((rv = folder(s, folder_id, &f)) != APR_SUCCESS)
         return rv;
     if ((sn = snap_for(s, f)) != NULL
-        && (x = md_snap_find(sn, parse_uid(item_id))) != NULL) {
+        && (x = md_snap_find(sn, md_parse_item_id(item_id))) != NULL) {
         fill_snap_ref(out, x, p);
         return APR_SUCCESS;
     }
@@ -212,7 +196,7 @@ static apr_status_t msg_path(md_store_t *s, const md_folder_t *f,
     md_msg_t *m;
 
     if (round == 0 && (sn = snap_for(s, f)) != NULL) {
-        const md_snap_msg_t *x = md_snap_find(sn, parse_uid(item_id));
+        const md_snap_msg_t *x = md_snap_find(sn, md_parse_item_id(item_id));
         if (x) {
             *path = apr_pstrcat(p, f->dir, x->sub == 'c' ? "/cur/" : "/new/",
                                 sn->names + x->name, NULL);

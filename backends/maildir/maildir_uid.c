@@ -549,8 +549,7 @@ apr_status_t md_box_get(md_store_t *s, const md_folder_t *f, int fresh,
     return APR_SUCCESS;
 }
 
-/* Item ids are uids in decimal, without leading zeros. */
-static apr_uint64_t parse_item_id(const char *id)
+apr_uint64_t md_parse_item_id(const char *id)
 {
     apr_uint64_t v = 0;
     int n = 0;
@@ -569,7 +568,7 @@ apr_status_t md_box_find(md_store_t *s, const md_folder_t *f,
                          const char *item_id, int fresh, md_box_t **box,
                          md_msg_t **m)
 {
-    apr_uint64_t uid = parse_item_id(item_id);
+    apr_uint64_t uid = md_parse_item_id(item_id);
     apr_status_t rv;
     int round;
 
