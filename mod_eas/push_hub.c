@@ -294,6 +294,19 @@ void eas_hub_ring(request_rec *r, const eas_push_t *w)
     }
 }
 
+/* Whether this process holds a wait of the device. */
+static int holds(apr_uint64_t device)
+{
+    eas_push_t *w;
+    int found = 0;
+
+    eas_hub_lock();
+    for (w = hub.waiters.next; w != &hub.waiters && !found; w = w->next)
+        found = w->device == device;
+    eas_hub_unlock();
+    return found;
+}
+
 /* A device's bell rang: end its waits whose token is not the file's. */
 static void bell_rang(const char *name)
 {
@@ -306,7 +319,8 @@ static void bell_rang(const char *name)
     if (strlen(name) != 16)
         return;
     device = strtoull(name, &end, 16);
-    if (*end)
+    /* Every process hears every bell: read the file only if it matters. */
+    if (*end || !holds(device))
         return;
     snprintf(path, sizeof(path), "%s/%s", hub.dir, name);
     fd = open(path, O_RDONLY | O_CLOEXEC);
