@@ -8,6 +8,7 @@
  */
 #include "mod_eas.h"
 #include "cmd_sync.h"
+#include "pool_own.h"
 #include "policy.h"
 #include "push.h"
 #include "response.h"
@@ -221,26 +222,11 @@ static int max_age_filter(request_rec *r)
 }
 
 /*
- * The pool each item is read and converted in, cleared after every item.
- * Its own allocator keeps what it frees (httpd's MaxMemFree would hand
- * multi-megabyte message buffers back to the kernel after each item and
- * fault them in again for the next); all of it goes with the pool.
+ * Each item is read and converted in a pool cleared after every item.
+ * It has its own allocator, which keeps what it frees until the pool
+ * goes (httpd's MaxMemFree would hand multi-megabyte message buffers back
+ * to the kernel after each item and fault them in again for the next).
  */
-static apr_pool_t *scratch_pool(apr_pool_t *parent)
-{
-    apr_allocator_t *a;
-    apr_pool_t *p;
-
-    if (apr_allocator_create(&a) != APR_SUCCESS) {
-        apr_pool_create(&p, parent);
-        return p;
-    }
-    apr_allocator_max_free_set(a, 0);
-    apr_pool_create_ex(&p, parent, NULL, a);
-    apr_allocator_owner_set(a, p);
-    return p;
-}
-
 static int stream(eas_sync_req_t *sr)
 {
     eas_response_t *resp = eas_response_start(sr->ctx->req);
@@ -248,7 +234,7 @@ static int stream(eas_sync_req_t *sr)
     apr_pool_t *scratch;
     int i;
 
-    scratch = scratch_pool(sr->r->pool);
+    scratch = eas_pool_own(sr->r->pool);
     sr->unsent = apr_array_make(sr->r->pool, 4, sizeof(const char *));
     eas_enc_start(e, A(Sync));
     eas_enc_start(e, A(Collections));

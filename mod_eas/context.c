@@ -4,6 +4,7 @@
  */
 #include "mod_eas.h"
 #include "context.h"
+#include "pool_own.h"
 #include "state_dbd.h"
 #include "user.h"
 
@@ -57,7 +58,7 @@ static int state_try(eas_ctx_t *ctx, int first)
     apr_status_t rv;
     int rc;
 
-    apr_pool_create(&ctx->state_pool, r->pool);
+    ctx->state_pool = eas_pool_own(r->pool);
     rc = eas_state_for_request(r, ctx->state_pool, ctx->user->login,
                                req->device_id, &ctx->state);
     /* With a connection but no state (the schema could not be read on
@@ -109,6 +110,11 @@ void eas_ctx_suspend(eas_ctx_t *ctx)
         apr_pool_destroy(ctx->state_pool);
     ctx->state_pool = NULL;
     ctx->state = NULL;
+    /* A store holds its folders' listings, a megabyte for a large Inbox. */
+    if (ctx->store_pool)
+        apr_pool_destroy(ctx->store_pool);
+    ctx->store_pool = NULL;
+    ctx->store = NULL;
 }
 
 int eas_ctx_resume(eas_ctx_t *ctx)
@@ -136,13 +142,14 @@ static apr_status_t store_open(eas_ctx_t *ctx, const eas_backend_t *b,
                                const char *create, const char **err)
 {
     request_rec *r = ctx->req->r;
-    eas_user_t *u = apr_pmemdup(r->pool, ctx->user, sizeof(*u));
+    apr_pool_t *p = ctx->store_pool;
+    eas_user_t *u = apr_pmemdup(p, ctx->user, sizeof(*u));
     eas_store_ctx_t sc;
 
-    u->params = u->params ? apr_table_copy(r->pool, u->params)
-                          : apr_table_make(r->pool, 1);
+    u->params = u->params ? apr_table_copy(p, u->params)
+                          : apr_table_make(p, 1);
     apr_table_setn(u->params, "create", create);
-    sc.pool = r->pool;
+    sc.pool = p;
     sc.log = store_log;
     sc.log_ctx = r;
     *err = NULL;
@@ -163,6 +170,8 @@ int eas_ctx_store(eas_ctx_t *ctx, eas_store_t **out)
     }
     if (!name)
         name = EAS_DEFAULT_BACKEND;
+    if (!ctx->store_pool)
+        ctx->store_pool = eas_pool_own(r->pool);
     if (!(b = eas_backend_find(name))) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, EASLOGNO(00604)
                       "backend '%s' is not available", name);

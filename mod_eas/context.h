@@ -20,6 +20,7 @@ typedef struct eas_ctx {
     apr_pool_t *state_pool;     /* the state's, with its connection */
     eas_device_t *device;       /* the device row, created on first contact */
     eas_store_t *store;         /* NULL until eas_ctx_store() */
+    apr_pool_t *store_pool;     /* the store's */
 } eas_ctx_t;
 
 /*
@@ -35,9 +36,11 @@ int eas_ctx_open(eas_request_t *req, eas_ctx_t **out);
 int eas_ctx_store(eas_ctx_t *ctx, eas_store_t **out);
 
 /*
- * While a request waits (Ping, Sync with Wait): unlock the device's state
- * and give its database connection back; then take both again and read
- * the device row afresh (OK, or an HTTP status, logged).
+ * While a request waits (Ping, Sync with Wait): unlock the device's state,
+ * give its database connection back and close the store, with all their
+ * memory; then take the state again and read the device row afresh (OK,
+ * or an HTTP status, logged).  The store opens again on its next use:
+ * what was taken from it before is gone.
  */
 void eas_ctx_suspend(eas_ctx_t *ctx);
 int eas_ctx_resume(eas_ctx_t *ctx);

@@ -42,6 +42,10 @@ typedef void (*eas_email_log_fn)(void *data, int level, const char *domain,
                                  const char *msg);
 void eas_email_log_to(eas_email_log_fn fn, void *data);
 
+/* At start: a warning when GLib's per-thread slice caches would cost a
+   server with many threads dear (glib_slices.c). */
+void eas_glib_slices_register_hooks(apr_pool_t *p);
+
 /* ------------------------------------------------------------------ */
 /* Message -> WBXML                                                    */
 /* ------------------------------------------------------------------ */

@@ -110,6 +110,7 @@ static void eas_register_hooks(apr_pool_t *p)
     eas_maildir_register();
     eas_user_register_hooks(p);
     eas_push_register_hooks(p);
+    eas_glib_slices_register_hooks(p);
 }
 
 /* Not AP_DECLARE_MODULE: mod_eas.h already has APLOG_USE_MODULE(eas). */

@@ -5,6 +5,7 @@
  */
 #include "mod_eas.h"
 #include "push_internal.h"
+#include "stack_trim.h"
 
 #include <ap_mpm.h>
 #include <http_connection.h>
@@ -164,6 +165,7 @@ eas_push_event_t eas_push_sleep(eas_push_t *w, apr_time_t deadline)
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, w->r, EASLOGNO(01423)
                   "push: waiting, %" APR_TIME_T_FMT " s left at most",
                   apr_time_sec(deadline - apr_time_now()));
+    eas_stack_trim();
     ev = sleep_poll(w, deadline);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, w->r, EASLOGNO(01424)
                   "push: woken by %s", event_names[ev]);

@@ -5,7 +5,8 @@
                   [--deliveries M] [--rate R] [--heartbeat S] [--repeat R]
                   [--state sqlite|pgsql] [--threads-per-child T]
                   [--stack BYTES] [--messages K] [--devices D]
-                  [--conf LINE]... [--raise-sysctls] [--keep]
+                  [--conf LINE]... [--env NAME=VALUE]... [--raise-sysctls]
+                  [--keep]
 
 For each case (by default: event MPM with N = 1,000 and N = 10,000, and
 prefork with N = 1,000, the one-process-per-phone model), a private httpd
@@ -19,7 +20,8 @@ password hashing cost); provisioning is off.
    Sync of the Inbox with SyncKey 0, then with its key (K items).  Bounded
    concurrency; a phone that fails is reported and left out.
 2. idle: httpd's processes are measured (RSS and PSS summed over all of
-   them, threads, open files) with no request in flight.
+   them, threads, open files, and RSS by kind of mapping: thread stacks,
+   heap, files...) with no request in flight.
 3. hold: each phone opens its own connection and sends a Ping on its Inbox
    (HeartbeatInterval S, 600 by default).  Once mod_status counts N busy
    workers for 3 s, httpd is measured again: the difference over N is what
@@ -271,6 +273,49 @@ def pss_kb(pid):
     return 0
 
 
+def rss_by_kind(pid):
+    """A process's resident memory (KB) by kind of mapping: thread stacks
+    (a read-write anonymous mapping right above a one-page guard), heap
+    (the brk heap and malloc's arenas: anonymous mappings followed by a
+    reserve without access), shared (System V or tmpfs segments), code and
+    data of files, and the rest."""
+    kinds = dict.fromkeys(("stacks", "heap", "shared", "files", "other"), 0)
+    maps = []
+    try:
+        with open("/proc/%d/smaps" % pid) as f:
+            for line in f:
+                head = re.match(r"([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ "
+                                r"(\d+)\s*(.*)$", line)
+                if head:
+                    lo, hi = int(head.group(1), 16), int(head.group(2), 16)
+                    maps.append([lo, hi, head.group(3), head.group(4) != "0",
+                                 head.group(5).strip(), 0])
+                elif line.startswith("Rss:") and maps:
+                    maps[-1][5] = int(line.split()[1])
+    except OSError:
+        return kinds
+    for i, (lo, hi, perm, inode, name, rss) in enumerate(maps):
+        before = maps[i - 1] if i else None
+        after = maps[i + 1] if i + 1 < len(maps) else None
+        if name == "[heap]":
+            kind = "heap"
+        elif "s" in perm or name.startswith("/dev/shm") or \
+                name.startswith("/SYSV"):
+            kind = "shared"
+        elif inode or name.startswith("/"):
+            kind = "files"
+        elif name == "[stack]" or (before and before[2].startswith("---")
+                                   and before[1] == lo
+                                   and before[1] - before[0] == 4096):
+            kind = "stacks"
+        elif after and after[2].startswith("---") and after[0] == hi:
+            kind = "heap"
+        else:
+            kind = "other"
+        kinds[kind] += rss
+    return kinds
+
+
 def fd_count(pid):
     try:
         return len(os.listdir("/proc/%d/fd" % pid))
@@ -297,7 +342,10 @@ class Snapshot:
         self.pids = [parent] + children_of(parent)
         self.rss = self.pss = self.threads = self.fds = 0
         self.largest = 0
+        self.kinds = {}
         for pid in self.pids:
+            for kind, kb in rss_by_kind(pid).items():
+                self.kinds[kind] = self.kinds.get(kind, 0) + kb
             st = status_fields(pid, ("VmRSS", "Threads"))
             self.rss += st.get("VmRSS", 0)
             self.largest = max(self.largest, st.get("VmRSS", 0))
@@ -310,7 +358,10 @@ class Snapshot:
         return ("%d processes, %d threads, RSS %.0f MB (PSS %.0f MB, "
                 "largest process %.0f MB), %d open files"
                 % (self.procs, self.threads, self.rss / 1024, self.pss / 1024,
-                   self.largest / 1024, self.fds))
+                   self.largest / 1024, self.fds)
+                + "; RSS by kind: " + ", ".join(
+                    "%s %.0f MB" % (k, v / 1024)
+                    for k, v in self.kinds.items()))
 
 
 def idle_cpu(parent, seconds):
@@ -477,6 +528,8 @@ class BenchHttpd:
         self.workers, mpm_lines = mpm_settings(mpm, n, args.threads_per_child,
                                                args.stack)
         self.mpm_lines = mpm_lines
+        self.env = dict(os.environ)
+        self.env.update(kv.split("=", 1) for kv in args.env)
         self.proc = None
         lib = cfg.APXS_LIBEXECDIR
         mods = ["mpm_" + mpm, "authn_core", "authn_dbm", "authz_core",
@@ -531,7 +584,7 @@ class BenchHttpd:
                             "w")
         self.proc = subprocess.Popen(
             [self.cfg.HTTPD, "-d", self.root, "-f", conf, "-DFOREGROUND"],
-            stdout=self.console, stderr=subprocess.STDOUT,
+            env=self.env, stdout=self.console, stderr=subprocess.STDOUT,
             start_new_session=True, preexec_fn=die_with_parent)
         deadline = time.time() + 60 + self.workers / 200
         while time.time() < deadline:
@@ -1270,6 +1323,10 @@ def main():
     ap.add_argument("--idle-seconds", type=float, default=10.0)
     ap.add_argument("--conf", action="append", default=[], metavar="LINE",
                     help="a server-level httpd directive to add (repeatable)")
+    ap.add_argument("--env", action="append", metavar="NAME=VALUE",
+                    help="set in httpd's environment (default: "
+                    "G_SLICE=always-malloc, as the README advises; "
+                    "--env '' for none)")
     ap.add_argument("--raise-sysctls", action="store_true",
                     help="raise fs.inotify.max_user_instances and "
                     "max_user_watches for the run if they are too low "
@@ -1278,6 +1335,12 @@ def main():
     ap.add_argument("--keep", action="store_true",
                     help="keep each run's httpd directory and logs")
     args = ap.parse_args()
+    if args.env is None:
+        args.env = ["G_SLICE=always-malloc"]
+    args.env = [kv for kv in args.env if kv]
+    for kv in args.env:
+        if "=" not in kv:
+            ap.error("--env wants NAME=VALUE, not %r" % kv)
     # bounds of each phase (seconds)
     args.setup_timeout = 900.0
     args.hold_timeout = 120.0
@@ -1329,12 +1392,17 @@ def main():
         + (["--repeat", str(args.repeat)] if args.repeat != 1 else [])
         + (["--state", args.state] if args.state != "sqlite" else [])
         + (["--raise-sysctls"] if args.raise_sysctls else [])
-        + [x for c in args.conf for x in ("--conf", c)]))
+        + [x for c in args.conf for x in ("--conf", c)]
+        + ([x for e in args.env for x in ("--env", e)] if args.env
+           else ["--env", ""])))
 
     pgsrv = None
     if args.state == "pgsql":
         import pg
-        pgsrv = pg.PostgreSQL()
+        # prefork: each process keeps its own connection
+        most = max(mpm_settings(m, n, args.threads_per_child, args.stack)[0]
+                   for m, n in cases)
+        pgsrv = pg.PostgreSQL(max_connections=max(200, most + 100))
         pgsrv.start()
 
     def dbd_for(mpm, n):
@@ -1404,6 +1472,8 @@ def main():
             print("%s N=%d: %s" % (m, n, "\n    ".join(extra)))
             if "mpm_lines" in r:
                 print("    MPM: " + ", ".join(r["mpm_lines"]))
+                print("    httpd's environment: %s"
+                      % (" ".join(args.env) or "as the script's"))
     print()
     print("machine:  %s" % machine())
     for line in limits:

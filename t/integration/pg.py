@@ -57,7 +57,8 @@ def _free_port():
 
 
 class PostgreSQL:
-    def __init__(self):
+    def __init__(self, max_connections=200):
+        self.max_connections = max_connections
         self.bindir = _bindir()
         self.root = tempfile.mkdtemp(prefix="mod_eas-pg-")
         self.data = os.path.join(self.root, "data")
@@ -101,8 +102,8 @@ class PostgreSQL:
                         "-c", "unix_socket_directories=",
                         "-c", "fsync=off",
                         # Each test httpd's children keep a few pooled
-                        # connections (mod_dbd).
-                        "-c", "max_connections=200"],
+                        # connections (mod_dbd); prefork one per process.
+                        "-c", "max_connections=%d" % self.max_connections],
             cwd=self.root, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         deadline = time.time() + timeout
