@@ -49,11 +49,19 @@ typedef struct {
     eas_source_t *src;
 } push_source_t;
 
+/* How many waits of one device this process holds (owned). */
+typedef struct {
+    apr_uint64_t device;        /* the key */
+    int waits;
+} push_device_t;
+
 static struct {
     apr_pool_t *pool;           /* the child's */
     apr_pool_t *tables;         /* the hub's own, used under the mutex */
     apr_thread_mutex_t *mutex;
     apr_hash_t *keys;           /* key text -> push_key_t */
+    apr_hash_t *devices;        /* device hash -> push_device_t */
+    int devices_lost;           /* a count could not be kept: scan */
     apr_array_header_t *sources;    /* push_source_t */
     eas_push_t waiters;         /* ring head */
     int stopping;
@@ -236,6 +244,32 @@ void eas_hub_unlink(push_link_t *l)
 
 static void bell_start(void);
 
+/*
+ * Every process hears every device's bell, once per Ping anywhere: the
+ * devices it holds waits of are counted, so that the answer for the
+ * others is one look-up (under the hub's lock).
+ */
+static void count_device(apr_uint64_t device, int delta)
+{
+    push_device_t *d = apr_hash_get(hub.devices, &device, sizeof(device));
+
+    if (!d && delta > 0) {
+        if (!(d = calloc(1, sizeof(*d)))) {
+            hub.devices_lost = 1;
+            return;
+        }
+        d->device = device;
+        apr_hash_set(hub.devices, &d->device, sizeof(d->device), d);
+    }
+    if (!d)
+        return;
+    d->waits += delta;
+    if (d->waits <= 0) {
+        apr_hash_set(hub.devices, &d->device, sizeof(d->device), NULL);
+        free(d);
+    }
+}
+
 void eas_hub_add(eas_push_t *w)
 {
     eas_hub_lock();
@@ -249,6 +283,7 @@ void eas_hub_add(eas_push_t *w)
     hub.waiters.prev->next = w;
     hub.waiters.prev = w;
     w->stopping = hub.stopping;
+    count_device(w->device, 1);
     eas_hub_unlock();
 }
 
@@ -259,6 +294,7 @@ void eas_hub_remove(eas_push_t *w)
         w->prev->next = w->next;
         w->next->prev = w->prev;
         w->next = w->prev = NULL;
+        count_device(w->device, -1);
     }
     eas_hub_unlock();
 }
@@ -301,8 +337,11 @@ static int holds(apr_uint64_t device)
     int found = 0;
 
     eas_hub_lock();
-    for (w = hub.waiters.next; w != &hub.waiters && !found; w = w->next)
-        found = w->device == device;
+    if (!hub.devices_lost)
+        found = apr_hash_get(hub.devices, &device, sizeof(device)) != NULL;
+    else
+        for (w = hub.waiters.next; w != &hub.waiters && !found; w = w->next)
+            found = w->device == device;
     eas_hub_unlock();
     return found;
 }
@@ -465,6 +504,7 @@ static void hub_child_init(apr_pool_t *pchild, server_rec *s)
         return;
     }
     hub.keys = apr_hash_make(hub.tables);
+    hub.devices = apr_hash_make(hub.tables);
     hub.sources = apr_array_make(hub.tables, 2, sizeof(push_source_t *));
     hub.waiters.next = hub.waiters.prev = &hub.waiters;
     hub.inotify = hub.wake = -1;

@@ -599,6 +599,21 @@ class BenchHttpd:
                 time.sleep(0.1)
         raise RuntimeError("httpd did not listen on port %d" % self.port)
 
+    def wait_children(self, limit):
+        """prefork forks StartServers processes one after the other: wait
+        until they all run, so that every phone finds one (bounded)."""
+        want = self.workers
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < limit:
+            have = len(children_of(self.proc.pid))
+            if have >= want:
+                log("  httpd runs its %d processes after %.1f s"
+                    % (have, time.monotonic() - t0))
+                return
+            time.sleep(0.5)
+        log("  httpd runs only %d of %d processes after %.0f s"
+            % (len(children_of(self.proc.pid)), want, limit))
+
     def text(self, name):
         try:
             with open(os.path.join(self.root, "logs", name),
@@ -870,7 +885,14 @@ class Case:
         t0 = time.monotonic()
         since, count = None, -1
         while time.monotonic() - t0 < timeout:
-            count = await self.busy_workers()
+            try:
+                count = await self.busy_workers()
+            except (asyncio.TimeoutError, OSError):
+                # no worker free for the status page yet (prefork: the
+                # processes are still being forked)
+                since = None
+                await asyncio.sleep(0.25)
+                continue
             ok = count == want if exact else count >= want
             if ok:
                 since = since or time.monotonic()
@@ -1031,6 +1053,9 @@ class Case:
         log("  %d Maildirs (%d messages each) in %.1f s"
             % (users, args.messages, t))
         srv.start()
+        if self.mpm == "prefork":
+            await asyncio.get_running_loop().run_in_executor(
+                None, srv.wait_children, 60 + self.n / 10)
         self.res["mpm_lines"] = srv.mpm_lines
         self.phones = [Phone(srv.port, i, args.heartbeat, args.devices)
                        for i in range(self.n)]
