@@ -11,6 +11,7 @@
 #include "mod_eas.h"
 #include "cmd_sync.h"
 #include "folder_state.h"
+#include "pool_own.h"
 #include "push.h"
 #include "response.h"
 
@@ -208,21 +209,11 @@ static int settle(eas_request_t *req, ping_params_t *pp, int *number)
  * (or all): 0 nothing, or the Status to answer, with the changed folders
  * in *changed.
  */
-static int look(eas_request_t *req, const ping_params_t *pp, eas_push_t *w,
-                int all, apr_array_header_t **changed)
+static int look_folders(eas_sync_req_t *sr, const ping_params_t *pp,
+                        eas_push_t *w, int all, apr_array_header_t *changed)
 {
-    eas_sync_req_t *sr = apr_pcalloc(req->r->pool, sizeof(*sr));
     int i, rc;
 
-    if (all || eas_push_fired(w, HIERARCHY_TAG)) {
-        if ((rc = eas_folder_hierarchy_changed(req->ctx)) != 0)
-            return rc > 0 ? PING_HIERARCHY : PING_SERVER_ERROR;
-    }
-    sr->ctx = req->ctx;
-    sr->r = req->r;
-    sr->version = req->version;
-    sr->now = apr_time_now();
-    *changed = apr_array_make(req->r->pool, 4, sizeof(const char *));
     for (i = 0; i < pp->ids->nelts; i++) {
         const char *id = APR_ARRAY_IDX(pp->ids, i, const char *);
 
@@ -231,15 +222,42 @@ static int look(eas_request_t *req, const ping_params_t *pp, eas_push_t *w,
         if ((rc = eas_sync_has_changes(sr, id)) < 0)
             return PING_SERVER_ERROR;
         if (rc == EAS_SYNC_GONE) {
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, EASLOGNO(01434)
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, sr->r, EASLOGNO(01434)
                           "Ping of folder %s, which the store does not have "
                           "(or not as mail): the device must FolderSync", id);
             return PING_HIERARCHY;
         }
         if (rc)
-            APR_ARRAY_PUSH(*changed, const char *) = id;
+            APR_ARRAY_PUSH(changed, const char *) = id;
     }
-    return (*changed)->nelts ? PING_CHANGES : 0;
+    return changed->nelts ? PING_CHANGES : 0;
+}
+
+/*
+ * Folder listings and snapshots are read in a pool of the look's own,
+ * gone before the request sleeps again: a large mailbox would otherwise
+ * stay in memory for the whole wait.
+ */
+static int look(eas_request_t *req, const ping_params_t *pp, eas_push_t *w,
+                int all, apr_array_header_t **changed)
+{
+    eas_sync_req_t sr;
+    int rc;
+
+    if (all || eas_push_fired(w, HIERARCHY_TAG)) {
+        if ((rc = eas_folder_hierarchy_changed(req->ctx)) != 0)
+            return rc > 0 ? PING_HIERARCHY : PING_SERVER_ERROR;
+    }
+    memset(&sr, 0, sizeof(sr));
+    sr.ctx = req->ctx;
+    sr.r = req->r;
+    sr.version = req->version;
+    sr.now = apr_time_now();
+    sr.pool = eas_pool_own(req->r->pool);
+    *changed = apr_array_make(req->r->pool, 4, sizeof(const char *));
+    rc = look_folders(&sr, pp, w, all, *changed);
+    apr_pool_destroy(sr.pool);
+    return rc;
 }
 
 /* Watch the hierarchy (tag 0) and each folder (tag i + 1). */

@@ -77,7 +77,15 @@ typedef struct {
     apr_array_header_t *folders;    /* the store's folders, listed once */
     apr_array_header_t *unsent; /* item ids of Adds left out while writing
                                    the collection being written */
+    apr_pool_t *pool;           /* for listings and snapshots; NULL: r's */
 } eas_sync_req_t;
+
+/* Where sr's listings and snapshots go: a waiting request looks in a pool
+   it destroys before it sleeps again. */
+static inline apr_pool_t *eas_sync_pool(const eas_sync_req_t *sr)
+{
+    return sr->pool ? sr->pool : sr->r->pool;
+}
 
 /* ---- sync_collection.c ---- */
 /* Phase one for one collection: sets status, new_key, replies, changes. */

@@ -90,6 +90,11 @@ const char *eas_folder_state_put(eas_ctx_t *ctx, const char *k,
 
 apr_array_header_t *eas_folder_list(eas_ctx_t *ctx)
 {
+    return eas_folder_list_in(ctx, ctx->req->r->pool);
+}
+
+apr_array_header_t *eas_folder_list_in(eas_ctx_t *ctx, apr_pool_t *p)
+{
     request_rec *r = ctx->req->r;
     apr_array_header_t *folders;
     eas_store_t *st;
@@ -97,7 +102,7 @@ apr_array_header_t *eas_folder_list(eas_ctx_t *ctx)
 
     if (eas_ctx_store(ctx, &st) != OK)
         return NULL;
-    rv = st->backend->folders(st, &folders, r->pool);
+    rv = st->backend->folders(st, &folders, p);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, EASLOGNO(00614)
                       "cannot list the folders of %s", ctx->user->login);

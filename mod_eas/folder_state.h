@@ -33,8 +33,10 @@ const char *eas_folder_state_put(eas_ctx_t *ctx, const char *k,
  */
 int eas_folder_hierarchy_changed(eas_ctx_t *ctx);
 
-/* The user's folders from the store (eas_folder_t), or NULL (logged). */
+/* The user's folders from the store (eas_folder_t), or NULL (logged);
+   in the request's pool, or in p. */
 apr_array_header_t *eas_folder_list(eas_ctx_t *ctx);
+apr_array_header_t *eas_folder_list_in(eas_ctx_t *ctx, apr_pool_t *p);
 /* The folder with this id in a list, or NULL. */
 const eas_folder_t *eas_folder_find(const apr_array_header_t *folders,
                                     const char *id);

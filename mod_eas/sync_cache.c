@@ -65,7 +65,7 @@ static const char *cache_text(eas_sync_req_t *sr)
 
 apr_array_header_t *eas_sync_cache_load(eas_sync_req_t *sr)
 {
-    apr_pool_t *p = sr->r->pool;
+    apr_pool_t *p = eas_sync_pool(sr);
     const char *text = cache_text(sr);
     apr_array_header_t *colls;
     char *copy, *line, *last;

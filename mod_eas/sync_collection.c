@@ -19,7 +19,7 @@ int eas_sync_store(eas_sync_req_t *sr)
     if (sr->folders)
         return OK;
     if (eas_ctx_store(sr->ctx, &sr->store) != OK
-        || !(sr->folders = eas_folder_list(sr->ctx)))
+        || !(sr->folders = eas_folder_list_in(sr->ctx, eas_sync_pool(sr))))
         return HTTP_SERVICE_UNAVAILABLE;
     return OK;
 }
@@ -42,7 +42,8 @@ apr_status_t eas_sync_snapshot(eas_sync_req_t *sr, const char *collection,
 
     if (!eas_synckey_valid(key))
         return APR_ENOENT;
-    rv = eas_state_sync_get(ctx->state, collection, key, &text, sr->r->pool);
+    rv = eas_state_sync_get(ctx->state, collection, key, &text,
+                            eas_sync_pool(sr));
     if (rv == APR_ENOENT)
         return rv;
     if (rv != APR_SUCCESS) {
@@ -51,7 +52,7 @@ apr_status_t eas_sync_snapshot(eas_sync_req_t *sr, const char *collection,
                       collection, eas_state_error(ctx->state));
         return rv;
     }
-    if (!(*s = eas_snapshot_parse(sr->r->pool, text))) {
+    if (!(*s = eas_snapshot_parse(eas_sync_pool(sr), text))) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, sr->r, EASLOGNO(01101)
                       "stored sync state of collection %s, key %s, is "
                       "corrupt: the device must resynchronise", collection,
@@ -70,7 +71,8 @@ apr_array_header_t *eas_sync_pending(eas_sync_req_t *sr, const char *folder,
 
     /* Everything, old items too: those the device has and the window no
        longer covers become soft deletes. */
-    rv = sr->store->backend->list(sr->store, folder, 0, &items, sr->r->pool);
+    rv = sr->store->backend->list(sr->store, folder, 0, &items,
+                                  eas_sync_pool(sr));
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, sr->r, EASLOGNO(01102)
                       "cannot list folder %s of %s", folder,
@@ -80,7 +82,7 @@ apr_array_header_t *eas_sync_pending(eas_sync_req_t *sr, const char *folder,
     return eas_snapshot_diff(s, items, eas_sync_since(o->filter_type,
                                                       sr->max_age_filter,
                                                       sr->now),
-                             sr->r->pool);
+                             eas_sync_pool(sr));
 }
 
 /* SyncKey 0: a fresh lineage whose snapshot is empty; nothing is sent. */

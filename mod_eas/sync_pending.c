@@ -32,7 +32,7 @@ int eas_sync_has_changes(eas_sync_req_t *sr, const char *id)
         return -1;
     if (!eas_sync_folder(sr, id))
         return EAS_SYNC_GONE;
-    rv = eas_state_sync_keys(sr->ctx->state, id, &keys, sr->r->pool);
+    rv = eas_state_sync_keys(sr->ctx->state, id, &keys, eas_sync_pool(sr));
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, sr->r, EASLOGNO(01160)
                       "cannot read the sync keys of collection %s: %s", id,

@@ -5,24 +5,28 @@
  */
 #include "mod_eas.h"
 #include "cmd_sync.h"
+#include "pool_own.h"
 #include "push.h"
 
-/* Whether a (fired) collection has something now; -1 on a failure. */
+/*
+ * Whether a (fired) collection has something now; -1 on a failure.  What
+ * it reads goes with a pool of its own before the request sleeps again.
+ */
 static int any_news(eas_sync_req_t *sr, eas_push_t *w, int all)
 {
     eas_sync_req_t look = *sr;
-    int i, rc;
+    int i, rc = 0;
 
     look.folders = NULL;        /* list them afresh */
-    for (i = 0; i < sr->colls->nelts; i++) {
+    look.pool = eas_pool_own(sr->r->pool);
+    for (i = 0; rc == 0 && i < sr->colls->nelts; i++) {
         if (!all && !eas_push_fired(w, i))
             continue;
         rc = eas_sync_has_changes(&look, APR_ARRAY_IDX(sr->colls, i,
                                                        eas_sync_coll_t).id);
-        if (rc != 0)
-            return rc < 0 ? -1 : 1;
     }
-    return 0;
+    apr_pool_destroy(look.pool);
+    return rc == 0 ? 0 : rc < 0 ? -1 : 1;
 }
 
 /* Work every collection out again, now that there is something. */

@@ -17,7 +17,8 @@ mod_authn_dbm (an SDBM file of SHA1 hashes: a look-up per request, no
 password hashing cost); provisioning is off.
 
 1. setup: every phone does what a phone does before it pushes: FolderSync,
-   Sync of the Inbox with SyncKey 0, then with its key (K items).  Bounded
+   Sync of the Inbox with SyncKey 0, then with its keys until it has all
+   K items (100 per page).  Bounded
    concurrency; a phone that fails is reported and left out.
 2. idle: httpd's processes are measured (RSS and PSS summed over all of
    them, threads, open files, and RSS by kind of mapping: thread stacks,
@@ -794,8 +795,11 @@ class Phone:
         self.send(cmd, body)
         return await self.receive(cmd)
 
+    MAX_PAGES = 1000
+
     async def setup(self):
-        """FolderSync, Sync key 0, Sync: the device has sync state."""
+        """FolderSync, Sync key 0, Sync until nothing more: the device has
+        sync state and every item."""
         tree = await self.post("FolderSync", eas.folder_sync("0"))
         if int(child(tree, F + "Status")) != 1:
             raise HTTPError("FolderSync Status %s" % child(tree, F + "Status"))
@@ -806,10 +810,17 @@ class Phone:
             raise HTTPError("FolderSync lists no Inbox")
         coll = await self.sync("0")
         self.key = child(coll, A + "SyncKey")
-        coll = await self.sync(self.key)
-        if coll is not None:
+        # every page (100 items each), as a phone does before it pushes:
+        # a Ping on a folder with more to bring answers at once
+        self.items = 0
+        for _ in range(self.MAX_PAGES):
+            coll = await self.sync(self.key)
+            if coll is None:
+                break
             self.key = child(coll, A + "SyncKey")
-            self.items = len(eas.find_all(coll, A + "Add"))
+            self.items += len(eas.find_all(coll, A + "Add"))
+            if not eas.find_all(coll, A + "MoreAvailable"):
+                break
         self.ping_body = eas.encode((P + "Ping", [
             (P + "HeartbeatInterval", str(self.heartbeat)),
             (P + "Folders", [(P + "Folder", [(P + "Id", self.inbox),
