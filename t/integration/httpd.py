@@ -167,6 +167,7 @@ class Httpd:
         self.error_log = os.path.join(self.root, "logs", "error.log")
         self.proc = None
         self.console = None
+        self.env = {}           # set (a value) or unset (None) for httpd
         self.state = state
         self.db = None
         if state or dbd:
@@ -242,10 +243,16 @@ class Httpd:
         self.console = open(os.path.join(self.root, "logs", "console.log"), "w")
         # A process group of its own: the prefork MPM signals its whole
         # group at a restart or stop, which must not reach the tests.
+        env = sanitizer_env(self.cfg.SAN_PRELOAD)
+        for name, value in self.env.items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
         self.proc = subprocess.Popen(
             [self.cfg.HTTPD, "-d", self.root, "-f", self.conf, "-DFOREGROUND"],
             stdout=self.console, stderr=subprocess.STDOUT,
-            env=sanitizer_env(self.cfg.SAN_PRELOAD), start_new_session=True)
+            env=env, start_new_session=True)
         self.wait_ready()
 
     def wait_ready(self, timeout=15):
