@@ -172,25 +172,40 @@ eas_push_event_t eas_push_sleep(eas_push_t *w, apr_time_t deadline)
     return ev;
 }
 
+/*
+ * Without threads (prefork) a graceful stop is a signal, which ends a
+ * poll under way (EINTR) but not one begun just after it: such a poll
+ * lasts at most this long.
+ */
+#define UNTHREADED_POLL_MS 5000
+
 static eas_push_event_t sleep_poll(eas_push_t *w, apr_time_t deadline)
 {
     struct pollfd pf[2];
     apr_uint64_t n;
-    int ev;
+    int ev, threaded;
 
     pf[0].fd = w->efd;
     pf[0].events = POLLIN;
     pf[1].fd = w->sock;
     pf[1].events = POLLRDHUP;
+    if (ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded) != APR_SUCCESS)
+        threaded = AP_MPMQ_NOT_SUPPORTED;
     for (;;) {
         apr_interval_time_t left = deadline - apr_time_now();
         int ms;
 
         if ((ev = hub_event(w)) >= 0)
             return ev;
+        /* prefork: the stop signal may have come before the poll */
+        if (mpm_stopping())
+            return EAS_PUSH_STOPPING;
         if (left <= 0)
             return EAS_PUSH_TIMEOUT;
         ms = left / 1000 > 0x7fffffff ? 0x7fffffff : (int)(left / 1000) + 1;
+        /* ...or between that look and the poll: looked at again soon */
+        if (threaded == AP_MPMQ_NOT_SUPPORTED && ms > UNTHREADED_POLL_MS)
+            ms = UNTHREADED_POLL_MS;
         if (poll(pf, w->sock >= 0 ? 2 : 1, ms) < 0) {
             if (errno != EINTR) {
                 ap_log_rerror(APLOG_MARK, APLOG_ERR,
