@@ -1,9 +1,9 @@
 /*
  * GLib before 2.76 keeps a cache of freed slices (GSlice magazines) in
  * every thread that used it, and GMime allocates its objects there: once
- * a worker thread has parsed mail, some 28 KB stay with it for good.  On
- * an event MPM sized for push (thousands of threads) that is more than a
- * third of httpd's memory.  GLib reads G_SLICE when it is loaded, before
+ * a worker thread has parsed mail, 16-28 KB stay with it for good.  On
+ * an event MPM sized for push (thousands of threads) that is a sixth to
+ * a third of httpd's memory.  GLib reads G_SLICE when it is loaded, before
  * any module code runs, so httpd's environment must carry it: say so.
  */
 #include "mod_eas.h"
@@ -38,7 +38,7 @@ static int slices_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return OK;
     ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, EASLOGNO(01411)
                  "GLib %u.%u keeps freed memory in each thread that has "
-                 "parsed mail (about 28 KB each, %d threads per child "
+                 "parsed mail (16-28 KB each, %d threads per child "
                  "here): set G_SLICE=always-malloc in httpd's environment "
                  "(Debian: /etc/apache2/envvars)", glib_major_version,
                  glib_minor_version, threads);

@@ -177,7 +177,7 @@ eas_push_event_t eas_push_sleep(eas_push_t *w, apr_time_t deadline)
  * poll under way (EINTR) but not one begun just after it: such a poll
  * lasts at most this long.
  */
-#define UNTHREADED_POLL_MS 5000
+#define UNTHREADED_POLL_MS 30000
 
 static eas_push_event_t sleep_poll(eas_push_t *w, apr_time_t deadline)
 {
