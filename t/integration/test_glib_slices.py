@@ -5,6 +5,7 @@ not when the environment sets G_SLICE=always-malloc, nor with few
 threads.  The servers are started and stopped here, one per case."""
 
 import ctypes
+import time
 
 import pytest
 
@@ -38,12 +39,24 @@ class SlicesServer(PingServer):
             % (self.threads, self.threads))
 
 
+def configured_log(srv, timeout=15):
+    """The error log once httpd is past its second configuration pass
+    (its port already listens after the first): AH00489 says so."""
+    deadline = time.time() + timeout
+    while True:
+        with open(srv.error_log) as f:
+            text = f.read()
+        if "AH00489" in text or time.time() > deadline:
+            return text
+        time.sleep(0.05)
+
+
 def started_log(threads, g_slice):
     srv = SlicesServer(conftest._load_config(), threads, g_slice)
     srv.start()
     try:
-        with open(srv.error_log) as f:
-            text = f.read()
+        text = configured_log(srv)
+        assert "AH00489" in text, text
         assert srv.alive()
     finally:
         srv.stop()
