@@ -63,6 +63,8 @@ static struct {
     apr_hash_t *devices;        /* device hash -> push_device_t */
     int devices_lost;           /* a count could not be kept: scan */
     apr_array_header_t *sources;    /* push_source_t */
+    int sources_gone;           /* the child pool, and the sources, go */
+    int in_sources;             /* calls into a source under way */
     eas_push_t waiters;         /* ring head */
     int stopping;
     const char *dir;            /* doorbell directory */
@@ -167,6 +169,45 @@ static apr_status_t source_of(const eas_source_ops_t *ops, eas_source_t **out)
     return APR_SUCCESS;
 }
 
+/*
+ * Calls into a source are made outside the hub's lock (a source's thread
+ * notifies under its own lock).  A request pool may be cleaned up after
+ * the child pool, with the sources in it, is gone (a connection still
+ * writing when the child exits): such a call must then not be made, and
+ * the child pool must wait for the calls under way.
+ */
+static int source_enter(void)
+{
+    int ok;
+
+    eas_hub_lock();
+    if ((ok = !hub.sources_gone))
+        hub.in_sources++;
+    eas_hub_unlock();
+    return ok;
+}
+
+static void source_leave(void)
+{
+    eas_hub_lock();
+    hub.in_sources--;
+    eas_hub_unlock();
+}
+
+static apr_status_t sources_close(void *data)
+{
+    (void)data;
+    eas_hub_lock();
+    hub.sources_gone = 1;
+    while (hub.in_sources > 0) {
+        eas_hub_unlock();
+        apr_sleep(apr_time_from_msec(1));
+        eas_hub_lock();
+    }
+    eas_hub_unlock();
+    return APR_SUCCESS;
+}
+
 apr_status_t eas_hub_link(push_link_t *l, const eas_source_ops_t *ops,
                           eas_store_t *st, const char *folder_id)
 {
@@ -180,8 +221,11 @@ apr_status_t eas_hub_link(push_link_t *l, const eas_source_ops_t *ops,
     eas_hub_unlock();
     if (rv != APR_SUCCESS)
         return rv;
-    if ((rv = ops->watch(src, st, folder_id, &key, l->w->r->pool))
-        != APR_SUCCESS)
+    if (!source_enter())
+        return APR_EINIT;
+    rv = ops->watch(src, st, folder_id, &key, l->w->r->pool);
+    source_leave();
+    if (rv != APR_SUCCESS)
         return rv;
     eas_hub_lock();
     if (!(k = apr_hash_get(hub.keys, key, APR_HASH_KEY_STRING))) {
@@ -190,7 +234,10 @@ apr_status_t eas_hub_link(push_link_t *l, const eas_source_ops_t *ops,
         if (!k || !k->key) {
             free(k);
             eas_hub_unlock();
-            ops->unwatch(src, key);
+            if (source_enter()) {
+                ops->unwatch(src, key);
+                source_leave();
+            }
             return APR_ENOMEM;
         }
         k->src = src;
@@ -238,8 +285,10 @@ void eas_hub_unlink(push_link_t *l)
         free(k);
     }
     eas_hub_unlock();
-    if (ops)
+    if (ops && source_enter()) {
         ops->unwatch(src, key);
+        source_leave();
+    }
 }
 
 static void bell_start(void);
@@ -510,6 +559,9 @@ static void hub_child_init(apr_pool_t *pchild, server_rec *s)
     hub.inotify = hub.wake = -1;
     /* Before the subpools go: the thread must not outlive what it reads. */
     apr_pool_pre_cleanup_register(pchild, NULL, bell_stop);
+    /* Registered before the sources open: runs after they stop, before
+       their memory goes. */
+    apr_pool_pre_cleanup_register(pchild, NULL, sources_close);
     hub.pool = pchild;
     for (i = 0; (b = eas_backend_nth(i)); i++)
         if (b->source && (rv = source_of(b->source, &src)) != APR_SUCCESS)
