@@ -303,6 +303,10 @@ int eas_cmd_sync(eas_request_t *req)
     }
     sr->budget = window > 0 && window < conf->max_window ? window
                                                          : conf->max_window;
+    /* A Sync that may wait reads listings and snapshots in a pool that
+       goes before it sleeps: sync_wait.c reads again when there is news. */
+    if (wait && req->version >= 121)
+        sr->pool = eas_pool_own(r->pool);
     for (i = 0; i < sr->colls->nelts; i++) {
         eas_sync_coll_t *c = &APR_ARRAY_IDX(sr->colls, i, eas_sync_coll_t);
         eas_sync_collection_prepare(sr, c);
@@ -310,6 +314,9 @@ int eas_cmd_sync(eas_request_t *req)
     }
     eas_sync_cache_save(sr, window, wait);
     if (!news && wait && req->version >= 121) {
+        apr_pool_destroy(sr->pool);
+        sr->pool = NULL;
+        sr->folders = NULL;     /* the collections' folders went with it */
         if ((news = eas_sync_wait(sr, wait, &rc)) < 0)
             return OK;          /* the client is gone */
         if (rc != OK)
