@@ -259,7 +259,7 @@ int eas_cmd_sync(eas_request_t *req)
     const eas_sync_conf_t *conf = eas_sync_conf(r);
     const eas_node_t *t = req->tree, *cols = NULL;
     eas_sync_req_t *sr = apr_pcalloc(r->pool, sizeof(*sr));
-    int i, rc, window = -1, partial = 0, news = 0, wait = 0;
+    int i, rc, window = -1, partial = 0, news = 0, wait = 0, may_wait;
     const char *why = NULL;
 
     sr->ctx = req->ctx;
@@ -305,7 +305,8 @@ int eas_cmd_sync(eas_request_t *req)
                                                          : conf->max_window;
     /* A Sync that may wait reads listings and snapshots in a pool that
        goes before it sleeps: sync_wait.c reads again when there is news. */
-    if (wait && req->version >= 121)
+    may_wait = wait && req->version >= 121;
+    if (may_wait)
         sr->pool = eas_pool_own(r->pool);
     for (i = 0; i < sr->colls->nelts; i++) {
         eas_sync_coll_t *c = &APR_ARRAY_IDX(sr->colls, i, eas_sync_coll_t);
@@ -313,7 +314,7 @@ int eas_cmd_sync(eas_request_t *req)
         news |= eas_sync_collection_news(c);
     }
     eas_sync_cache_save(sr, window, wait);
-    if (!news && wait && req->version >= 121) {
+    if (!news && may_wait) {
         apr_pool_destroy(sr->pool);
         sr->pool = NULL;
         sr->folders = NULL;     /* the collections' folders went with it */

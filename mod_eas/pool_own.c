@@ -10,16 +10,14 @@ apr_pool_t *eas_pool_own(apr_pool_t *parent)
     apr_allocator_t *a;
     apr_pool_t *p;
 
-    /* Without an allocator of its own, an ordinary subpool still works. */
-    if (apr_allocator_create(&a) != APR_SUCCESS) {
-        apr_pool_create(&p, parent);
-        return p;
-    }
-    if (apr_pool_create_ex(&p, parent, NULL, a) != APR_SUCCESS) {
+    if (apr_allocator_create(&a) == APR_SUCCESS) {
+        if (apr_pool_create_ex(&p, parent, NULL, a) == APR_SUCCESS) {
+            apr_allocator_owner_set(a, p);
+            return p;
+        }
         apr_allocator_destroy(a);
-        apr_pool_create(&p, parent);
-        return p;
     }
-    apr_allocator_owner_set(a, p);
+    /* Without an allocator of its own, an ordinary subpool still works. */
+    apr_pool_create(&p, parent);
     return p;
 }
