@@ -9,6 +9,7 @@ apache2 apache2-dev apache2-utils libapr1-dev libaprutil1-dev
 libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql sqlite3
 libldap2-dev slapd ldap-utils
 libgmime-3.0-dev libcurl4-openssl-dev
+libical-dev unicode-cldr-core radicale
 postgresql
 libxml2-dev
 libwbxml2-dev libwbxml2-utils
