@@ -62,6 +62,12 @@ typedef struct {
                                    refused on read */
     const char *user_email;     /* the user's address: tells the organizer
                                    from an attendee (MeetingStatus) */
+    const char *tzid;           /* the user's time zone (Olson name) for
+                                   what has no zone of its own: birthdays
+                                   and anniversaries (sent as the user's
+                                   local midnight, as Exchange does),
+                                   all-day events, floating times; NULL:
+                                   UTC */
     apr_time_t now;             /* DTSTAMP, LAST-MODIFIED, new UIDs */
 } eas_pim_opts_t;
 
@@ -92,6 +98,11 @@ void eas_pim_init(void);
 
 /* The converter of a class, or NULL (Email is not a PIM class). */
 const eas_pim_class_t *eas_pim_class(eas_class_t cls);
+
+/* The converters (each in its own file: pim_contact.c, pim_calendar.c,
+   pim_task.c, pim_note.c). */
+extern const eas_pim_class_t eas_pim_contacts, eas_pim_calendar,
+    eas_pim_tasks, eas_pim_notes;
 
 /* ------------------------------------------------------------------ */
 /* Shared by the converters (pim_common.c)                             */
