@@ -6,6 +6,7 @@
 #include <apr_strings.h>
 #include <stdarg.h>
 #include <string.h>
+#include <strings.h>
 
 /* Few backends exist; they register once at module load, before threads. */
 #define EAS_MAX_BACKENDS 8
@@ -68,4 +69,44 @@ void eas_store_log(eas_store_t *st, int level, apr_status_t rv,
     msg = apr_pvsprintf(st->ctx.pool, fmt, ap);
     va_end(ap);
     st->ctx.log(st->ctx.log_ctx, level, rv, msg);
+}
+
+eas_class_t eas_folder_class(eas_folder_type_t type)
+{
+    switch (type) {
+    case EAS_FOLDER_TASKS:
+    case EAS_FOLDER_USER_TASKS:
+        return EAS_CLASS_TASKS;
+    case EAS_FOLDER_CALENDAR:
+    case EAS_FOLDER_USER_CALENDAR:
+        return EAS_CLASS_CALENDAR;
+    case EAS_FOLDER_CONTACTS:
+    case EAS_FOLDER_USER_CONTACTS:
+    case EAS_FOLDER_RECIPIENT_CACHE:
+        return EAS_CLASS_CONTACTS;
+    case EAS_FOLDER_NOTES:
+    case EAS_FOLDER_USER_NOTES:
+        return EAS_CLASS_NOTES;
+    default:
+        return EAS_CLASS_EMAIL;
+    }
+}
+
+static const char *const class_names[EAS_NCLASSES] = {
+    "mail", "calendar", "contacts", "tasks", "notes"
+};
+
+const char *eas_class_name(eas_class_t cls)
+{
+    return (unsigned)cls < EAS_NCLASSES ? class_names[cls] : NULL;
+}
+
+int eas_class_lookup(const char *name)
+{
+    int i;
+
+    for (i = 0; i < EAS_NCLASSES; i++)
+        if (strcasecmp(name, class_names[i]) == 0)
+            return i;
+    return -1;
 }

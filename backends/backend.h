@@ -7,8 +7,11 @@
  * data (RFC 5322 messages for mail, iCalendar/vCard for groupware).
  *
  * Backends plug in like mod_dav providers: each fills in an eas_backend_t
- * and registers it by name (eas_backend_register); the module opens a
- * per-request store for the authenticated user with eas_backend_open.
+ * and registers it by name (eas_backend_register), and carries its own
+ * directives in its folder (backend_glue.h: the httpd side).  A user's
+ * store may combine backends per class (mail from one, calendars and
+ * contacts from another: backend_mux.c); the module opens a per-request
+ * store for the authenticated user.
  *
  * Ids.  Folder and item ids are chosen by the backend, stable for the life
  * of the folder or item (across renames and flag changes by other
@@ -20,7 +23,14 @@
  * Changes.  The backend does not keep per-device state.  It lists a
  * folder's items with a change token each (flags, modseq, ETag: whatever
  * changes when the item changes as the phone sees it); the sync engine
- * compares that listing with what it last told each device.
+ * compares that listing with what it last told each device.  Writes carry
+ * the token the device last saw (if_token): a backend that can tell (DAV's
+ * If-Match) refuses a write over someone else's newer change with
+ * EAS_ECONFLICT instead of overwriting it, and returns the new token.
+ *
+ * Native ids that do not fit (DAV hrefs, UIDs, IMAP mailbox names) go
+ * through the id map the store context offers (eas_idmap_t): per user,
+ * kept in the state database, stable for the life of the item.
  *
  * Errors are apr_status_t: APR_SUCCESS; APR_ENOENT no such folder or item;
  * APR_EEXIST a folder of that name exists there; APR_EINVAL a bad name or
@@ -37,6 +47,12 @@
 #include <apr_errno.h>
 
 #define EAS_ID_MAX 31
+
+/* The item changed since the token the write carried (If-Match failed). */
+#define EAS_ECONFLICT (APR_OS_START_USERERR + 1)
+/* The server behind the backend is down, slow or answered garbage: the
+   request may be retried later (Status 5, or 503 with Retry-After). */
+#define EAS_EUNAVAIL  (APR_OS_START_USERERR + 2)
 
 /* Folder types as FolderSync reports them (MS-ASCMD 2.2.3.186.3). */
 typedef enum {
@@ -67,8 +83,21 @@ typedef enum {
     EAS_CLASS_CALENDAR,
     EAS_CLASS_CONTACTS,
     EAS_CLASS_TASKS,
-    EAS_CLASS_NOTES
+    EAS_CLASS_NOTES,
+    EAS_NCLASSES
 } eas_class_t;
+
+/* A set of classes, as a bit mask. */
+#define EAS_CLASS_BIT(c) (1u << (c))
+#define EAS_CLASSES_PIM (EAS_CLASS_BIT(EAS_CLASS_CALENDAR) \
+    | EAS_CLASS_BIT(EAS_CLASS_CONTACTS) | EAS_CLASS_BIT(EAS_CLASS_TASKS) \
+    | EAS_CLASS_BIT(EAS_CLASS_NOTES))
+
+/* The class of a folder type's items. */
+eas_class_t eas_folder_class(eas_folder_type_t type);
+/* "mail", "calendar", "contacts", "tasks", "notes" and back (-1: none). */
+const char *eas_class_name(eas_class_t cls);
+int eas_class_lookup(const char *name);
 
 /* Item flags the phone can see and change. */
 #define EAS_ITEM_READ      0x01u    /* Maildir S, IMAP \Seen */
@@ -91,7 +120,20 @@ typedef struct {
     apr_time_t time;            /* received (mail) or last modified */
     apr_off_t size;             /* raw size in bytes */
     unsigned flags;             /* EAS_ITEM_* */
+    int outside;                /* excluded by the listing's filter */
 } eas_item_ref_t;
+
+/*
+ * What a device asked to see of a folder (FilterType), by class: mail
+ * received at or after since; events that end at or after since, an
+ * occurrence of a recurring event counting as the event; tasks not
+ * completed.  The backend decides with the item's own data (or asks its
+ * server, as a CalDAV time-range query does).
+ */
+typedef struct {
+    apr_time_t since;           /* 0: no time limit */
+    int incomplete_only;        /* tasks: completed ones are outside */
+} eas_filter_t;
 
 /* Raw item data.  It stays valid until the pool it was read into dies. */
 typedef struct {
@@ -119,6 +161,10 @@ typedef struct {
     const char *email;          /* primary address, may be NULL */
     const char *display_name;   /* may be NULL */
     apr_table_t *params;        /* backend settings, e.g. "path" for maildir */
+    /* The password of the request's Basic authentication, for a backend
+       that acts as the user (NULL when there is none).  It lives in the
+       request's memory only: never logged, never stored. */
+    const char *password;
 } eas_user_t;
 
 typedef struct eas_store eas_store_t;
@@ -127,10 +173,32 @@ typedef struct eas_store eas_store_t;
 typedef void (*eas_log_fn)(void *log_ctx, int level, apr_status_t rv,
                            const char *msg);
 
+/*
+ * The per-user id map (kept in the state database).  ns names a space of
+ * native ids, chosen by the backend ("dav:c" for collections, "dav:i:<id>"
+ * for the items of collection <id>...).  to_id gives the short id of a
+ * native one, making a new one when create is set (APR_ENOENT otherwise);
+ * ids are decimal, unique within (user, ns), never reused.  to_native is
+ * the reverse (APR_ENOENT: not mapped); forget drops one mapping (native
+ * NULL: every mapping of ns).
+ */
+typedef struct eas_idmap {
+    apr_status_t (*to_id)(const struct eas_idmap *m, const char *ns,
+                          const char *native, int create, const char **id,
+                          apr_pool_t *p);
+    apr_status_t (*to_native)(const struct eas_idmap *m, const char *ns,
+                              const char *id, const char **native,
+                              apr_pool_t *p);
+    apr_status_t (*forget)(const struct eas_idmap *m, const char *ns,
+                           const char *native);
+    void *baton;
+} eas_idmap_t;
+
 typedef struct {
     apr_pool_t *pool;           /* lifetime of the store (one request) */
     eas_log_fn log;             /* may be NULL */
     void *log_ctx;
+    const eas_idmap_t *idmap;   /* NULL where no state database is open */
 } eas_store_ctx_t;
 
 /*
@@ -171,6 +239,7 @@ typedef struct eas_backend eas_backend_t;
 
 struct eas_backend {
     const char *name;           /* "maildir", "imap", "dav" */
+    unsigned classes;           /* EAS_CLASS_BIT()s it can serve */
 
     /* Open the user's store; *err says why it failed. */
     apr_status_t (*open)(eas_store_t **st, const eas_user_t *user,
@@ -193,11 +262,11 @@ struct eas_backend {
 
     /* ---- items ---- */
     /*
-     * The folder's items received (mail) or changed at or after since
-     * (0: all), as eas_item_ref_t, newest first.
+     * Every item of the folder, as eas_item_ref_t, newest first; those
+     * the filter excludes have outside set (f NULL: none is outside).
      */
     apr_status_t (*list)(eas_store_t *st, const char *folder_id,
-                         apr_time_t since, apr_array_header_t **out,
+                         const eas_filter_t *f, apr_array_header_t **out,
                          apr_pool_t *p);
     /* One item's reference (token, flags), or APR_ENOENT. */
     apr_status_t (*stat)(eas_store_t *st, const char *folder_id,
@@ -212,16 +281,25 @@ struct eas_backend {
                               const char *item_id, unsigned set,
                               unsigned clear, const char **token,
                               apr_pool_t *p);
-    /* Store a new item (a sent message, a draft, an event). */
+    /* Store a new item (a sent message, a draft, an event); its change
+       token in *token (token may be NULL). */
     apr_status_t (*add)(eas_store_t *st, const char *folder_id,
                         const eas_blob_t *data, unsigned flags,
-                        const char **new_id, apr_pool_t *p);
-    /* Replace an item's content (groupware items; mail: APR_ENOTIMPL). */
+                        const char **new_id, const char **token,
+                        apr_pool_t *p);
+    /* Replace an item's content (groupware items; mail: APR_ENOTIMPL),
+       unless it changed since if_token (NULL: whatever it is now):
+       EAS_ECONFLICT.  The new token in *token (may be NULL). */
     apr_status_t (*replace)(eas_store_t *st, const char *folder_id,
                             const char *item_id, const eas_blob_t *data,
+                            const char *if_token, const char **token,
                             apr_pool_t *p);
+    /* Delete an item, unless it changed since if_token (NULL: whatever it
+       is now): EAS_ECONFLICT.  Mail backends delete whatever the flags
+       are now. */
     apr_status_t (*remove)(eas_store_t *st, const char *folder_id,
-                           const char *item_id, apr_pool_t *p);
+                           const char *item_id, const char *if_token,
+                           apr_pool_t *p);
     /* Move to another folder; the item's id there is in *new_id. */
     apr_status_t (*move)(eas_store_t *st, const char *folder_id,
                          const char *item_id, const char *to_folder_id,
@@ -268,6 +346,14 @@ struct eas_store {
     const eas_user_t *user;
     eas_store_ctx_t ctx;
 };
+
+/*
+ * The store that holds folder_id and that folder's id there: st itself,
+ * or the member of a combined store (backend_mux.c).  For what works per
+ * backend rather than per store, such as change sources.
+ */
+eas_store_t *eas_store_member(eas_store_t *st, const char *folder_id,
+                              const char **member_folder_id);
 
 /* Whether s is a well-formed folder or item id (see above). */
 int eas_id_valid(const char *s);

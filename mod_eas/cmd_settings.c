@@ -11,6 +11,7 @@
  */
 #include "mod_eas.h"
 #include "cmd_settings.h"
+#include "backend_conf.h"
 #include "context.h"
 #include "policy.h"
 #include "request.h"
@@ -145,11 +146,13 @@ static void device_password(settings_t *s, const eas_node_t *prop)
 /* Oof                                                                 */
 /* ------------------------------------------------------------------ */
 
+/* Out-of-office is kept where the user's mail is. */
 static const eas_backend_t *backend_of(settings_t *s)
 {
-    const char *name = apr_table_get(s->ctx->user->params, "backend");
+    const eas_backend_glue_t *g = eas_backend_for(s->req->r,
+                                                  EAS_CLASS_EMAIL);
 
-    return eas_backend_find(name ? name : "maildir");
+    return g ? g->backend : NULL;
 }
 
 /* Text as minimal HTML, for a client that asks for HTML bodies. */

@@ -113,7 +113,7 @@ static void save_in_sent(eas_request_t *req, eas_store_t *st,
         return;
     }
     rv = st->backend->add(st, sent->id, &m->message, EAS_ITEM_READ, &id,
-                          r->pool);
+                          NULL, r->pool);
     if (rv != APR_SUCCESS)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, EASLOGNO(01259)
                       "%s: sent %s, but keeping it in Sent Items failed",

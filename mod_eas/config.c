@@ -25,6 +25,7 @@
 #include "config.h"
 #include "wbxml.h"
 #include "user.h"
+#include "backend_conf.h"
 #include "policy.h"
 #include "sync_conf.h"
 #include "push.h"
@@ -44,6 +45,7 @@ void *eas_create_dir_conf(apr_pool_t *p, char *dir)
     c->max_nodes = EAS_WBXML_DEFAULT_NODES;
     c->trace_bodies = 0;
     c->user = eas_user_conf_create(p);
+    c->backends = eas_backend_conf_create(p);
     c->policy = eas_policy_conf_create(p);
     c->sync = eas_sync_conf_create(p);
     c->mailops = eas_mailops_conf_create(p);
@@ -65,6 +67,7 @@ void *eas_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     EAS_MERGE(trace_bodies);
 #undef EAS_MERGE
     c->user = eas_user_conf_merge(p, base->user, add->user);
+    c->backends = eas_backend_conf_merge(p, base->backends, add->backends);
     c->policy = eas_policy_conf_merge(p, base->policy, add->policy);
     c->sync = eas_sync_conf_merge(p, base->sync, add->sync);
     c->mailops = eas_mailops_conf_merge(p, base->mailops, add->mailops);
@@ -165,6 +168,7 @@ const command_rec eas_directives[] = {
     AP_INIT_FLAG("EASTraceBodies", set_trace_bodies, NULL, RSRC_CONF | ACCESS_CONF,
                  "On: the trace1 XML dump shows message and item content (default Off)"),
     EAS_USER_DIRECTIVES
+    EAS_BACKEND_DIRECTIVES
     EAS_POLICY_DIRECTIVES
     EAS_SYNC_DIRECTIVES
     EAS_MAILOPS_DIRECTIVES

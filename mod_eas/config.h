@@ -17,6 +17,7 @@
  * "not set here" (inherit) from "set to the default" (override).
  */
 struct eas_user_conf;
+struct eas_backend_conf;
 struct eas_policy_conf;
 struct eas_sync_conf;
 struct eas_mailops_conf;
@@ -31,6 +32,8 @@ typedef struct {
     unsigned max_nodes_set:1;
     unsigned trace_bodies_set:1;
     struct eas_user_conf *user;     /* users and LDAP (user.h) */
+    struct eas_backend_conf *backends; /* EASBackend and the backends'
+                                          own (backend_conf.h) */
     struct eas_policy_conf *policy; /* provisioning (policy.h) */
     struct eas_sync_conf *sync;     /* Sync limits (sync_conf.h) */
     struct eas_mailops_conf *mailops; /* sending, fetch limit (mailops_conf.h) */

@@ -7,10 +7,10 @@
 #include "pool_own.h"
 #include "state_dbd.h"
 #include "user.h"
+#include "backend_conf.h"
+#include "backend_mux.h"
 
 #include <apr_strings.h>
-
-#define EAS_DEFAULT_BACKEND "maildir"
 
 static void store_log(void *log_ctx, int level, apr_status_t rv,
                       const char *msg)
@@ -86,6 +86,35 @@ static int state_open(eas_ctx_t *ctx)
     return rc == STATE_AGAIN ? state_try(ctx, 0) : rc;
 }
 
+/*
+ * The user as each backend serving r sees it (backend_glue.h): its own
+ * copy with its settings, made once per request; a user whom a backend's
+ * settings cannot serve is refused here, before any command runs.
+ */
+static int backend_users(eas_ctx_t *ctx)
+{
+    request_rec *r = ctx->req->r;
+    int c, k, rc;
+
+    for (c = 0; c < EAS_NCLASSES; c++) {
+        const eas_backend_glue_t *g = eas_backend_for(r, c);
+        eas_user_t *u;
+
+        ctx->glue[c] = g;
+        for (k = 0; k < c && g && ctx->glue[k] != g; k++)
+            ;
+        if (!g || k < c)
+            continue;
+        u = apr_pmemdup(r->pool, ctx->user, sizeof(*u));
+        u->params = apr_table_copy(r->pool, ctx->user->params);
+        if (g->user_params
+            && (rc = g->user_params(r, eas_backend_req_conf(r, g), u)) != OK)
+            return rc;
+        ctx->users[c] = u;
+    }
+    return OK;
+}
+
 int eas_ctx_open(eas_request_t *req, eas_ctx_t **out)
 {
     request_rec *r = req->r;
@@ -97,7 +126,7 @@ int eas_ctx_open(eas_request_t *req, eas_ctx_t **out)
     if ((rc = eas_user_lookup(r, &user)) != OK)
         return rc;
     ctx->user = user;
-    if ((rc = state_open(ctx)) != OK)
+    if ((rc = backend_users(ctx)) != OK || (rc = state_open(ctx)) != OK)
         return rc;
     req->ctx = ctx;
     *out = ctx;
@@ -137,54 +166,80 @@ static int device_knows_store(eas_ctx_t *ctx)
            && keys->nelts > 0;
 }
 
-/* create "0": a store that does not exist is not made (APR_ENOENT). */
-static apr_status_t store_open(eas_ctx_t *ctx, const eas_backend_t *b,
-                               const char *create, const char **err)
+/* The id map of the user's state (backend.h), while the state is open. */
+static apr_status_t idmap_to_id(const eas_idmap_t *m, const char *ns,
+                                const char *native, int create,
+                                const char **id, apr_pool_t *p)
 {
-    request_rec *r = ctx->req->r;
-    apr_pool_t *p = ctx->store_pool;
-    eas_user_t *u = apr_pmemdup(p, ctx->user, sizeof(*u));
-    eas_store_ctx_t sc;
+    eas_ctx_t *ctx = m->baton;
 
-    u->params = u->params ? apr_table_copy(p, u->params)
-                          : apr_table_make(p, 1);
-    apr_table_setn(u->params, "create", create);
-    sc.pool = p;
-    sc.log = store_log;
-    sc.log_ctx = r;
-    *err = NULL;
-    return b->open(&ctx->store, u, &sc, err);
+    return ctx->state ? eas_state_idmap_id(ctx->state, ns, native, create,
+                                           id, p) : APR_EINIT;
 }
 
-int eas_ctx_store(eas_ctx_t *ctx, eas_store_t **out)
+static apr_status_t idmap_to_native(const eas_idmap_t *m, const char *ns,
+                                    const char *id, const char **native,
+                                    apr_pool_t *p)
+{
+    eas_ctx_t *ctx = m->baton;
+
+    return ctx->state ? eas_state_idmap_native(ctx->state, ns, id, native, p)
+                      : APR_EINIT;
+}
+
+static apr_status_t idmap_forget(const eas_idmap_t *m, const char *ns,
+                                 const char *native)
+{
+    eas_ctx_t *ctx = m->baton;
+
+    return ctx->state ? eas_state_idmap_forget(ctx->state, ns, native)
+                      : APR_EINIT;
+}
+
+static void store_ctx(eas_ctx_t *ctx, eas_store_ctx_t *sc)
+{
+    ctx->idmap.to_id = idmap_to_id;
+    ctx->idmap.to_native = idmap_to_native;
+    ctx->idmap.forget = idmap_forget;
+    ctx->idmap.baton = ctx;
+    sc->pool = ctx->store_pool;
+    sc->log = store_log;
+    sc->log_ctx = ctx->req->r;
+    sc->idmap = &ctx->idmap;
+}
+
+/* create "0": a store that does not exist is not made (APR_ENOENT). */
+static apr_status_t store_open(eas_ctx_t *ctx, const eas_backend_t *b,
+                               const eas_user_t *user, const char *create,
+                               eas_store_t **st, const char **err)
+{
+    eas_user_t *u = apr_pmemdup(ctx->store_pool, user, sizeof(*u));
+    eas_store_ctx_t sc;
+
+    store_ctx(ctx, &sc);
+    u->params = apr_table_copy(ctx->store_pool, user->params);
+    apr_table_setn(u->params, "create", create);
+    *err = NULL;
+    return b->open(st, u, &sc, err);
+}
+
+/* The store of the backend serving class c: OK, or an HTTP status
+   (logged). */
+static int member_open(eas_ctx_t *ctx, int c, eas_store_t **st)
 {
     request_rec *r = ctx->req->r;
-    const char *name = apr_table_get(ctx->user->params, "backend");
-    const eas_backend_t *b;
-    const char *err = NULL;
+    const eas_backend_glue_t *g = ctx->glue[c];
+    const eas_user_t *u = ctx->users[c];
+    const char *name = g->backend->name, *err = NULL;
     apr_status_t rv;
 
-    if (ctx->store) {
-        *out = ctx->store;
-        return OK;
-    }
-    if (!name)
-        name = EAS_DEFAULT_BACKEND;
-    if (!ctx->store_pool)
-        ctx->store_pool = eas_pool_own(r->pool);
-    if (!(b = eas_backend_find(name))) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, EASLOGNO(00604)
-                      "backend '%s' is not available", name);
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
     /*
      * A store is made on first use, but not again once a device has
      * synced it: gone then, it was moved or its file system is missing,
      * and an empty new one would have every phone delete its copy.
      */
-    rv = store_open(ctx, b, "0", &err);
+    rv = store_open(ctx, g->backend, u, "0", st, &err);
     if (rv == APR_ENOENT && device_knows_store(ctx)) {
-        ctx->store = NULL;
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, EASLOGNO(01361)
                       "the %s store of %s is missing (%s) though device %s "
                       "has synced it: not making a new, empty one; the "
@@ -194,13 +249,57 @@ int eas_ctx_store(eas_ctx_t *ctx, eas_store_t **out)
         return HTTP_SERVICE_UNAVAILABLE;
     }
     if (rv == APR_ENOENT)
-        rv = store_open(ctx, b, "1", &err);
+        rv = store_open(ctx, g->backend, u, "1", st, &err);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, EASLOGNO(00605)
                       "cannot open the %s store of %s: %s", name,
                       ctx->user->login, err ? err : "unknown error");
-        ctx->store = NULL;
+        if (rv == EAS_EUNAVAIL)
+            apr_table_setn(r->err_headers_out, "Retry-After", "60");
         return HTTP_SERVICE_UNAVAILABLE;
+    }
+    return OK;
+}
+
+/* by_class[c]: the store of the backend serving class c, each opened once. */
+static int members_open(eas_ctx_t *ctx, eas_store_t *by_class[EAS_NCLASSES])
+{
+    int c, k, rc;
+
+    for (c = 0; c < EAS_NCLASSES; c++) {
+        by_class[c] = NULL;
+        for (k = 0; k < c && ctx->glue[c] && ctx->glue[k] != ctx->glue[c]; k++)
+            ;
+        if (ctx->glue[c] && k < c)
+            by_class[c] = by_class[k];
+        else if (ctx->glue[c] && (rc = member_open(ctx, c, &by_class[c])))
+            return rc;
+    }
+    return OK;
+}
+
+int eas_ctx_store(eas_ctx_t *ctx, eas_store_t **out)
+{
+    request_rec *r = ctx->req->r;
+    eas_store_t *by_class[EAS_NCLASSES];
+    eas_store_ctx_t sc;
+    int rc;
+
+    if (ctx->store) {
+        *out = ctx->store;
+        return OK;
+    }
+    if (!ctx->store_pool)
+        ctx->store_pool = eas_pool_own(r->pool);
+    if ((rc = members_open(ctx, by_class)) != OK)
+        return rc;
+    store_ctx(ctx, &sc);
+    if (eas_mux_open(&ctx->store, by_class, ctx->user, &sc) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, EASLOGNO(00604)
+                      "no backend serves this location, or two of its "
+                      "backends' names begin with the same letter");
+        ctx->store = NULL;
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     *out = ctx->store;
     return OK;

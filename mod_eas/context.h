@@ -12,15 +12,19 @@
 
 typedef struct eas_ctx {
     eas_request_t *req;
-    /* login is the canonical user name; params holds "backend" (the
-       registered backend's name, default maildir) and that backend's
-       settings ("path" for maildir). */
+    /* login is the canonical user name; params what the look-up found
+       (user.h); each backend's store gets its own copy with its settings. */
     const eas_user_t *user;
+    /* The backend serving each class (NULL: none) and, at the first
+       class it serves, the user with that backend's settings. */
+    const struct eas_backend_glue *glue[EAS_NCLASSES];
+    const eas_user_t *users[EAS_NCLASSES];
     eas_state_t *state;         /* locked until the request ends */
     apr_pool_t *state_pool;     /* the state's, with its connection */
     eas_device_t *device;       /* the device row, created on first contact */
     eas_store_t *store;         /* NULL until eas_ctx_store() */
     apr_pool_t *store_pool;     /* the store's */
+    eas_idmap_t idmap;          /* the user's id map, for the backends */
 } eas_ctx_t;
 
 /*
@@ -30,7 +34,8 @@ typedef struct eas_ctx {
 int eas_ctx_open(eas_request_t *req, eas_ctx_t **out);
 
 /*
- * The user's mail store, opened on first call.  Returns OK or an HTTP
+ * The user's store, opened on first call: the backends serving its
+ * classes (EASBackend), combined into one hierarchy (backend_mux.h).  Returns OK or an HTTP
  * status (logged) if the store cannot be opened.
  */
 int eas_ctx_store(eas_ctx_t *ctx, eas_store_t **out);

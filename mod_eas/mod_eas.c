@@ -9,7 +9,7 @@
 #include "config.h"
 #include "commands.h"
 #include "request.h"
-#include "maildir/maildir_backend.h"
+#include "backend_conf.h"
 #include "state_dbd.h"
 #include "email.h"
 #include "user.h"
@@ -107,7 +107,7 @@ static void eas_register_hooks(apr_pool_t *p)
     ap_hook_handler(eas_handler, NULL, NULL, APR_HOOK_MIDDLE);
     eas_state_register_hooks(p);
     /* Backends register by name before any request can open a store. */
-    eas_maildir_register();
+    eas_backends_register();
     eas_user_register_hooks(p);
     eas_push_register_hooks(p);
     eas_glib_slices_register_hooks(p);

@@ -100,13 +100,15 @@ int eas_push_begin(request_rec *r, const char *user, const char *device,
 apr_status_t eas_push_watch(eas_push_t *w, eas_store_t *st,
                             const char *folder_id, int tag)
 {
-    const eas_source_ops_t *ops = st->backend->source;
+    const char *mf;
+    eas_store_t *ms = eas_store_member(st, folder_id, &mf);
+    const eas_source_ops_t *ops = ms ? ms->backend->source : NULL;
 
     if (!ops)
         return APR_ENOTIMPL;
     if (tag < 0 || tag >= w->ntags || w->links[tag].key)
         return APR_EINVAL;
-    return eas_hub_link(&w->links[tag], ops, st, folder_id);
+    return eas_hub_link(&w->links[tag], ops, ms, mf);
 }
 
 int eas_push_fired(const eas_push_t *w, int tag)

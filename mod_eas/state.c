@@ -228,6 +228,29 @@ apr_status_t eas_stmt_select(eas_state_t *st, const eas_stmt_t *s,
     return run(st, s, p, res, NULL, n + 2, with_owner(st, n, args));
 }
 
+apr_status_t eas_stmt_user_query(eas_state_t *st, const eas_stmt_t *s,
+                                 int *nrows, int n, const char **args)
+{
+    const char **vals = apr_palloc(st->pool, (n + 1) * sizeof(*vals));
+
+    vals[0] = st->user;
+    if (n > 0)
+        memcpy(vals + 1, args, n * sizeof(*vals));
+    return run(st, s, st->pool, NULL, nrows, n + 1, vals);
+}
+
+apr_status_t eas_stmt_user_select(eas_state_t *st, const eas_stmt_t *s,
+                                  apr_pool_t *p, apr_dbd_results_t **res,
+                                  int n, const char **args)
+{
+    const char **vals = apr_palloc(st->pool, (n + 1) * sizeof(*vals));
+
+    vals[0] = st->user;
+    if (n > 0)
+        memcpy(vals + 1, args, n * sizeof(*vals));
+    return run(st, s, p, res, NULL, n + 1, vals);
+}
+
 apr_status_t eas_stmt_select_raw(eas_state_t *st, const eas_stmt_t *s,
                                  apr_pool_t *p, apr_dbd_results_t **res,
                                  int n, const char **args)

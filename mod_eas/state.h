@@ -18,7 +18,7 @@
 #include <apr_dbd.h>
 
 /* Schema version this code writes; older schemas are migrated. */
-#define EAS_STATE_SCHEMA 2
+#define EAS_STATE_SCHEMA 3
 
 /* SyncKey strings are at most this long (MS-ASCMD: 64). */
 #define EAS_SYNCKEY_MAX 64
@@ -136,6 +136,26 @@ apr_status_t eas_state_sync_reset_all(eas_state_t *st);
 apr_status_t eas_state_clientid_seen(eas_state_t *st, const char *client_id);
 /* Remember client_id as sent now, dropping what is beyond the bounds. */
 apr_status_t eas_state_clientid_put(eas_state_t *st, const char *client_id);
+
+/* ---- the per-user id map (backend.h's eas_idmap_t) ---- */
+/*
+ * Short decimal ids for a backend's native ids (DAV hrefs...), per user
+ * and name space, shared by the user's devices.  Natives are non-empty,
+ * at most EAS_IDMAP_NATIVE_MAX bytes.  An id is never given to another
+ * native, also after its own was forgotten.
+ */
+#define EAS_IDMAP_NATIVE_MAX 2048
+/* The id of native; a new one when create is set, else APR_ENOENT. */
+apr_status_t eas_state_idmap_id(eas_state_t *st, const char *ns,
+                                const char *native, int create,
+                                const char **id, apr_pool_t *p);
+/* The native of id, or APR_ENOENT. */
+apr_status_t eas_state_idmap_native(eas_state_t *st, const char *ns,
+                                    const char *id, const char **native,
+                                    apr_pool_t *p);
+/* Drop native's mapping (NULL: all of ns; the counter stays). */
+apr_status_t eas_state_idmap_forget(eas_state_t *st, const char *ns,
+                                    const char *native);
 
 /* ---- serialisation of one device's requests ---- */
 /*

@@ -57,6 +57,13 @@ apr_status_t eas_stmt_query(eas_state_t *st, const eas_stmt_t *s,
 apr_status_t eas_stmt_select(eas_state_t *st, const eas_stmt_t *s,
                              apr_pool_t *p, apr_dbd_results_t **res,
                              int n, const char **args);
+/* With the user only, for what a user's devices share (the id map): the
+   statement's text starts its WHERE clause or VALUES with "username = %s". */
+apr_status_t eas_stmt_user_query(eas_state_t *st, const eas_stmt_t *s,
+                                 int *nrows, int n, const char **args);
+apr_status_t eas_stmt_user_select(eas_state_t *st, const eas_stmt_t *s,
+                                  apr_pool_t *p, apr_dbd_results_t **res,
+                                  int n, const char **args);
 /* Without the user and device: only for statements that need neither. */
 apr_status_t eas_stmt_select_raw(eas_state_t *st, const eas_stmt_t *s,
                                  apr_pool_t *p, apr_dbd_results_t **res,

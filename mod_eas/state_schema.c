@@ -54,10 +54,22 @@ static const char *const v2[] = {
     NULL
 };
 
-/* migrations[n]: the statements of version n. */
-static const char *const *const migrations[] = { NULL, v1, v2 };
+/* The per-user id map (state_idmap.c); native '' holds the counter. */
+static const char *const v3[] = {
+    "CREATE TABLE eas_idmap ("
+    " username TEXT NOT NULL,"
+    " ns TEXT NOT NULL,"
+    " native TEXT NOT NULL,"
+    " id BIGINT NOT NULL,"
+    " PRIMARY KEY (username, ns, native))",
+    "CREATE INDEX eas_idmap_by_id ON eas_idmap (username, ns, id)",
+    NULL
+};
 
-#if EAS_STATE_SCHEMA + 1 != 3
+/* migrations[n]: the statements of version n. */
+static const char *const *const migrations[] = { NULL, v1, v2, v3 };
+
+#if EAS_STATE_SCHEMA + 1 != 4
 #error "a schema version without its migration"
 #endif
 

@@ -110,7 +110,7 @@ static int delete_status(eas_sync_req_t *sr, eas_sync_coll_t *c,
         rv = st->backend->move(st, c->id, item, trash->id, &new_id,
                                sr->r->pool);
     else
-        rv = st->backend->remove(st, c->id, item, sr->r->pool);
+        rv = st->backend->remove(st, c->id, item, NULL, sr->r->pool);
     if (rv == APR_ENOENT) {
         /* Gone already (or a repeated request): fine if the device had it. */
         if (!eas_snapshot_get(s, item))

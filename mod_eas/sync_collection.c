@@ -67,11 +67,13 @@ apr_array_header_t *eas_sync_pending(eas_sync_req_t *sr, const char *folder,
                                      const eas_sync_options_t *o)
 {
     apr_array_header_t *items;
+    eas_filter_t f;
     apr_status_t rv;
 
     /* Everything, old items too: those the device has and the window no
        longer covers become soft deletes. */
-    rv = sr->store->backend->list(sr->store, folder, 0, &items,
+    eas_sync_filter(o->filter_type, sr->max_age_filter, sr->now, &f);
+    rv = sr->store->backend->list(sr->store, folder, &f, &items,
                                   eas_sync_pool(sr));
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, sr->r, EASLOGNO(01102)
@@ -79,10 +81,7 @@ apr_array_header_t *eas_sync_pending(eas_sync_req_t *sr, const char *folder,
                       sr->ctx->user->login);
         return NULL;
     }
-    return eas_snapshot_diff(s, items, eas_sync_since(o->filter_type,
-                                                      sr->max_age_filter,
-                                                      sr->now),
-                             eas_sync_pool(sr));
+    return eas_snapshot_diff(s, items, eas_sync_pool(sr));
 }
 
 /* SyncKey 0: a fresh lineage whose snapshot is empty; nothing is sent. */

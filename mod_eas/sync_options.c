@@ -173,6 +173,13 @@ apr_time_t eas_sync_since(int filter_type, int max_filter, apr_time_t now)
     return now - filter_days[filter_type] * DAY;
 }
 
+void eas_sync_filter(int filter_type, int max_filter, apr_time_t now,
+                     eas_filter_t *f)
+{
+    f->since = eas_sync_since(filter_type, max_filter, now);
+    f->incomplete_only = filter_type == EAS_FILTER_INCOMPLETE;
+}
+
 /* ---- cache form: comma-separated numbers ---- */
 
 const char *eas_sync_options_text(const eas_sync_options_t *o, apr_pool_t *p)

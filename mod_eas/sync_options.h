@@ -11,6 +11,7 @@
 #include <apr_pools.h>
 #include <apr_time.h>
 #include "wbxml.h"
+#include "backend.h"
 
 /* Most BodyPreference elements kept (one per body type, types 1-4). */
 #define EAS_SYNC_MAX_PREFS 4
@@ -53,6 +54,13 @@ const char *eas_sync_filter_parse(const char *text, int *filter_type);
  * narrowed to max_filter (the policy's MaxEmailAgeFilter, 0: none).
  */
 apr_time_t eas_sync_since(int filter_type, int max_filter, apr_time_t now);
+
+/* FilterType 8: tasks that are not complete (MS-ASCMD 2.2.3.68). */
+#define EAS_FILTER_INCOMPLETE 8
+
+/* The backend's listing filter for a FilterType (see eas_sync_since). */
+void eas_sync_filter(int filter_type, int max_filter, apr_time_t now,
+                     eas_filter_t *f);
 
 /* A decimal in [0, max]; 0 on success, -1 if it is not one. */
 int eas_sync_number(const char *s, apr_int64_t max, apr_int64_t *out);

@@ -198,7 +198,7 @@ static void find_deletes(const eas_snapshot_t *s,
 
 apr_array_header_t *eas_snapshot_diff(const eas_snapshot_t *s,
                                       const apr_array_header_t *items,
-                                      apr_time_t since, apr_pool_t *p)
+                                      apr_pool_t *p)
 {
     apr_array_header_t *dels = apr_array_make(p, 16, sizeof(eas_change_t));
     apr_array_header_t *chg = apr_array_make(p, 16, sizeof(eas_change_t));
@@ -211,7 +211,7 @@ apr_array_header_t *eas_snapshot_diff(const eas_snapshot_t *s,
     for (i = 0; i < items->nelts; i++) {
         const eas_item_ref_t *it = &APR_ARRAY_IDX(items, i, eas_item_ref_t);
         const char *seen = eas_snapshot_get(s, it->id);
-        int in_window = !since || it->time >= since;
+        int in_window = !it->outside;
 
         if (!seen) {
             if (in_window)

@@ -48,13 +48,13 @@ void eas_snapshot_clear(eas_snapshot_t *s);
 /*
  * Changes from the snapshot to items (eas_item_ref_t, as a backend lists
  * them: each id once; newest first is fastest, any order is right).
- * Items older than since (0: no window) count as absent: known ones
- * become soft deletes, unknown ones are not sent.  Order: deletes, changes,
+ * Items outside the listing's filter (FilterType) count as absent: known
+ * ones become soft deletes, unknown ones are not sent.  Order: deletes, changes,
  * then adds newest first, so that a window of N sends what matters first.
  */
 apr_array_header_t *eas_snapshot_diff(const eas_snapshot_t *s,
                                       const apr_array_header_t *items,
-                                      apr_time_t since, apr_pool_t *p);
+                                      apr_pool_t *p);
 
 /* Record in s that change c has been sent to the device. */
 void eas_snapshot_apply(eas_snapshot_t *s, const eas_change_t *c);

@@ -11,15 +11,19 @@
  * the directory is not asked at all, which is also what carries users
  * through a short LDAP outage.
  *
- * Without LDAP, or for what LDAP does not hold, the templates apply:
- * EASMailTemplate for the address, EASMaildir for the Maildir path.
+ * Without LDAP, or for what LDAP does not hold, EASMailTemplate gives the
+ * address.  The backends' own settings (a Maildir path...) are theirs
+ * (backend_glue.h): this look-up only fetches the LDAP attributes they
+ * name.
  */
 #include "mod_eas.h"
 #include "user.h"
 #include "user_template.h"
 #include "config.h"
+#include "backend_conf.h"
 
 #include <http_log.h>
+#include <http_protocol.h>
 #include <ap_mpm.h>
 #include <apr_hash.h>
 #include <apr_lib.h>
@@ -30,7 +34,6 @@
 #include <ldap.h>
 #include <stdlib.h>
 
-#define EAS_DEFAULT_BACKEND    "maildir"
 #define EAS_DEFAULT_CACHE_TTL  60
 #define EAS_DEFAULT_TIMEOUT    5
 #define EAS_LDAP_IDLE_MAX      4            /* idle connections kept */
@@ -39,15 +42,13 @@
 #define EAS_USER_CACHE_MAX     10000        /* entries per process */
 
 struct eas_user_conf {
-    const char *backend;
-    const char *maildir;            /* template */
     const char *mail_tmpl;
     const char *ldap_url;           /* as configured, for log lines */
     const char *ldap_uri;           /* scheme://host:port only */
     const char *base, *attr, *filter;
     int scope;
     const char *bind_dn, *bind_pw;
-    const char *mail_attr, *maildir_attr;
+    const char *mail_attr;
     apr_array_header_t *name_attrs;
     const void *name_attrs_from;    /* the directive that made the list */
     int cache_ttl, timeout;
@@ -73,13 +74,10 @@ eas_user_conf_t *eas_user_conf_merge(apr_pool_t *p, const eas_user_conf_t *base,
     eas_user_conf_t *c = apr_pcalloc(p, sizeof(*c));
 
 #define PICK(f) c->f = add->f ? add->f : base->f
-    PICK(backend);
-    PICK(maildir);
     PICK(mail_tmpl);
     PICK(bind_dn);
     PICK(bind_pw);
     PICK(mail_attr);
-    PICK(maildir_attr);
     PICK(name_attrs);
 #undef PICK
     /* The URL's parts belong together. */
@@ -179,16 +177,13 @@ static const char *set_seconds(cmd_parms *cmd, const char *arg, int min,
     return NULL;
 }
 
-static const char *check_template(cmd_parms *cmd, const char *arg, int path)
+static const char *check_template(cmd_parms *cmd, const char *arg)
 {
     const char *why = eas_template_check(cmd->pool, arg);
 
     if (why)
         return apr_psprintf(cmd->pool, "%s: '%s': %s", cmd->cmd->name, arg,
                             why);
-    if (path && *arg != '/')
-        return apr_psprintf(cmd->pool, "%s: '%s' must be an absolute path",
-                            cmd->cmd->name, arg);
     return NULL;
 }
 
@@ -200,15 +195,8 @@ const char *eas_user_set_take1(cmd_parms *cmd, void *dconf, const char *arg)
     if (!*arg)
         return apr_psprintf(cmd->pool, "%s: the value is empty", cmd->cmd->name);
     switch ((int)(apr_uintptr_t)cmd->info) {
-    case EAS_UC_BACKEND:
-        c->backend = arg;
-        break;
-    case EAS_UC_MAILDIR:
-        if (!(err = check_template(cmd, arg, 1)))
-            c->maildir = arg;
-        break;
     case EAS_UC_MAIL_TEMPLATE:
-        if (!(err = check_template(cmd, arg, 0)))
+        if (!(err = check_template(cmd, arg)))
             c->mail_tmpl = arg;
         break;
     case EAS_UC_LDAP_URL:
@@ -222,9 +210,6 @@ const char *eas_user_set_take1(cmd_parms *cmd, void *dconf, const char *arg)
         break;
     case EAS_UC_MAIL_ATTR:
         c->mail_attr = arg;
-        break;
-    case EAS_UC_MAILDIR_ATTR:
-        c->maildir_attr = arg;
         break;
     case EAS_UC_CACHE_TTL:
         err = set_seconds(cmd, arg, 0, 86400, &c->cache_ttl);
@@ -272,8 +257,10 @@ typedef struct {
 /* What the directory says about one login. */
 typedef struct {
     int found;
-    const char *email, *name, *maildir;
+    const char *email, *name;
     apr_array_header_t *aliases;    /* further mail addresses */
+    apr_table_t *extra;             /* the backends' attributes: first value */
+    const apr_array_header_t *want; /* their names (not cached) */
 } ldap_attrs_t;
 
 typedef struct {
@@ -397,7 +384,14 @@ static void copy_attrs(apr_pool_t *p, const ldap_attrs_t *from,
     to->found = from->found;
     to->email = copy_str(p, from->email);
     to->name = copy_str(p, from->name);
-    to->maildir = copy_str(p, from->maildir);
+    to->extra = from->extra ? apr_table_copy(p, from->extra)
+                            : apr_table_make(p, 1);
+    for (i = 0; i < apr_table_elts(to->extra)->nelts; i++) {
+        apr_table_entry_t *e = &APR_ARRAY_IDX(apr_table_elts(to->extra), i,
+                                              apr_table_entry_t);
+        e->key = apr_pstrdup(p, e->key);
+        e->val = apr_pstrdup(p, e->val);
+    }
     to->aliases = apr_array_make(p, from->aliases ? from->aliases->nelts : 0,
                                  sizeof(const char *));
     for (i = 0; from->aliases && i < from->aliases->nelts; i++)
@@ -556,21 +550,27 @@ static void read_entry(const eas_user_conf_t *c, LDAP *ld, LDAPMessage *e,
     for (i = 0; i < names->nelts && !out->name; i++)
         if ((v = values_of(ld, e, APR_ARRAY_IDX(names, i, const char *), p)))
             out->name = APR_ARRAY_IDX(v, 0, const char *);
-    if (c->maildir_attr && (v = values_of(ld, e, c->maildir_attr, p)))
-        out->maildir = APR_ARRAY_IDX(v, 0, const char *);
+    out->extra = apr_table_make(p, 2);
+    for (i = 0; out->want && i < out->want->nelts; i++) {
+        const char *a = APR_ARRAY_IDX(out->want, i, const char *);
+        if ((v = values_of(ld, e, a, p)))
+            apr_table_setn(out->extra, a, APR_ARRAY_IDX(v, 0, const char *));
+    }
 }
 
-static char **search_attrs(const eas_user_conf_t *c, apr_pool_t *p)
+static char **search_attrs(const eas_user_conf_t *c,
+                           const apr_array_header_t *want, apr_pool_t *p)
 {
     apr_array_header_t *names = name_attrs(c, p);
-    char **attrs = apr_pcalloc(p, (names->nelts + 3) * sizeof(char *));
+    char **attrs = apr_pcalloc(p, (names->nelts + want->nelts + 2)
+                                  * sizeof(char *));
     int i, n = 0;
 
     attrs[n++] = (char *)mail_attr(c);
     for (i = 0; i < names->nelts; i++)
         attrs[n++] = (char *)APR_ARRAY_IDX(names, i, const char *);
-    if (c->maildir_attr)
-        attrs[n++] = (char *)c->maildir_attr;
+    for (i = 0; i < want->nelts; i++)
+        attrs[n++] = (char *)APR_ARRAY_IDX(want, i, const char *);
     return attrs;
 }
 
@@ -588,7 +588,9 @@ static int ldap_retryable(int rc)
  */
 static int ldap_search_login(request_rec *r, const eas_user_conf_t *c,
                              ldap_slot_t *slot, ldap_server_t *srv,
-                             const char *login, LDAPMessage **res)
+                             const char *login,
+                             const apr_array_header_t *want,
+                             LDAPMessage **res)
 {
     const char *filter = apr_pstrcat(r->pool, "(&",
                                      c->filter ? c->filter : "(objectClass=*)",
@@ -607,7 +609,8 @@ static int ldap_search_login(request_rec *r, const eas_user_conf_t *c,
         }
         *res = NULL;
         rc = ldap_search_ext_s(slot->ld, c->base, c->scope, filter,
-                               search_attrs(c, r->pool), 0, NULL, NULL, &tv,
+                               search_attrs(c, want, r->pool), 0, NULL, NULL,
+                               &tv,
                                2, res);
         if (!ldap_retryable(rc))
             return rc;
@@ -651,7 +654,7 @@ static int ldap_fetch(request_rec *r, const eas_user_conf_t *c,
     if ((rv = apr_reslist_acquire(srv->conns, &v)) != APR_SUCCESS)
         return ldap_unavailable(r, c, login, "no free connection (all busy)");
     slot = v;
-    rc = ldap_search_login(r, c, slot, srv, login, &res);
+    rc = ldap_search_login(r, c, slot, srv, login, out->want, &res);
     if (rc == LDAP_NO_SUCH_OBJECT) {
         out->found = 0;
     }
@@ -697,7 +700,8 @@ static int ldap_lookup(request_rec *r, const eas_user_conf_t *c,
                       c->attr, "\n", c->filter ? c->filter : "", "\n",
                       mail_attr(c), "\n",
                       apr_array_pstrcat(r->pool, names, ' '), "\n",
-                      c->maildir_attr ? c->maildir_attr : "", "\n", login,
+                      apr_array_pstrcat(r->pool, out->want, ' '), "\n",
+                      login,
                       NULL);
     if (c->cache_ttl > 0 && cache_get(key, r->pool, out)) {
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, EASLOGNO(00908)
@@ -719,46 +723,20 @@ static int ldap_lookup(request_rec *r, const eas_user_conf_t *c,
 /* The look-up                                                         */
 /* ------------------------------------------------------------------ */
 
-/* A Maildir path from LDAP: absolute, no ".." component. */
-static int ldap_path_ok(const char *s)
+/* The backends' LDAP attributes, for their glue (backend_glue.h). */
+static void set_extra(const ldap_attrs_t *a, eas_user_t *u, apr_pool_t *p)
 {
-    const char *p;
+    const apr_array_header_t *t;
+    int i;
 
-    if (*s != '/')
-        return 0;
-    for (p = s; (p = strstr(p, "..")); p += 2)
-        if ((p == s || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
-            return 0;
-    return 1;
-}
-
-static int set_path(request_rec *r, const eas_user_conf_t *c,
-                    const ldap_attrs_t *a, eas_user_t *u)
-{
-    const char *err = NULL;
-    char *path;
-
-    if (a->maildir) {
-        if (!ldap_path_ok(a->maildir)) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, EASLOGNO(00905)
-                          "LDAP attribute %s of %s ('%s') is not an absolute "
-                          "path without '..'", c->maildir_attr, u->login,
-                          a->maildir);
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
-        apr_table_setn(u->params, "path", a->maildir);
-        return OK;
+    if (!a->extra)
+        return;
+    t = apr_table_elts(a->extra);
+    for (i = 0; i < t->nelts; i++) {
+        const apr_table_entry_t *e = &APR_ARRAY_IDX(t, i, apr_table_entry_t);
+        apr_table_setn(u->params, apr_pstrcat(p, "ldap:", e->key, NULL),
+                       e->val);
     }
-    if (!c->maildir)
-        return OK;
-    if (!(path = eas_template_expand(r->pool, c->maildir, u->login, &err))) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, EASLOGNO(00904)
-                      "EASMaildir %s for user '%s': %s; refusing with 403",
-                      c->maildir, u->login, err);
-        return HTTP_FORBIDDEN;
-    }
-    apr_table_setn(u->params, "path", path);
-    return OK;
 }
 
 static int set_email(request_rec *r, const eas_user_conf_t *c,
@@ -791,6 +769,7 @@ static int set_email(request_rec *r, const eas_user_conf_t *c,
 int eas_user_lookup(request_rec *r, eas_user_t **out)
 {
     const eas_user_conf_t *c = eas_dir_conf(r)->user;
+    const char *login = NULL, *pw = NULL;
     ldap_attrs_t a;
     eas_user_t *u;
     int rc;
@@ -804,9 +783,12 @@ int eas_user_lookup(request_rec *r, eas_user_t **out)
     u = apr_pcalloc(r->pool, sizeof(*u));
     u->login = r->user;
     u->params = apr_table_make(r->pool, 4);
-    apr_table_setn(u->params, "backend",
-                   c->backend ? c->backend : EAS_DEFAULT_BACKEND);
+    /* For a backend that acts as the user; in request memory only. */
+    if (ap_get_basic_auth_components(r, &login, &pw) == APR_SUCCESS
+        && login && strcmp(login, r->user) == 0)
+        u->password = pw;
     if (c->ldap_uri) {
+        a.want = eas_backend_ldap_attrs(r, r->pool);
         if ((rc = ldap_lookup(r, c, u->login, &a)) != OK)
             return rc;
         if (!a.found)
@@ -815,16 +797,13 @@ int eas_user_lookup(request_rec *r, eas_user_t **out)
                           "templates", u->login, c->ldap_url);
     }
     u->display_name = a.name;
-    if ((rc = set_email(r, c, &a, u)) != OK
-        || (rc = set_path(r, c, &a, u)) != OK)
+    set_extra(&a, u, r->pool);
+    if ((rc = set_email(r, c, &a, u)) != OK)
         return rc;
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, EASLOGNO(00912)
-                  "user %s: mail %s, name %s, backend %s, path %s",
-                  u->login, u->email ? u->email : "-",
-                  u->display_name ? u->display_name : "-",
-                  apr_table_get(u->params, "backend"),
-                  apr_table_get(u->params, "path")
-                      ? apr_table_get(u->params, "path") : "-");
+                  "user %s: mail %s, name %s", u->login,
+                  u->email ? u->email : "-",
+                  u->display_name ? u->display_name : "-");
     *out = u;
     return OK;
 }

@@ -2,10 +2,9 @@
  * Who the authenticated user is to the backends: login, mail address,
  * display name and backend settings, from LDAP attributes (through the
  * OpenLDAP client, connections reused, results cached briefly) or from
- * templates.  Directives: EASBackend, EASMaildir, EASMailTemplate,
- * EASLDAPURL, EASLDAPBindDN, EASLDAPBindPassword, EASLDAPMailAttribute,
- * EASLDAPNameAttribute, EASLDAPMaildirAttribute, EASLDAPCacheTTL,
- * EASLDAPTimeout.
+ * templates.  Directives: EASMailTemplate, EASLDAPURL, EASLDAPBindDN,
+ * EASLDAPBindPassword, EASLDAPMailAttribute, EASLDAPNameAttribute,
+ * EASLDAPCacheTTL, EASLDAPTimeout.
  */
 #ifndef EAS_USER_H
 #define EAS_USER_H
@@ -16,8 +15,9 @@
 
 /*
  * The user of request r (r->user, as Apache authenticated it).  params
- * holds "backend" and, for maildir, "path"; further addresses from LDAP
- * are "alias" entries.  Returns OK, or the HTTP status to answer with
+ * holds further addresses from LDAP as "alias" entries and the values of
+ * the attributes the backends ask for (eas_backend_ldap_attrs) as
+ * "ldap:<attribute>"; password is the request's Basic password, if any.  Returns OK, or the HTTP status to answer with
  * (logged): 503 when LDAP cannot be reached and no fresh cached entry
  * exists, 403 when the login is unusable or ambiguous in LDAP, 500 when
  * the configuration gives an unusable path.
@@ -38,9 +38,8 @@ const char *eas_user_set_take1(cmd_parms *cmd, void *dconf, const char *arg);
 const char *eas_user_set_iterate(cmd_parms *cmd, void *dconf, const char *arg);
 
 enum {
-    EAS_UC_BACKEND, EAS_UC_MAILDIR, EAS_UC_MAIL_TEMPLATE, EAS_UC_LDAP_URL,
-    EAS_UC_BIND_DN, EAS_UC_BIND_PW, EAS_UC_MAIL_ATTR, EAS_UC_NAME_ATTR,
-    EAS_UC_MAILDIR_ATTR, EAS_UC_CACHE_TTL, EAS_UC_TIMEOUT
+    EAS_UC_MAIL_TEMPLATE, EAS_UC_LDAP_URL, EAS_UC_BIND_DN, EAS_UC_BIND_PW,
+    EAS_UC_MAIL_ATTR, EAS_UC_NAME_ATTR, EAS_UC_CACHE_TTL, EAS_UC_TIMEOUT
 };
 
 #define EAS_USER_DIRECTIVE(name, which, help) \
@@ -49,10 +48,6 @@ enum {
 
 /* For config.c's directive table (ends with a comma). */
 #define EAS_USER_DIRECTIVES \
-    EAS_USER_DIRECTIVE("EASBackend", EAS_UC_BACKEND, \
-        "Storage backend for the users of this location (default maildir)"), \
-    EAS_USER_DIRECTIVE("EASMaildir", EAS_UC_MAILDIR, \
-        "Maildir path template, e.g. /var/mail/%d/%l/Maildir"), \
     EAS_USER_DIRECTIVE("EASMailTemplate", EAS_UC_MAIL_TEMPLATE, \
         "Mail address template when LDAP gives none, e.g. %u@example.org"), \
     EAS_USER_DIRECTIVE("EASLDAPURL", EAS_UC_LDAP_URL, \
@@ -67,8 +62,6 @@ enum {
         RSRC_CONF | ACCESS_CONF, \
         "LDAP attributes for the display name, first present wins " \
         "(default displayName cn)"), \
-    EAS_USER_DIRECTIVE("EASLDAPMaildirAttribute", EAS_UC_MAILDIR_ATTR, \
-        "LDAP attribute with the absolute Maildir path (default: none)"), \
     EAS_USER_DIRECTIVE("EASLDAPCacheTTL", EAS_UC_CACHE_TTL, \
         "Seconds a user's LDAP attributes are cached, 0 to 86400 (default 60)"), \
     EAS_USER_DIRECTIVE("EASLDAPTimeout", EAS_UC_TIMEOUT, \

@@ -234,7 +234,7 @@ const char *md_flags_token(unsigned flags);
 
 /* ---- maildir_items.c ---- */
 apr_status_t md_list(eas_store_t *st, const char *folder_id,
-                     apr_time_t since, apr_array_header_t **out,
+                     const eas_filter_t *filter, apr_array_header_t **out,
                      apr_pool_t *p);
 apr_status_t md_stat(eas_store_t *st, const char *folder_id,
                      const char *item_id, eas_item_ref_t *out,
@@ -246,12 +246,14 @@ apr_status_t md_set_flags(eas_store_t *st, const char *folder_id,
                           const char **token, apr_pool_t *p);
 apr_status_t md_add(eas_store_t *st, const char *folder_id,
                     const eas_blob_t *data, unsigned flags,
-                    const char **new_id, apr_pool_t *p);
+                    const char **new_id, const char **token, apr_pool_t *p);
 apr_status_t md_replace(eas_store_t *st, const char *folder_id,
                         const char *item_id, const eas_blob_t *data,
+                        const char *if_token, const char **token,
                         apr_pool_t *p);
 apr_status_t md_remove(eas_store_t *st, const char *folder_id,
-                       const char *item_id, apr_pool_t *p);
+                       const char *item_id, const char *if_token,
+                       apr_pool_t *p);
 apr_status_t md_move(eas_store_t *st, const char *folder_id,
                      const char *item_id, const char *to_folder_id,
                      const char **new_id, apr_pool_t *p);

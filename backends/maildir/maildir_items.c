@@ -118,16 +118,17 @@ static md_snap_t *snap_for(md_store_t *s, const md_folder_t *f)
  * directories had settled before it began.
  */
 apr_status_t md_list(eas_store_t *st, const char *folder_id,
-                     apr_time_t since, apr_array_header_t **out,
+                     const eas_filter_t *filter, apr_array_header_t **out,
                      apr_pool_t *p)
 {
+    apr_time_t since = filter ? filter->since : 0;
     md_store_t *s = (md_store_t *)st;
     md_stamps_t before, after;
     const md_folder_t *f;
     apr_status_t rv;
     md_snap_t *sn;
     md_box_t *b;
-    int i, n, fresh = 0;
+    int i, fresh = 0;
 
     if ((rv = folder(s, folder_id, &f)) != APR_SUCCESS)
         return rv;
@@ -147,12 +148,13 @@ apr_status_t md_list(eas_store_t *st, const char *folder_id,
         if (md_stamps_eq(&before, &after) && md_stamps_settled(&before))
             md_cache_put(sn);
     }
-    for (n = 0; n < sn->n; n++)     /* newest first: the rest is older */
-        if (since && apr_time_from_sec(sn->msgs[n].time) < since)
-            break;
-    *out = apr_array_make(p, n, sizeof(eas_item_ref_t));
-    for (i = 0; i < n; i++)
-        fill_snap_ref(apr_array_push(*out), &sn->msgs[i], p);
+    *out = apr_array_make(p, sn->n, sizeof(eas_item_ref_t));
+    for (i = 0; i < sn->n; i++) {
+        eas_item_ref_t *r = apr_array_push(*out);
+
+        fill_snap_ref(r, &sn->msgs[i], p);
+        r->outside = since && r->time < since;
+    }
     if (fresh)
         md_snap_release(sn);
     return APR_SUCCESS;
@@ -370,7 +372,7 @@ static apr_status_t write_tmp(md_store_t *s, const md_folder_t *f,
 
 apr_status_t md_add(eas_store_t *st, const char *folder_id,
                     const eas_blob_t *data, unsigned flags,
-                    const char **new_id, apr_pool_t *p)
+                    const char **new_id, const char **token, apr_pool_t *p)
 {
     md_store_t *s = (md_store_t *)st;
     const md_folder_t *f;
@@ -395,11 +397,14 @@ apr_status_t md_add(eas_store_t *st, const char *folder_id,
         return md_fail(s, rv, "cannot deliver into", f->dir);
     }
     *new_id = apr_psprintf(p, "%" APR_UINT64_T_FMT, uid);
+    if (token)
+        *token = md_flags_token(flags);
     return APR_SUCCESS;
 }
 
 apr_status_t md_replace(eas_store_t *st, const char *folder_id,
                         const char *item_id, const eas_blob_t *data,
+                        const char *if_token, const char **token,
                         apr_pool_t *p)
 {
     return APR_ENOTIMPL;        /* mail is never changed, only replaced */
@@ -411,8 +416,10 @@ static void drop(md_box_t *b, md_msg_t *m)
         apr_hash_set(b->by_uid, &m->uid, sizeof(m->uid), NULL);
 }
 
+/* Mail is deleted whatever its flags are now: if_token is not looked at. */
 apr_status_t md_remove(eas_store_t *st, const char *folder_id,
-                       const char *item_id, apr_pool_t *p)
+                       const char *item_id, const char *if_token,
+                       apr_pool_t *p)
 {
     md_store_t *s = (md_store_t *)st;
     const md_folder_t *f;

@@ -135,6 +135,7 @@ static apr_status_t md_open(eas_store_t **st, const eas_user_t *user,
 
 const eas_backend_t eas_backend_maildir = {
     .name = "maildir",
+    .classes = EAS_CLASS_BIT(EAS_CLASS_EMAIL),
     .open = md_open,
     .folders = md_folders,
     .folder_create = md_folder_create,

@@ -73,7 +73,7 @@ static eas_store_t *open_store(const eas_backend_t *b, const char *root,
                                apr_pool_t *p)
 {
     eas_user_t *u = apr_pcalloc(p, sizeof(*u));
-    eas_store_ctx_t ctx = { p, NULL, NULL };
+    eas_store_ctx_t ctx = { p, NULL, NULL, NULL };
     eas_store_t *st;
     const char *err;
 
@@ -150,7 +150,7 @@ int main(int argc, char **argv)
     b->folders(open_store(b, root, rp), &fs, pool);
     in = APR_ARRAY_IDX(fs, 0, eas_folder_t).id;
     first = now_ms();
-    b->list(open_store(b, root, rp), in, 0, &l, rp);
+    b->list(open_store(b, root, rp), in, NULL, &l, rp);
     first = now_ms() - first;
     apr_pool_destroy(rp);
     lt = calloc((size_t)runs, sizeof(double));
@@ -161,7 +161,7 @@ int main(int argc, char **argv)
         apr_pool_create(&rp, pool);
         st = open_store(b, root, rp);
         t0 = now_ms();
-        if (b->list(st, in, 0, &l, rp) != APR_SUCCESS || l->nelts != n) {
+        if (b->list(st, in, NULL, &l, rp) != APR_SUCCESS || l->nelts != n) {
             fprintf(stderr, "list failed\n");
             return 1;
         }

@@ -60,3 +60,30 @@ def test_state_busy_timeout_accepted(server):
     for value in ("0", "1", "3600"):
         code, out = server.config_test("EASStateBusyTimeout " + value)
         assert code == 0, out
+
+
+@pytest.mark.parametrize("line,message", [
+    ("EASBackend imap",
+     "EASBackend: unknown backend 'imap' (this mod_eas has: maildir"),
+    ("EASBackend", "EASBackend: name a backend"),
+    ("EASBackend maildir agenda",
+     "EASBackend: unknown class 'agenda' (classes: mail, calendar"),
+    ("EASBackend maildir calendar",
+     "EASBackend: the maildir backend cannot serve calendar (it serves: "
+     "mail)"),
+    ("EASMaildir relative/%u", "EASMaildir: 'relative/%u': must be an "
+     "absolute path"),
+    ("EASMaildir /var/mail/%x", "EASMaildir: '/var/mail/%x'"),
+])
+def test_backend_directives_checked(server, line, message):
+    code, out = server.config_test("<Location /x>\n    %s\n</Location>" % line)
+    assert code != 0
+    assert message in out, out
+
+
+def test_backend_directives_accepted(server):
+    code, out = server.config_test(
+        "<Location /x>\n    SetHandler eas\n    EASBackend maildir mail\n"
+        "    EASBackend MAILDIR\n    EASMaildir /var/mail/%d/%l/Maildir\n"
+        "    EASLDAPMaildirAttribute mailMessageStore\n</Location>")
+    assert code == 0, out

@@ -107,8 +107,8 @@ def test_ambiguous_entry_refused(prov_server, prov_log):
 def test_maildir_from_ldap_attribute(prov_server, prov_log):
     r = settings(client(prov_server, "/eas-ldap-home"))
     assert r.status == 200
-    prov_log.one("EAS00912", "user alice:",
-                 "path /srv/mail/example.org/alice/Maildir")
+    prov_log.one("EAS00913", "user alice:",
+                 "Maildir /srv/mail/example.org/alice/Maildir")
 
 
 def test_templates_without_ldap(prov_server, prov_log):
@@ -117,8 +117,8 @@ def test_templates_without_ldap(prov_server, prov_log):
     account = find(r.tree(), "Settings:Account")
     assert text(account, "Settings:PrimarySmtpAddress") == \
         "bob@tmpl.example.org"
-    prov_log.one("EAS00912", "user bob@example.org:",
-                 "path /var/mail/example.org/bob/Maildir")
+    prov_log.one("EAS00913", "user bob@example.org:",
+                 "Maildir /var/mail/example.org/bob/Maildir")
 
 
 def test_template_refuses_login_without_domain(prov_server, prov_log):

@@ -134,11 +134,21 @@ static const char *fid(eas_store_t *st, const char *name)
     return f ? f->id : "none";
 }
 
+/* How many listed items the listing's filter left inside. */
+static int inside(const apr_array_header_t *l)
+{
+    int i, n = 0;
+
+    for (i = 0; i < l->nelts; i++)
+        n += !APR_ARRAY_IDX(l, i, eas_item_ref_t).outside;
+    return n;
+}
+
 static apr_array_header_t *list(eas_store_t *st, const char *folder)
 {
     apr_array_header_t *a = NULL;
 
-    if (B->list(st, folder, 0, &a, pool) != APR_SUCCESS)
+    if (B->list(st, folder, NULL, &a, pool) != APR_SUCCESS)
         return apr_array_make(pool, 0, sizeof(eas_item_ref_t));
     return a;
 }
@@ -175,7 +185,7 @@ static const char *add_msg(eas_store_t *st, const char *folder,
 
     b.data = text;
     b.len = strlen(text);
-    if (B->add(st, folder, &b, flags, &id, pool) != APR_SUCCESS)
+    if (B->add(st, folder, &b, flags, &id, NULL, pool) != APR_SUCCESS)
         return NULL;
     return id;
 }
@@ -632,7 +642,7 @@ static void test_items(eas_store_t *st, const char *root)
     is_int(B->fetch(st, in, ext, &blob, pool), APR_ENOENT, "fetch: ENOENT");
     is_int(B->set_flags(st, in, ext, EAS_ITEM_READ, 0, &tok, pool),
            APR_ENOENT, "set_flags: ENOENT");
-    is_int(B->remove(st, in, ext, pool), APR_ENOENT, "remove: ENOENT");
+    is_int(B->remove(st, in, ext, NULL, pool), APR_ENOENT, "remove: ENOENT");
     is_int(B->stat(st, in, ext, &ref, pool), APR_ENOENT, "stat: ENOENT");
     is_int(B->fetch(st, in, "../../../etc/passwd", &blob, pool), APR_ENOENT,
            "an item id that is a path: ENOENT");
@@ -656,13 +666,18 @@ static void test_items(eas_store_t *st, const char *root)
     unlink(apr_pstrcat(pool, cur, "/link:2,S", NULL));
     rmdir(apr_pstrcat(pool, cur, "/adir", NULL));
 
-    /* since */
+    /* since: every item listed, those before it outside */
     l = NULL;
-    B->list(st, in, apr_time_now() + apr_time_from_sec(3600), &l, pool);
-    ok(l && l->nelts == 0, "since in the future: nothing");
-    l = NULL;
-    B->list(st, in, apr_time_now() - apr_time_from_sec(3600), &l, pool);
-    ok(l && l->nelts == 3, "since an hour ago: all three");
+    {
+        eas_filter_t f = { apr_time_now() + apr_time_from_sec(3600), 0 };
+        B->list(st, in, &f, &l, pool);
+        ok(l && l->nelts == 3 && inside(l) == 0,
+           "since in the future: all three listed, none inside");
+        f.since = apr_time_now() - apr_time_from_sec(3600);
+        l = NULL;
+        B->list(st, in, &f, &l, pool);
+        ok(l && inside(l) == 3, "since an hour ago: all three inside");
+    }
 
     /* move, remove, ids never reused */
     {
@@ -689,12 +704,12 @@ static void test_items(eas_store_t *st, const char *root)
                "move to the same folder: EINVAL");
         is_int(B->move(st, in, a, "424242", &moved, pool), APR_ENOENT,
                "move to a missing folder: ENOENT");
-        is_int(B->remove(st, in, c, pool), APR_SUCCESS, "remove");
+        is_int(B->remove(st, in, c, NULL, pool), APR_SUCCESS, "remove");
         ok(!find_item(list(st, in), c), "removed");
         d = add_msg(st, in, msg_text("fourth", "d@x", "four"), 0);
         ok(d && atol(d) > atol(c) && atol(d) > atol(ext),
            "a new message gets a new id (%s)", d ? d : "-");
-        is_int(B->replace(st, in, a, &blob, pool), APR_ENOTIMPL,
+        is_int(B->replace(st, in, a, &blob, NULL, NULL, pool), APR_ENOTIMPL,
                "replace: ENOTIMPL for mail");
     }
 
@@ -739,7 +754,7 @@ static void test_lost_uidlist(eas_store_t *st, const char *root)
     put_file(apr_pstrcat(pool, dir, "/eas-uidlist", NULL), "garbage\n");
     n_logs = 0;
     l = NULL;
-    ok(B->list(st, f, 0, &l, pool) != APR_SUCCESS && n_logs > 0
+    ok(B->list(st, f, NULL, &l, pool) != APR_SUCCESS && n_logs > 0
        && strstr(last_log, "eas-uidlist"),
        "a corrupt uid list is an error, logged: %s", last_log);
     unlink(apr_pstrcat(pool, dir, "/eas-uidlist", NULL));
@@ -852,7 +867,7 @@ static void *APR_THREAD_FUNC adder(apr_thread_t *t, void *data)
 {
     thr_t *x = data;
     eas_user_t *u = apr_pcalloc(x->p, sizeof(*u));
-    eas_store_ctx_t ctx = { x->p, NULL, NULL };
+    eas_store_ctx_t ctx = { x->p, NULL, NULL, NULL };
     eas_store_t *st;
     const char *err, *in = NULL, *id;
     apr_array_header_t *fs;
@@ -868,10 +883,10 @@ static void *APR_THREAD_FUNC adder(apr_thread_t *t, void *data)
         apr_array_header_t *l;
         b.data = "Subject: t\r\n\r\nx\r\n";
         b.len = strlen(b.data);
-        if (B->add(st, in, &b, 0, &id, x->p) == APR_SUCCESS)
+        if (B->add(st, in, &b, 0, &id, NULL, x->p) == APR_SUCCESS)
             APR_ARRAY_PUSH(x->ids, const char *) = id;
         if (i % 20 == 0)
-            B->list(st, in, 0, &l, x->p);
+            B->list(st, in, NULL, &l, x->p);
     }
     /* Returning, not apr_thread_exit(): pthread_exit() upsets ASan. */
     (void)t;
@@ -995,7 +1010,7 @@ static void test_list_speed(void)
         }
     }
     gettimeofday(&t0, NULL);
-    B->list(st, in, 0, &l, pool);
+    B->list(st, in, NULL, &l, pool);
     gettimeofday(&t1, NULL);
     first = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_usec - t0.tv_usec) / 1e3;
     is_int(l ? l->nelts : -1, N, "10,000 messages listed");
@@ -1006,11 +1021,11 @@ static void test_list_speed(void)
     ok(order, "newest first");
     st = open_ok(root);         /* a new request */
     gettimeofday(&t0, NULL);
-    B->list(st, in, 0, &l, pool);
+    B->list(st, in, NULL, &l, pool);
     gettimeofday(&t1, NULL);
     second = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_usec - t0.tv_usec) / 1e3;
     gettimeofday(&t0, NULL);
-    B->list(st, in, 0, &l, pool);
+    B->list(st, in, NULL, &l, pool);
     gettimeofday(&t1, NULL);
     third = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_usec - t0.tv_usec) / 1e3;
     is_int(l ? l->nelts : -1, N, "listed again");
@@ -1175,7 +1190,7 @@ static const char *listing(const char *root, int *hit)
     const char *out = "?";
     int i;
 
-    if (r.st && B->list(r.st, fid(r.st, "Inbox"), 0, &l, r.p) == APR_SUCCESS) {
+    if (r.st && B->list(r.st, fid(r.st, "Inbox"), NULL, &l, r.p) == APR_SUCCESS) {
         out = "";
         for (i = 0; i < l->nelts; i++) {
             const eas_item_ref_t *x = &APR_ARRAY_IDX(l, i, eas_item_ref_t);
@@ -1269,7 +1284,7 @@ static void test_cache(const char *root)
         apr_array_header_t *l = NULL;
         const char *in = fid(hold.st, "Inbox"), *nid;
         eas_blob_t blob;
-        B->list(hold.st, in, 0, &l, hold.p);
+        B->list(hold.st, in, NULL, &l, hold.p);
         nid = apr_pstrdup(pool, l && l->nelts
                           ? APR_ARRAY_IDX(l, 0, eas_item_ref_t).id : "-");
         snprintf(q, sizeof(q), "%s/1700000000.M1P1.cache2,S=19:2,S", cur);
@@ -1311,7 +1326,7 @@ static void test_cache(const char *root)
            "the next request lists token %s", tok ? tok : "-");
         kept(root, "after set_flags");
         w = req_begin(root);
-        is_int(B->remove(w.st, in, id, w.p), APR_SUCCESS, "remove");
+        is_int(B->remove(w.st, in, id, NULL, w.p), APR_SUCCESS, "remove");
         ok(add_msg(w.st, in, "Subject: z\r\n\r\nz\r\n", 0) != NULL, "add");
         req_end(&w);
         b = listing(root, &hit);
@@ -1324,10 +1339,10 @@ static void test_cache(const char *root)
     {
         req_t x = req_begin(root);
         apr_array_header_t *l = NULL;
-        B->list(x.st, fid(x.st, "Inbox"), apr_time_from_sec(1600000000 + 10),
-                &l, x.p);
+        eas_filter_t f = { apr_time_from_sec(1600000000 + 10), 0 };
+        B->list(x.st, fid(x.st, "Inbox"), &f, &l, x.p);
         /* 10 of the first 20, one of them removed, and the one added */
-        is_int(l ? l->nelts : -1, 10, "since from a kept listing");
+        is_int(l ? inside(l) : -1, 10, "since from a kept listing");
         req_end(&x);
     }
 }
@@ -1367,7 +1382,7 @@ static void *APR_THREAD_FUNC reader(apr_thread_t *t, void *data)
         }
         /* Not fid(): it allocates from the shared test pool. */
         in = inbox_of(r.st, r.p);
-        if (!in || B->list(r.st, in, 0, &l, r.p) != APR_SUCCESS
+        if (!in || B->list(r.st, in, NULL, &l, r.p) != APR_SUCCESS
             || l->nelts != 50
             || B->fetch(r.st, in, APR_ARRAY_IDX(l, i % 50, eas_item_ref_t).id,
                         &blob, r.p) != APR_SUCCESS || blob.len != 14)
@@ -1435,7 +1450,7 @@ static void test_cache_bound(const char *root)
         if (r.st && B->folders(r.st, &fs, r.p) == APR_SUCCESS)
             for (k = 0; k < fs->nelts; k++) {
                 apr_array_header_t *l;
-                B->list(r.st, APR_ARRAY_IDX(fs, k, eas_folder_t).id, 0, &l,
+                B->list(r.st, APR_ARRAY_IDX(fs, k, eas_folder_t).id, NULL, &l,
                         r.p);
             }
         req_end(&r);
@@ -1542,11 +1557,11 @@ static void test_broken(void)
         waitpid(pid, NULL, 0);
         ok(!exists(root), "removed");
         n_logs = 0;
-        rv = B->list(st, in, 0, &a, pool);
+        rv = B->list(st, in, NULL, &a, pool);
         ok(rv == APR_ENOENT && n_logs > 0, "list: ENOENT, logged (%s)",
            last_log);
         ok(B->folders(st, &a, pool) == APR_ENOENT, "folders: ENOENT");
-        ok(B->add(st, se, &b, 0, &id, pool) != APR_SUCCESS,
+        ok(B->add(st, se, &b, 0, &id, NULL, pool) != APR_SUCCESS,
            "add: an error");
         ok(B->folder_create(st, "0", "x", EAS_FOLDER_USER_MAIL, &id, pool)
            != APR_SUCCESS, "folder_create: an error");

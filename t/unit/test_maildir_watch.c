@@ -383,7 +383,7 @@ static void test_folder_events(void)
     rec_reset(&fx.rec);
     {
         apr_array_header_t *items = NULL;
-        is_int(B->list(fx.st, in, 0, &items, pool), APR_SUCCESS,
+        is_int(B->list(fx.st, in, NULL, &items, pool), APR_SUCCESS,
                "list the Inbox (writes its uid list)");
         ok(exists(apr_pstrcat(pool, fx.root, "/eas-uidlist", NULL)),
            "the uid list exists");

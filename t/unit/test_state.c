@@ -14,6 +14,7 @@
 
 #include <apr_general.h>
 #include <apr_strings.h>
+#include <apr_lib.h>
 #include <apr_file_io.h>
 #include <apr_thread_proc.h>
 
@@ -160,8 +161,8 @@ static void test_schema(apr_dbd_t *h)
     const char *err = NULL;
 
     if (pgsql)
-        exec(h, "DROP TABLE IF EXISTS eas_clientid, eas_synckey, eas_device, "
-             "eas_schema_version");
+        exec(h, "DROP TABLE IF EXISTS eas_idmap, eas_clientid, eas_synckey, "
+             "eas_device, eas_schema_version");
     is_int(in_children(4, child_migrate), 0,
            "four processes migrate an empty database at once");
     ok(migrate(h, &err), "migrate again");
@@ -213,7 +214,8 @@ static const char *const schema_v1[] = {
 static void test_migrate_v1(apr_dbd_t *h)
 {
     static const char *const tables[] = {
-        "eas_clientid", "eas_synckey", "eas_device", "eas_schema_version" };
+        "eas_idmap", "eas_clientid", "eas_synckey", "eas_device",
+        "eas_schema_version" };
     const char *const *sql;
     const char *err = NULL;
     eas_state_t *st;
@@ -521,6 +523,96 @@ static const char *const owners[][2] = {
     { "A\\", "dev1" }, { "\xc3\x84nne", "dev1" },
 };
 #define N_OWNERS (sizeof(owners) / sizeof(owners[0]))
+
+/* ------------------------------------------------------------------ */
+/* the id map                                                          */
+/* ------------------------------------------------------------------ */
+
+static const char *idmap_id(eas_state_t *st, const char *ns,
+                            const char *native, int create)
+{
+    const char *id = NULL;
+    apr_status_t rv = eas_state_idmap_id(st, ns, native, create, &id, pool);
+
+    return rv == APR_SUCCESS ? id : rv == APR_ENOENT ? "ENOENT" : "error";
+}
+
+static const char *idmap_native(eas_state_t *st, const char *ns,
+                                const char *id)
+{
+    const char *n = NULL;
+
+    return eas_state_idmap_native(st, ns, id, &n, pool) == APR_SUCCESS
+           ? n : "ENOENT";
+}
+
+static eas_state_t *own_st(apr_pool_t *p, const char *user, const char *dev);
+
+/* A child maps the same twenty natives as its siblings, in its order. */
+static int child_idmap(apr_pool_t *p, int i)
+{
+    eas_state_t *st = own_st(p, "dora", apr_psprintf(p, "dev%d", i));
+    const char *id;
+    int k, good = st != NULL;
+
+    for (k = 0; good && k < 20; k++) {
+        const char *nat = apr_psprintf(p, "/dav/dora/cal/%d.ics",
+                                       i % 2 ? k : 19 - k);
+        good = eas_state_idmap_id(st, "dav:i:1", nat, 1, &id, p)
+               == APR_SUCCESS;
+    }
+    return good;
+}
+
+static void test_idmap(apr_dbd_t *h)
+{
+    eas_state_t *a = open_st(pool, h, "erin", "PHONE");
+    eas_state_t *a2 = open_st(pool, h, "erin", "TABLET");
+    eas_state_t *b = open_st(pool, h, "frank", "PHONE");
+    const char *ns = "dav:c";
+
+    is_str(idmap_id(a, ns, "/dav/erin/cal/", 0), "ENOENT",
+           "id map: unknown native without create");
+    is_str(idmap_id(a, ns, "/dav/erin/cal/", 1), "1", "first id is 1");
+    is_str(idmap_id(a, ns, "/dav/erin/books/", 1), "2", "next is 2");
+    is_str(idmap_id(a2, ns, "/dav/erin/cal/", 1), "1",
+           "the user's other device sees the same id");
+    is_str(idmap_native(a2, ns, "2"), "/dav/erin/books/", "and back");
+    is_str(idmap_id(b, ns, "/dav/erin/cal/", 0), "ENOENT",
+           "another user does not see it");
+    is_str(idmap_native(b, ns, "1"), "ENOENT", "nor by id");
+    is_str(idmap_id(b, ns, "/dav/frank/cal/", 1), "1",
+           "another user's ids are his own");
+    is_str(idmap_id(a, "dav:i:1", "/dav/erin/cal/", 1), "1",
+           "name spaces are apart");
+    is_str(idmap_native(a, ns, "0"), "ENOENT", "the counter is no id");
+    is_str(idmap_native(a, ns, "x1"), "ENOENT", "a malformed id: none");
+    ok(eas_state_idmap_forget(a, ns, "/dav/erin/cal/") == APR_SUCCESS,
+       "forget one");
+    is_str(idmap_native(a, ns, "1"), "ENOENT", "forgotten");
+    is_str(idmap_id(a, ns, "/dav/erin/cal/", 1), "3",
+           "mapped again: a new id, never the old one");
+    ok(eas_state_idmap_forget(a, ns, NULL) == APR_SUCCESS, "forget all");
+    is_str(idmap_native(a, ns, "2"), "ENOENT", "all gone");
+    is_str(idmap_id(a, ns, "/x", 1), "4", "the counter stays");
+    is_str(idmap_id(a, ns, "", 1), "error", "an empty native is refused");
+    is_int(in_children(4, child_idmap), 0,
+           "four processes map the same natives at once");
+    {
+        eas_state_t *d = open_st(pool, h, "dora", "CHECK");
+        int k, bad = 0;
+        apr_hash_t *ids = apr_hash_make(pool);
+
+        for (k = 0; k < 20; k++) {
+            const char *id = idmap_id(d, "dav:i:1", apr_psprintf(
+                                          pool, "/dav/dora/cal/%d.ics", k), 0);
+            bad += !apr_isdigit(*id) || apr_hash_get(ids, id,
+                                                     APR_HASH_KEY_STRING);
+            apr_hash_set(ids, id, APR_HASH_KEY_STRING, id);
+        }
+        is_int(bad, 0, "each native one id, no id twice");
+    }
+}
 
 static void test_isolation(apr_dbd_t *h)
 {
@@ -1008,6 +1100,7 @@ int main(void)
     test_device(h);
     test_sync(h);
     test_clientid(h);
+    test_idmap(h);
     test_isolation(h);
     test_cached(h);
     test_lock_init(h);

@@ -50,7 +50,7 @@ static void test_paging(apr_pool_t *p)
     int i, rounds = 0, sent = 0;
 
     do {
-        d = eas_snapshot_diff(s, items, 0, p);
+        d = eas_snapshot_diff(s, items, p);
         for (i = 0; i < d->nelts && i < 10; i++, sent++)
             eas_snapshot_apply(s, &APR_ARRAY_IDX(d, i, eas_change_t));
         if (rounds == 0)
@@ -62,7 +62,7 @@ static void test_paging(apr_pool_t *p)
     } while (d->nelts > 10 && rounds < 10);
     is_int(rounds, 3, "25 items in windows of 10 take 3 rounds");
     is_int(sent, 25, "every item sent once");
-    is_int(eas_snapshot_diff(s, items, 0, p)->nelts, 0, "then nothing left");
+    is_int(eas_snapshot_diff(s, items, p)->nelts, 0, "then nothing left");
 }
 
 static void test_changes(apr_pool_t *p)
@@ -73,7 +73,7 @@ static void test_changes(apr_pool_t *p)
     eas_change_t *c;
     int i;
 
-    d = eas_snapshot_diff(s, items, 0, p);
+    d = eas_snapshot_diff(s, items, p);
     for (i = 0; i < d->nelts; i++)
         eas_snapshot_apply(s, &APR_ARRAY_IDX(d, i, eas_change_t));
     /* item 2 read elsewhere, item 4 deleted, item 6 delivered */
@@ -82,7 +82,7 @@ static void test_changes(apr_pool_t *p)
         APR_ARRAY_IDX(items, 4, eas_item_ref_t);
     APR_ARRAY_IDX(items, 4, eas_item_ref_t).id = "6";
     APR_ARRAY_IDX(items, 4, eas_item_ref_t).time = apr_time_from_sec(2000);
-    d = eas_snapshot_diff(s, items, 0, p);
+    d = eas_snapshot_diff(s, items, p);
     is_int(d->nelts, 3, "one delete, one change, one add");
     c = &APR_ARRAY_IDX(d, 0, eas_change_t);
     ok(c->kind == EAS_CHANGE_DELETE && strcmp(c->id, "4") == 0,
@@ -121,11 +121,11 @@ static void test_add_order(apr_pool_t *p)
     for (i = 0; i < N; i++)     /* the same, in another order */
         *(eas_item_ref_t *)apr_array_push(b) =
             APR_ARRAY_IDX(a, (i * 3) % N, eas_item_ref_t);
-    d = eas_snapshot_diff(s, a, 0, p);
+    d = eas_snapshot_diff(s, a, p);
     for (i = 0; i < d->nelts; i++)
         got_a = apr_pstrcat(p, got_a, i ? " " : "",
                             APR_ARRAY_IDX(d, i, eas_change_t).id, NULL);
-    d = eas_snapshot_diff(s, b, 0, p);
+    d = eas_snapshot_diff(s, b, p);
     for (i = 0; i < d->nelts; i++)
         got_b = apr_pstrcat(p, got_b, i ? " " : "",
                             APR_ARRAY_IDX(d, i, eas_change_t).id, NULL);
@@ -135,15 +135,26 @@ static void test_add_order(apr_pool_t *p)
     /* all known: no deletes; one known id missing: its delete */
     for (i = 0; i < N; i++)
         eas_snapshot_set(s, in[i].id, "-");
-    is_int(eas_snapshot_diff(s, a, 0, p)->nelts, 0, "all known: nothing");
+    is_int(eas_snapshot_diff(s, a, p)->nelts, 0, "all known: nothing");
     eas_snapshot_set(s, "555", "-");
-    d = eas_snapshot_diff(s, a, 0, p);
+    d = eas_snapshot_diff(s, a, p);
     ok(d->nelts == 1 && APR_ARRAY_IDX(d, 0, eas_change_t).kind
        == EAS_CHANGE_DELETE && !strcmp(APR_ARRAY_IDX(d, 0, eas_change_t).id,
                                        "555"), "one known id gone: deleted");
     a->nelts--;                 /* "2" gone too, "555" still */
-    d = eas_snapshot_diff(s, a, 0, p);
+    d = eas_snapshot_diff(s, a, p);
     is_int(d->nelts, 2, "two gone: two deletes");
+}
+
+/* What a backend's listing marks for a FilterType window from since. */
+static void outside_before(apr_array_header_t *items, apr_time_t since)
+{
+    int i;
+
+    for (i = 0; i < items->nelts; i++) {
+        eas_item_ref_t *it = &APR_ARRAY_IDX(items, i, eas_item_ref_t);
+        it->outside = it->time < since;
+    }
 }
 
 static void test_window(apr_pool_t *p)
@@ -153,11 +164,13 @@ static void test_window(apr_pool_t *p)
     apr_array_header_t *d;
     int i;
 
-    d = eas_snapshot_diff(s, items, apr_time_from_sec(1006), p);
+    outside_before(items, apr_time_from_sec(1006));
+    d = eas_snapshot_diff(s, items, p);
     is_int(d->nelts, 5, "only items inside the time window are added");
     for (i = 0; i < d->nelts; i++)
         eas_snapshot_apply(s, &APR_ARRAY_IDX(d, i, eas_change_t));
-    d = eas_snapshot_diff(s, items, apr_time_from_sec(1009), p);
+    outside_before(items, apr_time_from_sec(1009));
+    d = eas_snapshot_diff(s, items, p);
     is_int(d->nelts, 3, "a narrower window soft-deletes what fell out");
     ok(APR_ARRAY_IDX(d, 0, eas_change_t).kind == EAS_CHANGE_SOFTDELETE,
        "as soft deletes");

@@ -1,0 +1,9 @@
+/*
+ * The built-in backends' glues, in registration order (backends.h).
+ */
+#include "backends.h"
+
+const eas_backend_glue_t *const eas_backends_builtin[] = {
+    &eas_maildir_glue,
+    NULL
+};
