@@ -1482,18 +1482,18 @@ static void ensure_names(cn_t *c)
     vcard_insert(c->vc, at + 1, NULL, "FN", vcard_escape(fn, c->p));
 }
 
-/* UID (a new one if the old vCard had none), REV, PRODID on an Add. */
+/* A new UID and PRODID on an Add, REV always; the item's UID (NULL when
+   the old vCard had none: nothing is added to it). */
 static const char *stamp(cn_t *c, int add)
 {
-    int i = vcard_find(c->vc, "UID", 0), at = vcard_find(c->vc, "VERSION", 0);
-    const char *uid;
+    int i, at = vcard_find(c->vc, "VERSION", 0);
+    const char *uid = NULL;
 
-    if (add)
-        vcard_insert(c->vc, at + 1, NULL, "PRODID", PRODID);
-    if (i < 0) {
+    if (add) {
         uid = eas_pim_new_uid(c->p);
-        vcard_insert(c->vc, at + 1 + add, NULL, "UID", uid);
-    } else {
+        vcard_insert(c->vc, at + 1, NULL, "PRODID", PRODID);
+        vcard_insert(c->vc, at + 2, NULL, "UID", uid);
+    } else if ((i = vcard_find(c->vc, "UID", 0)) >= 0) {
         uid = vcard_text(vcard_at(c->vc, i), c->p);
     }
     if (c->o->now) {
