@@ -12,6 +12,7 @@
 #include "backend_conf.h"
 #include "state_dbd.h"
 #include "email.h"
+#include "pim.h"
 #include "user.h"
 #include "push.h"
 
@@ -99,6 +100,7 @@ static void eas_child_init(apr_pool_t *p, server_rec *s)
 {
     eas_email_init();
     eas_email_log_to(eas_glib_log, s);
+    eas_pim_init();
 }
 
 static void eas_register_hooks(apr_pool_t *p)

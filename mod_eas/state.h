@@ -132,10 +132,22 @@ apr_status_t eas_state_sync_reset_all(eas_state_t *st);
 #define EAS_CLIENTID_MAX 128
 #define EAS_CLIENTID_KEEP 100
 #define EAS_CLIENTID_AGE apr_time_from_sec(7 * 24 * 3600)
+#define EAS_CLIENTADD_KEEP 1000
 /* APR_SUCCESS if the device sent one with client_id, else APR_ENOENT. */
 apr_status_t eas_state_clientid_seen(eas_state_t *st, const char *client_id);
 /* Remember client_id as sent now, dropping what is beyond the bounds. */
 apr_status_t eas_state_clientid_put(eas_state_t *st, const char *client_id);
+
+/*
+ * Items a device added through Sync, by (collection, ClientId): a Sync
+ * repeated after a lost answer finds the item made the first time
+ * instead of making it again.  Same bounds as above.
+ */
+apr_status_t eas_state_clientadd_get(eas_state_t *st, const char *collection,
+                                     const char *client_id, const char **item,
+                                     apr_pool_t *p);
+apr_status_t eas_state_clientadd_put(eas_state_t *st, const char *collection,
+                                     const char *client_id, const char *item);
 
 /* ---- the per-user id map (backend.h's eas_idmap_t) ---- */
 /*

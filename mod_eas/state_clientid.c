@@ -1,5 +1,6 @@
 /*
- * The ClientIds of messages a device has sent.  A phone that never saw
+ * The ClientIds of messages a device has sent, and of items it added
+ * through Sync.  A phone that never saw
  * the answer to a SendMail, SmartReply or SmartForward sends the same
  * request again, with the same ClientId; finding it here, the command
  * answers that the message was already sent instead of sending it twice.
@@ -84,5 +85,68 @@ apr_status_t eas_state_clientid_put(eas_state_t *st, const char *client_id)
     if ((rv = bad_id(st, client_id)) == APR_SUCCESS
         && (rv = eas_stmt_query(st, &cid_put, NULL, 2, put)) == APR_SUCCESS)
         rv = eas_stmt_query(st, &cid_trim, NULL, 2, trim);
+    return rv;
+}
+
+/* ---- items added through Sync ---- */
+
+static const eas_stmt_t add_get = {
+    "eas_cadd_get",
+    "SELECT item FROM eas_clientadd"
+    " WHERE username = %s AND device_id = %s AND collection = %s"
+    " AND client_id = %s AND created >= %lld"
+};
+
+static const eas_stmt_t add_put = {
+    "eas_cadd_put",
+    "INSERT INTO eas_clientadd (username, device_id, collection, client_id,"
+    " item, created) VALUES (%s, %s, %s, %s, %s, %lld)"
+    " ON CONFLICT (username, device_id, collection, client_id) DO UPDATE"
+    " SET item = excluded.item, created = excluded.created"
+};
+
+static const eas_stmt_t add_trim = {
+    "eas_cadd_trim",
+    "DELETE FROM eas_clientadd"
+    " WHERE username = %s AND device_id = %s AND (created < %lld"
+    " OR created < (SELECT k.created FROM eas_clientadd k"
+    "  WHERE k.username = eas_clientadd.username"
+    "  AND k.device_id = eas_clientadd.device_id"
+    "  ORDER BY k.created DESC LIMIT 1 OFFSET %d))"
+};
+
+apr_status_t eas_state_clientadd_get(eas_state_t *st, const char *collection,
+                                     const char *client_id, const char **item,
+                                     apr_pool_t *p)
+{
+    const char *args[] = {
+        collection, client_id,
+        time_arg(st, apr_time_now() - EAS_CLIENTID_AGE) };
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv;
+
+    *item = NULL;
+    if ((rv = bad_id(st, client_id)) != APR_SUCCESS
+        || (rv = eas_stmt_select(st, &add_get, st->pool, &res, 3, args)))
+        return rv;
+    while (eas_row_next(st, st->pool, res, &row))
+        if (!*item)
+            *item = apr_pstrdup(p, eas_row_text(st, row, 0));
+    return *item ? APR_SUCCESS : APR_ENOENT;
+}
+
+apr_status_t eas_state_clientadd_put(eas_state_t *st, const char *collection,
+                                     const char *client_id, const char *item)
+{
+    apr_time_t now = apr_time_now();
+    const char *put[] = { collection, client_id, item, time_arg(st, now) };
+    const char *trim[] = { time_arg(st, now - EAS_CLIENTID_AGE),
+                           apr_itoa(st->pool, EAS_CLIENTADD_KEEP - 1) };
+    apr_status_t rv;
+
+    if ((rv = bad_id(st, client_id)) == APR_SUCCESS
+        && (rv = eas_stmt_query(st, &add_put, NULL, 4, put)) == APR_SUCCESS)
+        rv = eas_stmt_query(st, &add_trim, NULL, 2, trim);
     return rv;
 }

@@ -63,6 +63,15 @@ static const char *const v3[] = {
     " id BIGINT NOT NULL,"
     " PRIMARY KEY (username, ns, native))",
     "CREATE INDEX eas_idmap_by_id ON eas_idmap (username, ns, id)",
+    /* Items a device added through Sync, by its ClientId. */
+    "CREATE TABLE eas_clientadd ("
+    " username TEXT NOT NULL,"
+    " device_id TEXT NOT NULL,"
+    " collection TEXT NOT NULL,"
+    " client_id TEXT NOT NULL,"
+    " item TEXT NOT NULL,"
+    " created BIGINT NOT NULL,"
+    " PRIMARY KEY (username, device_id, collection, client_id))",
     NULL
 };
 

@@ -9,6 +9,7 @@
 #include "cmd_sync.h"
 #include "folder_state.h"
 #include "server_id.h"
+#include "sync_pim.h"
 
 #include <apr_strings.h>
 
@@ -133,6 +134,29 @@ static void log_failure(eas_sync_req_t *sr, const eas_sync_coll_t *c,
                   sid ? sid : "(no ServerId)", c->id, status);
 }
 
+/*
+ * An Add is always answered: with the new ServerId, or the status that
+ * says why not.  Mail reaches a folder by delivery, SendMail or a move,
+ * never by Sync.
+ */
+static void add(eas_sync_req_t *sr, eas_sync_coll_t *c, eas_snapshot_t *s,
+                const eas_node_t *n)
+{
+    const char *cid = eas_node_text(n, A(ClientId)), *item = NULL;
+    int status = EAS_SYNC_CONVERSION;
+
+    if (eas_sync_pim_class(c) && cid && *cid)
+        status = eas_sync_pim_add(sr, c, s, cid,
+                                  eas_node_child(n, A(ApplicationData)),
+                                  &item);
+    else if (eas_sync_pim_class(c))
+        status = EAS_SYNC_PROTOCOL;     /* an Add needs its ClientId */
+    reply(c, A(Add), item ? eas_server_id(sr->r->pool, c->id, item) : NULL,
+          cid ? cid : "", status);
+    if (status != EAS_SYNC_OK)
+        log_failure(sr, c, "Add", cid, status);
+}
+
 int eas_sync_client_changes(eas_sync_req_t *sr, eas_sync_coll_t *c,
                             eas_snapshot_t *s)
 {
@@ -146,10 +170,7 @@ int eas_sync_client_changes(eas_sync_req_t *sr, eas_sync_coll_t *c,
 
         count++;
         if (n->tag == A(Add)) {
-            /* Mail reaches a folder by delivery, SendMail or a move. */
-            const char *cid = eas_node_text(n, A(ClientId));
-            reply(c, A(Add), NULL, cid ? cid : "", EAS_SYNC_CONVERSION);
-            log_failure(sr, c, "Add", cid, EAS_SYNC_CONVERSION);
+            add(sr, c, s, n);
             continue;
         }
         if (n->tag != A(Change) && n->tag != A(Delete) && n->tag != A(Fetch)) {
@@ -172,9 +193,14 @@ int eas_sync_client_changes(eas_sync_req_t *sr, eas_sync_coll_t *c,
         }
         if (!item)
             status = EAS_SYNC_NOT_FOUND;
+        else if (n->tag == A(Change) && eas_sync_pim_class(c))
+            status = eas_sync_pim_change(sr, c, s, item,
+                                         eas_node_child(n, A(ApplicationData)));
         else if (n->tag == A(Change))
             status = change_status(sr, c, s, item,
                                    eas_node_child(n, A(ApplicationData)));
+        else if (eas_sync_pim_class(c))
+            status = eas_sync_pim_delete(sr, c, s, item);
         else
             status = delete_status(sr, c, s, item);
         /* Changes and deletes are answered only when they failed. */

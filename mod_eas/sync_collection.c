@@ -5,6 +5,7 @@
  */
 #include "mod_eas.h"
 #include "cmd_sync.h"
+#include "sync_pim.h"
 #include "folder_state.h"
 #include "sync_conf.h"
 #include "sync_item.h"
@@ -30,7 +31,7 @@ const eas_folder_t *eas_sync_folder(eas_sync_req_t *sr, const char *id)
 
     if (!eas_id_valid(id) || !(f = eas_folder_find(sr->folders, id)))
         return NULL;
-    return f->cls == EAS_CLASS_EMAIL ? f : NULL;
+    return f->cls == EAS_CLASS_EMAIL || eas_pim_class(f->cls) ? f : NULL;
 }
 
 apr_status_t eas_sync_snapshot(eas_sync_req_t *sr, const char *collection,
@@ -184,6 +185,15 @@ void eas_sync_collection_prepare(eas_sync_req_t *sr, eas_sync_coll_t *c)
         c->status = EAS_SYNC_NOT_FOUND;
         return;
     }
+    if (c->opts.filter_type == EAS_FILTER_INCOMPLETE
+        && c->folder->cls != EAS_CLASS_TASKS) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, sr->r, EASLOGNO(01108)
+                      "Sync of collection %s: FilterType 8 (incomplete "
+                      "tasks) for a folder of %s", c->id,
+                      eas_class_name(c->folder->cls));
+        c->status = EAS_SYNC_PROTOCOL;
+        return;
+    }
     if (strcmp(c->key, "0") == 0) {
         prime(sr, c);
         return;
@@ -260,6 +270,10 @@ static void write_change(eas_sync_req_t *sr, const eas_sync_coll_t *c,
                 apr_pstrdup(sr->r->pool, ch->id);
         break;
     case EAS_CHANGE_CHANGE:
+        if (eas_sync_pim_class(c)) {
+            eas_sync_pim_write(sr, c, A(Change), ch->id, e, scratch);
+            break;
+        }
         eas_enc_start(e, A(Change));
         eas_enc_str(e, A(ServerId), eas_server_id(scratch, c->id, ch->id));
         eas_enc_start(e, A(ApplicationData));
@@ -285,7 +299,7 @@ void eas_sync_collection_write(eas_sync_req_t *sr, const eas_sync_coll_t *c,
     eas_enc_start(e, A(Collection));
     /* 12.x clients expect the class back (MS-ASCMD Class, Sync). */
     if (sr->version < 140 && c->status == EAS_SYNC_OK)
-        eas_enc_str(e, A(Class), "Email");
+        eas_enc_str(e, A(Class), eas_sync_class_name(c));
     eas_enc_str(e, A(SyncKey), c->status == EAS_SYNC_BAD_KEY ? "0"
                                                              : c->new_key);
     eas_enc_str(e, A(CollectionId), c->id);

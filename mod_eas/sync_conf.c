@@ -1,5 +1,6 @@
 /*
- * EASMaxSyncCollections and EASMaxWindowSize.  See sync_conf.h.
+ * EASMaxSyncCollections, EASMaxWindowSize and the groupware item limits.
+ * See sync_conf.h.
  */
 #include "mod_eas.h"
 #include "config.h"
@@ -7,6 +8,7 @@
 
 #include <apr_lib.h>
 #include <apr_strings.h>
+#include <libical/ical.h>
 
 eas_sync_conf_t *eas_sync_conf_create(apr_pool_t *p)
 {
@@ -14,6 +16,9 @@ eas_sync_conf_t *eas_sync_conf_create(apr_pool_t *p)
 
     c->max_collections = EAS_SYNC_DEFAULT_COLLECTIONS;
     c->max_window = EAS_SYNC_WINDOW_CEILING;
+    c->max_item = EAS_PIM_DEFAULT_ITEM;
+    c->max_photo = EAS_PIM_DEFAULT_PHOTO;
+    c->max_attendees = EAS_PIM_DEFAULT_ATTENDEES;
     return c;
 }
 
@@ -28,6 +33,15 @@ eas_sync_conf_t *eas_sync_conf_merge(apr_pool_t *p, const eas_sync_conf_t *base,
                              | base->max_collections_set;
     c->max_window = add->max_window_set ? add->max_window : base->max_window;
     c->max_window_set = add->max_window_set | base->max_window_set;
+#define EAS_MERGE(f) do { \
+        c->f = add->f##_set ? add->f : base->f; \
+        c->f##_set = add->f##_set | base->f##_set; \
+    } while (0)
+    EAS_MERGE(max_item);
+    EAS_MERGE(max_photo);
+    EAS_MERGE(max_attendees);
+#undef EAS_MERGE
+    c->tzid = add->tzid ? add->tzid : base->tzid;
     return c;
 }
 
@@ -69,4 +83,36 @@ const char *eas_sync_set_window(cmd_parms *cmd, void *dconf, const char *arg)
 
     c->max_window_set = 1;
     return limit(cmd, arg, EAS_SYNC_WINDOW_CEILING, &c->max_window);
+}
+
+const char *eas_sync_set_pim_limit(cmd_parms *cmd, void *dconf,
+                                   const char *arg)
+{
+    eas_sync_conf_t *c = ((eas_dir_conf_t *)dconf)->sync;
+    const char *which = cmd->info;
+
+    if (strcmp(which, "item") == 0) {
+        c->max_item_set = 1;
+        return limit(cmd, arg, EAS_PIM_ITEM_CEILING, &c->max_item);
+    }
+    if (strcmp(which, "photo") == 0) {
+        c->max_photo_set = 1;
+        return limit(cmd, arg, EAS_PIM_ITEM_CEILING, &c->max_photo);
+    }
+    c->max_attendees_set = 1;
+    return limit(cmd, arg, EAS_PIM_ATTENDEES_CEILING, &c->max_attendees);
+}
+
+/* An Olson name libical knows ("Europe/Berlin", "UTC"). */
+const char *eas_sync_set_tz(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    eas_sync_conf_t *c = ((eas_dir_conf_t *)dconf)->sync;
+
+    if (strcmp(arg, "UTC") != 0
+        && !icaltimezone_get_builtin_timezone(arg))
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a time zone name "
+                            "such as Europe/Berlin or UTC", cmd->cmd->name,
+                            arg);
+    c->tzid = strcmp(arg, "UTC") == 0 ? NULL : arg;
+    return NULL;
 }

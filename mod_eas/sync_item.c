@@ -3,6 +3,7 @@
  */
 #include "mod_eas.h"
 #include "sync_item.h"
+#include "sync_pim.h"
 #include "email.h"
 #include "server_id.h"
 
@@ -74,6 +75,8 @@ int eas_sync_item_add(eas_sync_req_t *sr, const eas_sync_coll_t *c,
     const char *sid = eas_server_id(scratch, c->id, item->id);
     eas_blob_t blob;
 
+    if (eas_sync_pim_class(c))
+        return eas_sync_pim_write(sr, c, A(Add), item->id, e, scratch);
     if (read_item(sr, c->id, item->id, &blob, scratch) != APR_SUCCESS)
         return -1;
     eas_enc_start(e, A(Add));
@@ -81,6 +84,27 @@ int eas_sync_item_add(eas_sync_req_t *sr, const eas_sync_coll_t *c,
     write_data(sr, c, sid, &blob, item->flags, item->time, e, scratch);
     eas_enc_end(e);
     return 0;
+}
+
+/* A Fetch of a groupware item: its data when it can be read. */
+static void fetch_pim(eas_sync_req_t *sr, const eas_sync_coll_t *c,
+                      const eas_sync_reply_t *rp, const char *item,
+                      eas_wbxml_enc_t *e, apr_pool_t *scratch)
+{
+    eas_store_t *st = sr->store;
+    eas_item_ref_t ref;
+    int status = rp->status;
+
+    if (status == EAS_SYNC_OK
+        && (!item || st->backend->stat(st, c->id, item, &ref, scratch)
+                     != APR_SUCCESS))
+        status = EAS_SYNC_NOT_FOUND;
+    eas_enc_start(e, A(Fetch));
+    eas_enc_str(e, A(ServerId), rp->server_id);
+    eas_enc_int(e, A(Status), status);
+    if (status == EAS_SYNC_OK)
+        eas_sync_pim_fetch(sr, c, item, e, scratch);
+    eas_enc_end(e);
 }
 
 void eas_sync_item_fetch(eas_sync_req_t *sr, const eas_sync_coll_t *c,
@@ -93,6 +117,10 @@ void eas_sync_item_fetch(eas_sync_req_t *sr, const eas_sync_coll_t *c,
     eas_blob_t blob;
     int status = rp->status;
 
+    if (eas_sync_pim_class(c)) {
+        fetch_pim(sr, c, rp, item, e, scratch);
+        return;
+    }
     if (status == EAS_SYNC_OK
         && (!item || st->backend->stat(st, c->id, item, &ref, scratch)
                      != APR_SUCCESS

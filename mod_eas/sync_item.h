@@ -1,7 +1,8 @@
 /*
- * One mail item in a Sync response: an Add with the converted message, a
- * Fetch answer, or the Read/Flag state of a Change.  The message is read
- * and converted into the scratch pool the caller clears after each item.
+ * One item in a Sync response: an Add with the converted message, a
+ * Fetch answer, or the Read/Flag state of a Change; groupware items go
+ * to their class's converter (sync_pim.h).  The item is read and
+ * converted into the scratch pool the caller clears after each item.
  */
 #ifndef EAS_SYNC_ITEM_H
 #define EAS_SYNC_ITEM_H

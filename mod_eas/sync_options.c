@@ -17,7 +17,7 @@
 
 /* FilterType -> days; 6 and 7 are calendar windows, allowed for mail too. */
 static const int filter_days[] = { 0, 1, 3, 7, 14, 31, 93, 186 };
-#define EAS_FILTER_MAX 7
+#define EAS_FILTER_MAX 7        /* time windows; 8 is incomplete tasks */
 
 /* MIMETruncation -> bytes; 8 is "no truncation". */
 static const long mime_trunc_bytes[] = {
@@ -50,8 +50,8 @@ const char *eas_sync_filter_parse(const char *text, int *filter_type)
 {
     apr_int64_t v;
 
-    if (eas_sync_number(text, EAS_FILTER_MAX, &v) != 0)
-        return "FilterType is not 0 to 7";
+    if (eas_sync_number(text, EAS_FILTER_INCOMPLETE, &v) != 0)
+        return "FilterType is not 0 to 8";
     *filter_type = (int)v;
     return NULL;
 }
@@ -147,10 +147,12 @@ const char *eas_sync_options_parse(const eas_node_t *first,
     for (n = first; n; n = eas_node_next(n, A(Options))) {
         const char *cls = eas_node_text(n, A(Class));
 
-        if (cls && strcmp(cls, "Email") != 0)
+        /* Text messages (SMS, MMS) are not served: their Options are
+           skipped.  A collection has one class: one Options for it. */
+        if (cls && (strcmp(cls, "SMS") == 0 || strcmp(cls, "MMS") == 0))
             continue;
         if (*found)
-            return "more than one Options element for Email";
+            return "more than one Options element for the collection";
         {
             const char *why = parse_one(n, o);
             if (why)

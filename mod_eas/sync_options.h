@@ -25,7 +25,8 @@ typedef struct {
 } eas_sync_bodypref_t;
 
 typedef struct {
-    int filter_type;            /* FilterType 0 (all) to 7 */
+    int filter_type;            /* FilterType 0 (all) to 7, 8 (tasks not
+                                   complete) */
     int conflict;               /* 1 server wins (default), 0 client wins */
     int mime_support;           /* 0 never, 1 S/MIME only, 2 always */
     long mime_truncation;       /* bytes from MIMETruncation, -1: none */
@@ -39,9 +40,9 @@ void eas_sync_options_default(eas_sync_options_t *o);
 
 /*
  * Parse the Options elements of a Sync (or GetItemEstimate) Collection,
- * first: the first of them; only the one for Email (no Class, or Class
- * Email) counts, others (SMS) are skipped.  *found says whether one was
- * used.  Returns NULL, or why the request is malformed.
+ * first: the first of them; the one for the collection's class (no Class,
+ * or any Class but SMS and MMS, which are skipped) counts.  *found says
+ * whether one was used.  Returns NULL, or why the request is malformed.
  */
 const char *eas_sync_options_parse(const eas_node_t *first,
                                    eas_sync_options_t *o, int *found);

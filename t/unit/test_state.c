@@ -161,8 +161,8 @@ static void test_schema(apr_dbd_t *h)
     const char *err = NULL;
 
     if (pgsql)
-        exec(h, "DROP TABLE IF EXISTS eas_idmap, eas_clientid, eas_synckey, "
-             "eas_device, eas_schema_version");
+        exec(h, "DROP TABLE IF EXISTS eas_clientadd, eas_idmap, eas_clientid, "
+             "eas_synckey, eas_device, eas_schema_version");
     is_int(in_children(4, child_migrate), 0,
            "four processes migrate an empty database at once");
     ok(migrate(h, &err), "migrate again");
@@ -214,7 +214,8 @@ static const char *const schema_v1[] = {
 static void test_migrate_v1(apr_dbd_t *h)
 {
     static const char *const tables[] = {
-        "eas_idmap", "eas_clientid", "eas_synckey", "eas_device",
+        "eas_clientadd", "eas_idmap", "eas_clientid", "eas_synckey",
+        "eas_device",
         "eas_schema_version" };
     const char *const *sql;
     const char *err = NULL;

@@ -78,7 +78,14 @@ static void test_parse(apr_pool_t *p)
                      "</FilterType></Options>"), &o, &found) == NULL
        && found == 1 && o.filter_type == 5, "the Email Options are used");
     ok(parse(p, COLL("<Options><FilterType>8</FilterType></Options>"),
-             &o, &found) != NULL, "FilterType 8 refused for mail");
+             &o, &found) == NULL && o.filter_type == 8,
+       "FilterType 8, incomplete tasks (the folder's class is checked "
+       "when the collection is known)");
+    ok(parse(p, COLL("<Options><FilterType>9</FilterType></Options>"),
+             &o, &found) != NULL, "FilterType 9 refused");
+    ok(parse(p, COLL("<Options><Class>Calendar</Class><FilterType>4"
+                     "</FilterType></Options>"), &o, &found) == NULL
+       && found && o.filter_type == 4, "a Calendar collection's Options");
     ok(parse(p, COLL("<Options><b:BodyPreference><b:Type>5</b:Type>"
                      "</b:BodyPreference></Options>"), &o, &found) != NULL,
        "body type 5 refused");

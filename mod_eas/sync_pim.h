@@ -1,0 +1,47 @@
+/*
+ * The groupware classes in Sync: contacts, calendars, tasks and notes go
+ * through their class's converter (mod_eas/pim), both ways.
+ */
+#ifndef EAS_SYNC_PIM_H
+#define EAS_SYNC_PIM_H
+
+#include "cmd_sync.h"
+#include "pim.h"
+
+/* The collection's class as Sync names it: "Email", "Calendar"... */
+const char *eas_sync_class_name(const eas_sync_coll_t *c);
+
+/* The converter of the collection's class, or NULL for mail. */
+const eas_pim_class_t *eas_sync_pim_class(const eas_sync_coll_t *c);
+
+/*
+ * <kind> (AirSync Add or Change) with the item's whole ApplicationData;
+ * 0, or -1 when it could not be read or converted (logged, nothing
+ * written: the item is left out).
+ */
+int eas_sync_pim_write(eas_sync_req_t *sr, const eas_sync_coll_t *c,
+                       eas_tag_t kind, const char *item, eas_wbxml_enc_t *e,
+                       apr_pool_t *scratch);
+/* The ApplicationData of a Fetch, or -1 as above. */
+int eas_sync_pim_fetch(eas_sync_req_t *sr, const eas_sync_coll_t *c,
+                       const char *item, eas_wbxml_enc_t *e,
+                       apr_pool_t *scratch);
+
+/*
+ * The device's Add: a new item from its ApplicationData, once per
+ * ClientId (a repeated request finds the first one's).  Returns the Sync
+ * status; *item is the new item's id on success.
+ */
+int eas_sync_pim_add(eas_sync_req_t *sr, eas_sync_coll_t *c,
+                     eas_snapshot_t *s, const char *client_id,
+                     const eas_node_t *data, const char **item);
+/* The device's Change of item: only what EAS carries is rewritten. */
+int eas_sync_pim_change(eas_sync_req_t *sr, eas_sync_coll_t *c,
+                        eas_snapshot_t *s, const char *item,
+                        const eas_node_t *data);
+/* The device's Delete of item, unless it changed since the device saw
+   it (server wins: Status 7, and the device gets it again). */
+int eas_sync_pim_delete(eas_sync_req_t *sr, eas_sync_coll_t *c,
+                        eas_snapshot_t *s, const char *item);
+
+#endif
