@@ -100,7 +100,7 @@ apr_status_t dav_sync(dav_client_t *c, const char *coll, const char *token,
     if (rv != APR_SUCCESS)
         return rv;
     for (i = 0; i < ms.responses->nelts; i++)
-        sync_entry(c, &rs, coll, resp(&ms, i), out, p);
+        sync_entry(c, &rs, rs.path, resp(&ms, i), out, p);
     out->token = ms.sync_token;
     if (!out->token || !*out->token)
         return dav_refused(c, &rq, &rs, DAV_EBADREPLY, "no sync-token");
@@ -137,7 +137,7 @@ static apr_status_t ref_request(dav_client_t *c, dav_req_t *rq,
     dav_resp_t rs;
     apr_status_t rv = dav_http_ms(c, rq, &rs, &ms, p);
 
-    *out = rv == APR_SUCCESS ? refs(c, &rs, rq->path, &ms, p)
+    *out = rv == APR_SUCCESS ? refs(c, &rs, rs.path, &ms, p)
                              : apr_array_make(p, 1, sizeof(dav_ref_t));
     return rv;
 }
@@ -324,7 +324,7 @@ apr_status_t dav_multiget(dav_client_t *c, const char *coll, dav_kind_t kind,
 
         rv = dav_http_ms(c, &rq, &rs, &ms, p);
         if (rv == APR_SUCCESS)
-            add_items(c, &rs, coll, &ms, *out, p);
+            add_items(c, &rs, rs.path, &ms, *out, p);
     }
     return rv;
 }

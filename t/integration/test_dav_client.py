@@ -1,0 +1,117 @@
+"""The CalDAV/CardDAV client library (backends/dav) against a real Radicale.
+
+t/unit/test_dav_client (built by make check) does the work; this starts a
+private Radicale, a small HTTP server that answers nonsense, and names a
+port nobody listens on, then runs the program with their URLs and the
+users' credentials in the environment and fails when it does.
+"""
+
+import http.server
+import importlib.util
+import os
+import subprocess
+import threading
+
+import pytest
+
+import conftest
+import radicale as rad
+from radicale import radicale  # noqa: F401  (the fixture)
+
+MULTISTATUS = ('<?xml version="1.0"?><d:multistatus xmlns:d="DAV:">%s'
+               '</d:multistatus>')
+RESPONSE = ('<d:response><d:href>%s</d:href><d:propstat><d:prop>'
+            '<d:getetag>"%s"</d:getetag></d:prop>'
+            '<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>')
+
+
+class Nonsense(http.server.BaseHTTPRequestHandler):
+    """Answers for the client's failure tests, by path."""
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body=b"", headers=()):
+        if isinstance(body, str):
+            body = body.encode()
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def answer(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        if n:
+            self.rfile.read(n)
+        path = self.path
+        if path.startswith("/u/big/"):
+            return self.reply(207, MULTISTATUS % ("<!-- %s -->" % ("x" * 200000)))
+        if path.startswith("/u/away/"):
+            return self.reply(301, headers=[("Location",
+                                             "http://127.0.0.2:9/u/away/")])
+        if path.startswith("/u/here/"):
+            return self.reply(307, headers=[("Location", "/u/there/")])
+        if path.startswith("/u/there/"):
+            return self.reply(207, MULTISTATUS % (RESPONSE % ("1.ics", "t1")))
+        if path.startswith("/u/down/"):
+            return self.reply(503, "try later")
+        if path.startswith("/u/foreign/"):
+            return self.reply(207, MULTISTATUS % (
+                RESPONSE % ("/u/foreign/mine.ics", "m")
+                + RESPONSE % ("/other/theirs.ics", "o")
+                + RESPONSE % ("http://127.0.0.2/u/foreign/x.ics", "x")))
+        if path.startswith("/u/trunc/"):
+            return self.reply(207, MULTISTATUS % (
+                RESPONSE % ("a.ics", "a")
+                + '<d:response><d:href>/u/trunc/</d:href><d:status>'
+                'HTTP/1.1 507 Insufficient Storage</d:status></d:response>'
+                '<d:sync-token>t1</d:sync-token>'))
+        if path.startswith("/u/noetag/") and self.command == "PUT":
+            return self.reply(201)
+        if path.startswith("/u/noetag/") and self.command == "PROPFIND":
+            return self.reply(207, MULTISTATUS % (RESPONSE % (path,
+                                                              "fetched")))
+        return self.reply(207, "this is <<< not XML at all")
+
+    do_GET = do_PUT = do_DELETE = do_PROPFIND = do_REPORT = answer
+    do_PROPPATCH = do_MKCOL = do_MKCALENDAR = answer
+
+
+@pytest.fixture
+def nonsense():
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Nonsense)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    yield "http://127.0.0.1:%d/" % srv.server_address[1]
+    srv.shutdown()
+    srv.server_close()
+    t.join()
+
+
+def program():
+    spec = importlib.util.spec_from_file_location("eas_build_config",
+                                                  conftest._config_path())
+    cfg = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cfg)
+    path = os.path.join(cfg.TOP_BUILDDIR, "t", "unit", "test_dav_client")
+    if not os.access(path, os.X_OK):
+        pytest.fail("%s is missing: make check builds it" % path)
+    return path
+
+
+def test_dav_client(radicale, nonsense):  # noqa: F811
+    env = dict(os.environ,
+               DAV_TEST_URL=radicale.url + "/",
+               DAV_TEST_USER="alice", DAV_TEST_PASSWORD=rad.USERS["alice"],
+               DAV_TEST_USER2="bob", DAV_TEST_PASSWORD2=rad.USERS["bob"],
+               DAV_TEST_GARBAGE_URL=nonsense,
+               DAV_TEST_DOWN_URL="http://127.0.0.1:%d/" % rad.free_port())
+    res = subprocess.run([program()], env=env, capture_output=True,
+                         text=True, timeout=300)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out
+    assert "not ok" not in out, out
+    assert " 0 failed" in out, out
+    assert "server tests skipped" not in out, out
