@@ -8,8 +8,8 @@
  * addressbook-home-set), getctag and calendar-color.  Also the DAV:error
  * body of a failed precondition (RFC 4918 section 16).
  *
- * The parser is strict and bounded: no DTD (so no entities), no network,
- * a size, depth and response count limit.  Hrefs come out as the server
+ * The parser is strict and bounded: UTF-8 only, no DTD (so no entities),
+ * no network, a size, depth and response count limit.  Hrefs come out as the server
  * wrote them; resolving and checking them is the caller's work.
  */
 #include "dav_client.h"
@@ -278,7 +278,9 @@ static xmlDoc *read_doc(const char *body, apr_size_t len,
         *err = len ? "XML with a DTD" : "empty XML body";
         return NULL;
     }
-    doc = xmlReadMemory(body, (int)len, NULL, NULL, XML_OPTIONS);
+    /* Read as UTF-8 whatever it declares, so that the DTD check above
+       cannot be passed in UTF-16. */
+    doc = xmlReadMemory(body, (int)len, NULL, "UTF-8", XML_OPTIONS);
     if (!doc || !xmlDocGetRootElement(doc) || doc->intSubset
         || doc->extSubset) {
         *err = "not well-formed XML";

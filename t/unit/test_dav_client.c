@@ -186,6 +186,15 @@ static void test_multistatus(apr_pool_t *p)
         is_int(dav_multistatus_parse(dtd, sizeof(dtd) - 1, &lim, &ms, p,
                                      &err), DAV_EBADREPLY, "DTD refused");
     }
+    {
+        static const char u16[] = "<\0?\0x\0m\0l\0 \0v\0e\0r\0s\0i\0o\0n"
+            "\0=\0'\0\x31\0.\0\x30\0'\0 \0e\0n\0c\0o\0d\0i\0n\0g\0=\0'\0"
+            "U\0T\0F\0-\0\x31\0\x36\0'\0?\0>\0<\0!\0D\0O\0C\0T\0Y\0P\0E"
+            "\0 \0m\0>\0<\0m\0/\0>\0";
+        is_int(dav_multistatus_parse(u16, sizeof(u16) - 1, &lim, &ms, p,
+                                     &err), DAV_EBADREPLY,
+               "UTF-16 (where a DTD could hide) refused");
+    }
     deep = apr_pstrdup(p, "<d:multistatus xmlns:d=\"DAV:\">");
     for (i = 0; i < 40; i++)
         deep = apr_pstrcat(p, deep, "<d:x>", NULL);
