@@ -26,7 +26,19 @@ RESPONSE = ('<d:response><d:href>%s</d:href><d:propstat><d:prop>'
 
 
 class Nonsense(http.server.BaseHTTPRequestHandler):
-    """Answers for the client's failure tests, by path."""
+    """Answers for the client's failure tests, by path.  HTTP/1.1 with
+    keep-alive: /u/count/ tells in its ETag how many connections the
+    server has accepted so far, so the client can see its connections
+    being reused."""
+
+    protocol_version = "HTTP/1.1"
+    connections = 0
+    lock = threading.Lock()
+
+    def setup(self):
+        super().setup()
+        with Nonsense.lock:
+            Nonsense.connections += 1
 
     def log_message(self, *args):
         pass
@@ -40,6 +52,12 @@ class Nonsense(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def handle(self):
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            pass                # the client gave up (over its size limit)
 
     def answer(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -55,6 +73,9 @@ class Nonsense(http.server.BaseHTTPRequestHandler):
             return self.reply(307, headers=[("Location", "/u/there/")])
         if path.startswith("/u/there/"):
             return self.reply(207, MULTISTATUS % (RESPONSE % ("1.ics", "t1")))
+        if path.startswith("/u/count/"):
+            return self.reply(207, MULTISTATUS % (
+                RESPONSE % ("1.ics", Nonsense.connections)))
         if path.startswith("/u/down/"):
             return self.reply(503, "try later")
         if path.startswith("/u/foreign/"):

@@ -16,6 +16,7 @@
 
 #include <apr_general.h>
 #include <apr_strings.h>
+#include <apr_thread_proc.h>
 
 #include <stdlib.h>
 
@@ -605,6 +606,68 @@ static void test_garbage(apr_pool_t *p)
     is_str(etag, "\"fetched\"", "the ETag asked for afterwards");
 }
 
+/* Connections are reused from one request to the next, and the share
+   holds under several threads at once. */
+typedef struct {
+    apr_pool_t *pool;
+    int failures;
+} worker_t;
+
+static void *APR_THREAD_FUNC worker(apr_thread_t *t, void *data)
+{
+    worker_t *w = data;
+    dav_client_t *c = client_at(env("DAV_TEST_GARBAGE_URL"), "u", "pw", 0, 0,
+                                w->pool);
+    dav_homes_t h = { "/u/", NULL, NULL };
+    apr_array_header_t *refs;
+    int i;
+
+    h.cal_homes = apr_array_make(w->pool, 1, sizeof(const char *));
+    h.card_homes = h.cal_homes;
+    dav_set_homes(c, &h);
+    for (i = 0; i < 20; i++)
+        w->failures += dav_etags(c, "/u/count/", &refs, w->pool)
+                       != APR_SUCCESS || refs->nelts != 1;
+    return NULL;
+}
+
+static void test_sharing(apr_pool_t *p)
+{
+    dav_client_t *c = client_at(env("DAV_TEST_GARBAGE_URL"), "u", "pw", 0, 0,
+                                p);
+    dav_homes_t h = { "/u/", NULL, NULL };
+    apr_array_header_t *refs;
+    const char *first = NULL, *last = NULL;
+    apr_thread_t *th[4];
+    worker_t w[4];
+    int i, failures = 0;
+
+    h.cal_homes = apr_array_make(p, 1, sizeof(const char *));
+    h.card_homes = h.cal_homes;
+    dav_set_homes(c, &h);
+    for (i = 0; i < 3; i++) {
+        if (dav_etags(c, "/u/count/", &refs, p) == APR_SUCCESS
+            && refs->nelts == 1)
+            last = APR_ARRAY_IDX(refs, 0, dav_ref_t).etag;
+        if (!first)
+            first = last;
+    }
+    ok(first && last && strcmp(first, last) == 0,
+       "three requests on one connection");
+    for (i = 0; i < 4; i++) {
+        apr_pool_create(&w[i].pool, NULL);
+        w[i].failures = 0;
+        apr_thread_create(&th[i], NULL, worker, &w[i], p);
+    }
+    for (i = 0; i < 4; i++) {
+        apr_status_t trv;
+        apr_thread_join(&trv, th[i]);
+        failures += w[i].failures;
+        apr_pool_destroy(w[i].pool);
+    }
+    is_int(failures, 0, "four threads, twenty requests each");
+}
+
 static void test_logs_clean(void)
 {
     int i, bad = 0;
@@ -640,6 +703,7 @@ static void test_server(apr_pool_t *p)
     test_isolation(&f, p);
     test_auth_and_down(p);
     test_garbage(p);
+    test_sharing(p);
     test_logs_clean();
 }
 
