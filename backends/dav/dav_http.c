@@ -169,6 +169,33 @@ static apr_status_t curl_rv(CURLcode cc, const dav_sink_t *s)
     return DAV_EUNAVAIL;
 }
 
+/* The exchange itself: the answer's status into rs, its body into sink. */
+static CURLcode transfer(dav_client_t *c, const dav_req_t *rq,
+                         const char *url, dav_sink_t *sink, dav_resp_t *rs,
+                         char *errbuf, apr_pool_t *p)
+{
+    dav_heads_t hd = { rs, p };
+    struct curl_slist *hl = headers(c, rq, p);
+    CURL *h = curl_easy_init();
+    CURLcode cc = CURLE_OUT_OF_MEMORY;
+    long code = 0;
+
+    if (h) {
+        set_options(h, c, rq, url, errbuf);
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, sink);
+        curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(h, CURLOPT_HEADERDATA, &hd);
+        cc = curl_easy_perform(h);
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+        curl_easy_cleanup(h);
+    }
+    wipe_list(hl);
+    rs->status = (int)code;
+    return cc;
+}
+
 /* One exchange with no redirect handling. */
 static apr_status_t perform(dav_client_t *c, const dav_req_t *rq,
                             const char *path, dav_resp_t *rs, apr_pool_t *p)
@@ -176,42 +203,25 @@ static apr_status_t perform(dav_client_t *c, const dav_req_t *rq,
     const char *url = apr_pstrcat(p, dav_url_origin(&c->base, p), path, NULL);
     char errbuf[CURL_ERROR_SIZE] = "";
     dav_sink_t sink = { NULL, 0, 0, c->max_body, 0 };
-    dav_heads_t hd = { rs, p };
-    struct curl_slist *hl = headers(c, rq, p);
-    CURL *h = curl_easy_init();
     CURLcode cc;
-    long code = 0;
+    apr_status_t rv;
 
     memset(rs, 0, sizeof(*rs));
-    if (!h) {
-        wipe_list(hl);
-        return APR_ENOMEM;
-    }
-    set_options(h, c, rq, url, errbuf);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &hd);
-    cc = curl_easy_perform(h);
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-    curl_easy_cleanup(h);
-    wipe_list(hl);
-    rs->status = (int)code;
+    cc = transfer(c, rq, url, &sink, rs, errbuf, p);
     rs->body = sink.buf ? apr_pstrmemdup(p, sink.buf, sink.len) : "";
     rs->len = sink.len;
     free(sink.buf);
-    if (cc != CURLE_OK) {
-        apr_status_t rv = curl_rv(cc, &sink);
-        dav_log(c, rv == DAV_ETOOBIG ? DAV_LOG_WARNING : DAV_LOG_ERR, rv,
-                "dav: %s %s failed: %s", rq->method, path,
-                rv == DAV_ETOOBIG ? "response over the size limit"
-                : *errbuf ? errbuf : curl_easy_strerror(cc));
-        return rv;
+    if (cc == CURLE_OK) {
+        dav_log(c, DAV_LOG_DEBUG, APR_SUCCESS, "dav: %s %s -> %d",
+                rq->method, path, rs->status);
+        return APR_SUCCESS;
     }
-    dav_log(c, DAV_LOG_DEBUG, APR_SUCCESS, "dav: %s %s -> %d", rq->method,
-            path, rs->status);
-    return APR_SUCCESS;
+    rv = curl_rv(cc, &sink);
+    dav_log(c, rv == DAV_ETOOBIG ? DAV_LOG_WARNING : DAV_LOG_ERR, rv,
+            "dav: %s %s failed: %s", rq->method, path,
+            rv == DAV_ETOOBIG ? "response over the size limit"
+            : *errbuf ? errbuf : curl_easy_strerror(cc));
+    return rv;
 }
 
 static int is_redirect(int st)

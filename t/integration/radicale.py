@@ -179,17 +179,20 @@ filesystem_folder = {storage}
                                                  data[:200]))
         return hdrs
 
-    def mkcalendar(self, user, name=None, comps=("VEVENT",)):
+    def mkcalendar(self, user, name=None, comps=("VEVENT",), color=None):
         """A new calendar of user; its path."""
         path = "/%s/%s/" % (user, uuid.uuid4())
         body = ('<?xml version="1.0" encoding="utf-8"?>'
                 '<C:mkcalendar xmlns:D="DAV:" '
-                'xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop>'
-                '<D:displayname>%s</D:displayname>'
+                'xmlns:C="urn:ietf:params:xml:ns:caldav" '
+                'xmlns:I="http://apple.com/ns/ical/"><D:set><D:prop>'
+                '<D:displayname>%s</D:displayname>%s'
                 '<C:supported-calendar-component-set>%s'
                 '</C:supported-calendar-component-set>'
                 '</D:prop></D:set></C:mkcalendar>'
                 % (name or "Calendar",
+                   "<I:calendar-color>%s</I:calendar-color>" % color
+                   if color else "",
                    "".join('<C:comp name="%s"/>' % c for c in comps)))
         self._expect((201,), "MKCALENDAR", path, body=body, user=user)
         return path

@@ -24,6 +24,18 @@ RESPONSE = ('<d:response><d:href>%s</d:href><d:propstat><d:prop>'
             '<d:getetag>"%s"</d:getetag></d:prop>'
             '<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>')
 
+PRINCIPAL = ('<d:response><d:href>/dav/</d:href><d:propstat><d:prop>'
+             '<d:current-user-principal><d:href>p/</d:href>'
+             '</d:current-user-principal></d:prop>'
+             '<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>')
+HOMES = ('<d:response xmlns:c="urn:ietf:params:xml:ns:caldav" '
+         'xmlns:cr="urn:ietf:params:xml:ns:carddav"><d:href>/dav/p/</d:href>'
+         '<d:propstat><d:prop><c:calendar-home-set><d:href>cal/</d:href>'
+         '<d:href>http://127.0.0.2/x/</d:href></c:calendar-home-set>'
+         '<cr:addressbook-home-set><d:href>/dav/p/card</d:href>'
+         '</cr:addressbook-home-set></d:prop>'
+         '<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>')
+
 
 class Nonsense(http.server.BaseHTTPRequestHandler):
     """Answers for the client's failure tests, by path.  HTTP/1.1 with
@@ -64,6 +76,12 @@ class Nonsense(http.server.BaseHTTPRequestHandler):
         if n:
             self.rfile.read(n)
         path = self.path
+        if path.startswith("/.well-known/"):
+            return self.reply(404)
+        if path == "/dav/":
+            return self.reply(207, MULTISTATUS % PRINCIPAL)
+        if path == "/dav/p/":
+            return self.reply(207, MULTISTATUS % HOMES)
         if path.startswith("/u/big/"):
             return self.reply(207, MULTISTATUS % ("<!-- %s -->" % ("x" * 200000)))
         if path.startswith("/u/away/"):
@@ -123,7 +141,11 @@ def program():
 
 
 def test_dav_client(radicale, nonsense):  # noqa: F811
-    env = dict(os.environ,
+    # A calendar seeded over plain HTTP, for the library to find.
+    seeded = radicale.mkcalendar("alice", "Seeded", color="#FF0000FF")
+    for uid in ("seed-1", "seed-2"):
+        radicale.put("alice", seeded + uid + ".ics", rad.event(uid))
+    env = dict(os.environ, DAV_TEST_SEEDED=seeded,
                DAV_TEST_URL=radicale.url + "/",
                DAV_TEST_USER="alice", DAV_TEST_PASSWORD=rad.USERS["alice"],
                DAV_TEST_USER2="bob", DAV_TEST_PASSWORD2=rad.USERS["bob"],

@@ -6,8 +6,9 @@
  *
  * Against a server, when t/integration/test_dav_client.py runs this with
  * DAV_TEST_URL, DAV_TEST_USER/PASSWORD (a Radicale user), DAV_TEST_USER2/
- * PASSWORD2 (another), DAV_TEST_GARBAGE_URL (a server answering nonsense)
- * and DAV_TEST_DOWN_URL (a port nobody listens on): discovery, collection
+ * PASSWORD2 (another), DAV_TEST_SEEDED (a calendar of the first with two
+ * events), DAV_TEST_GARBAGE_URL (a server answering nonsense) and
+ * DAV_TEST_DOWN_URL (a port nobody listens on): discovery, collection
  * listing and writes, sync-collection round trips, queries, multiget,
  * conflicts, isolation between users, and failures.
  */
@@ -126,6 +127,8 @@ static const char ms_sample[] =
     "<d:response><d:href> /alice/cal/ </d:href><d:propstat><d:prop>"
     "<d:resourcetype><d:collection/><c:calendar/></d:resourcetype>"
     "<d:displayname>Work</d:displayname><cs:getctag>c1</cs:getctag>"
+    "<i:calendar-color xmlns:i=\"http://apple.com/ns/ical/\">#00FF00"
+    "</i:calendar-color>"
     "<c:supported-calendar-component-set><c:comp name=\"VTODO\"/>"
     "</c:supported-calendar-component-set><d:supported-report-set>"
     "<d:supported-report><d:report><d:sync-collection/></d:report>"
@@ -159,6 +162,7 @@ static void test_multistatus(apr_pool_t *p)
     is_int(r->rtype, DAV_RT_COLLECTION | DAV_RT_CALENDAR, "resourcetype");
     is_str(r->displayname, "Work", "displayname");
     is_str(r->ctag, "c1", "getctag");
+    is_str(r->color, "#00FF00", "calendar-color");
     ok(r->has_comps && r->comps == DAV_COMP_VTODO, "component set");
     ok(r->can_sync, "sync-collection supported");
     ok(r->etag == NULL && r->prop_status == 404,
@@ -355,6 +359,27 @@ static void test_collections(fixture_t *f, apr_pool_t *p)
            "the home is never deleted");
     ok(dav_mkcalendar(f->c, f->cal, "Nested", DAV_COMP_VEVENT, &junk, p)
        == APR_EACCES, "server refusal (calendar in a calendar) is EACCES");
+}
+
+/* A calendar the test suite made over plain HTTP, with two events. */
+static void test_seeded(fixture_t *f, apr_pool_t *p)
+{
+    apr_array_header_t *cols;
+    const dav_collection_t *col = NULL;
+    dav_changes_t ch;
+
+    if (!ok(env("DAV_TEST_SEEDED") != NULL, "DAV_TEST_SEEDED names it"))
+        return;
+    if (dav_collections(f->c, &cols, p) == APR_SUCCESS)
+        col = find_coll(cols, env("DAV_TEST_SEEDED"));
+    ok(col && col->name && strcmp(col->name, "Seeded") == 0,
+       "seeded calendar listed with its name");
+    ok(col && col->color && strcmp(col->color, "#FF0000FF") == 0,
+       "and its color");
+    is_int(dav_sync(f->c, env("DAV_TEST_SEEDED"), NULL, &ch, p), APR_SUCCESS,
+           "its initial sync");
+    ok(ch.changed->nelts == 2 && etag_of(ch.changed, apr_pstrcat(p,
+       env("DAV_TEST_SEEDED"), "seed-1.ics", NULL)), "both seeded events");
 }
 
 static void test_sync(fixture_t *f, apr_pool_t *p)
@@ -579,6 +604,24 @@ static void test_garbage(apr_pool_t *p)
     h.cal_homes = apr_array_make(p, 1, sizeof(const char *));
     h.card_homes = apr_array_make(p, 1, sizeof(const char *));
     is_int(dav_discover(c, p), DAV_EBADREPLY, "nonsense answer: EBADREPLY");
+    {
+        dav_client_t *d = client_at(apr_pstrcat(p, env("DAV_TEST_GARBAGE_URL"),
+                                                "dav/", NULL), "u", "pw", 0,
+                                    0, p);
+        const dav_homes_t *dh;
+
+        is_int(dav_discover(d, p), APR_SUCCESS,
+               "no well-known: discovery from the base URL");
+        dh = dav_homes(d);
+        ok(dh && strcmp(dh->principal, "/dav/p/") == 0
+           && dh->cal_homes->nelts == 1 && dh->card_homes->nelts == 1
+           && strcmp(APR_ARRAY_IDX(dh->cal_homes, 0, const char *),
+                     "/dav/p/cal/") == 0
+           && strcmp(APR_ARRAY_IDX(dh->card_homes, 0, const char *),
+                     "/dav/p/card/") == 0,
+           "relative principal and homes resolved, the foreign home left out");
+        ok(logged("dropped a home set", from), "which is logged");
+    }
     dav_set_homes(c, &h);
     is_int(dav_etags(c, "/u/garbage/", &refs, p), DAV_EBADREPLY,
            "207 that is not XML");
@@ -697,6 +740,7 @@ static void test_server(apr_pool_t *p)
         ok(0, "collections made: the rest cannot run");
         return;
     }
+    test_seeded(&f, p);
     test_sync(&f, p);
     test_queries(&f, p);
     test_multiget(&f, p);
