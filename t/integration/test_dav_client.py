@@ -9,8 +9,10 @@ users' credentials in the environment and fails when it does.
 import http.server
 import importlib.util
 import os
+import ssl
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -35,6 +37,12 @@ HOMES = ('<d:response xmlns:c="urn:ietf:params:xml:ns:caldav" '
          '<cr:addressbook-home-set><d:href>/dav/p/card</d:href>'
          '</cr:addressbook-home-set></d:prop>'
          '<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>')
+
+CALENDAR = ('<d:response><d:href>%s</d:href><d:propstat><d:prop>'
+            '<d:resourcetype><d:collection/>'
+            '<c:calendar xmlns:c="urn:ietf:params:xml:ns:caldav"/>'
+            '</d:resourcetype></d:prop>'
+            '<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>')
 
 
 class Nonsense(http.server.BaseHTTPRequestHandler):
@@ -80,6 +88,10 @@ class Nonsense(http.server.BaseHTTPRequestHandler):
             return self.reply(404)
         if path == "/dav/":
             return self.reply(207, MULTISTATUS % PRINCIPAL)
+        if path == "/u/":
+            return self.reply(207, MULTISTATUS % "".join(
+                CALENDAR % h for h in ("/u/cal/", "/v/cal/",
+                                       "http://127.0.0.2/u/x/")))
         if path == "/dav/p/":
             return self.reply(207, MULTISTATUS % HOMES)
         if path.startswith("/u/big/"):
@@ -94,6 +106,9 @@ class Nonsense(http.server.BaseHTTPRequestHandler):
         if path.startswith("/u/count/"):
             return self.reply(207, MULTISTATUS % (
                 RESPONSE % ("1.ics", Nonsense.connections)))
+        if path.startswith("/u/slow/"):
+            time.sleep(3)
+            return self.reply(207, MULTISTATUS % "")
         if path.startswith("/u/down/"):
             return self.reply(503, "try later")
         if path.startswith("/u/foreign/"):
@@ -118,15 +133,40 @@ class Nonsense(http.server.BaseHTTPRequestHandler):
     do_PROPPATCH = do_MKCOL = do_MKCALENDAR = answer
 
 
-@pytest.fixture
-def nonsense():
+def serve_nonsense(tls=None):
+    """The nonsense server in a thread (over TLS with tls=(cert, key));
+    yields its URL."""
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Nonsense)
+    if tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(*tls)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     t = threading.Thread(target=srv.serve_forever, daemon=True)
     t.start()
-    yield "http://127.0.0.1:%d/" % srv.server_address[1]
+    yield "%s://127.0.0.1:%d/" % ("https" if tls else "http",
+                                  srv.server_address[1])
     srv.shutdown()
     srv.server_close()
     t.join()
+
+
+@pytest.fixture
+def nonsense():
+    yield from serve_nonsense()
+
+
+@pytest.fixture
+def tls_nonsense(tmp_path):
+    """(URL, CA file): the nonsense server over TLS with a self-signed
+    certificate for 127.0.0.1."""
+    cert, key = str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                    "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    for url in serve_nonsense((cert, key)):
+        yield url, cert
 
 
 def program():
@@ -140,7 +180,7 @@ def program():
     return path
 
 
-def test_dav_client(radicale, nonsense):  # noqa: F811
+def test_dav_client(radicale, nonsense, tls_nonsense):  # noqa: F811
     # A calendar seeded over plain HTTP, for the library to find.
     seeded = radicale.mkcalendar("alice", "Seeded", color="#FF0000FF")
     for uid in ("seed-1", "seed-2"):
@@ -150,6 +190,8 @@ def test_dav_client(radicale, nonsense):  # noqa: F811
                DAV_TEST_USER="alice", DAV_TEST_PASSWORD=rad.USERS["alice"],
                DAV_TEST_USER2="bob", DAV_TEST_PASSWORD2=rad.USERS["bob"],
                DAV_TEST_GARBAGE_URL=nonsense,
+               DAV_TEST_TLS_URL=tls_nonsense[0],
+               DAV_TEST_TLS_CA=tls_nonsense[1],
                DAV_TEST_DOWN_URL="http://127.0.0.1:%d/" % rad.free_port())
     res = subprocess.run([program()], env=env, capture_output=True,
                          text=True, timeout=300)

@@ -7,8 +7,9 @@
  * Against a server, when t/integration/test_dav_client.py runs this with
  * DAV_TEST_URL, DAV_TEST_USER/PASSWORD (a Radicale user), DAV_TEST_USER2/
  * PASSWORD2 (another), DAV_TEST_SEEDED (a calendar of the first with two
- * events), DAV_TEST_GARBAGE_URL (a server answering nonsense) and
- * DAV_TEST_DOWN_URL (a port nobody listens on): discovery, collection
+ * events), DAV_TEST_GARBAGE_URL (a server answering nonsense), the same
+ * over TLS at DAV_TEST_TLS_URL with its self-signed certificate in
+ * DAV_TEST_TLS_CA, and DAV_TEST_DOWN_URL (a port nobody listens on): discovery, collection
  * listing and writes, sync-collection round trips, queries, multiget,
  * conflicts, isolation between users, and failures.
  */
@@ -36,6 +37,21 @@ static int logged(const char *needle, int from)
     for (i = from; i < log_lines->nelts; i++)
         if (strstr(APR_ARRAY_IDX(log_lines, i, const char *), needle))
             return 1;
+    return 0;
+}
+
+/* Whether a request for something under path went out since line from:
+   every request leaves a "METHOD path -> status" line. */
+static int requested(const char *path, int from)
+{
+    int i;
+
+    for (i = from; i < log_lines->nelts; i++) {
+        const char *l = APR_ARRAY_IDX(log_lines, i, const char *);
+        const char *at = strstr(l, path);
+        if (at && at > l && at[-1] == ' ' && strstr(at, " -> "))
+            return 1;
+    }
     return 0;
 }
 
@@ -567,6 +583,7 @@ static void test_isolation(fixture_t *f, apr_pool_t *p)
                                       dav_homes(bob)->principal, NULL), &refs,
                      p), APR_EACCES, "another origin refused");
     ok(logged("outside the user's space", from), "refusals logged");
+    ok(!requested(f->home, from), "the client sent none of these");
 
     /* Were the client fooled about the homes, the server still refuses. */
     forged.principal = dav_homes(bob)->principal;
@@ -623,6 +640,16 @@ static void test_garbage(apr_pool_t *p)
         ok(logged("dropped a home set", from), "which is logged");
     }
     dav_set_homes(c, &h);
+    {
+        apr_array_header_t *cols;
+        is_int(dav_collections(c, &cols, p), APR_SUCCESS,
+               "a home listing naming others' collections");
+        ok(cols->nelts == 1 && strcmp(APR_ARRAY_IDX(cols, 0,
+                                      dav_collection_t).href, "/u/cal/") == 0,
+           "only the user's own kept");
+        ok(logged("dropped href /v/cal/ outside the user's space", from),
+           "the other one dropped with a log line");
+    }
     is_int(dav_etags(c, "/u/garbage/", &refs, p), DAV_EBADREPLY,
            "207 that is not XML");
     is_int(dav_etags(c, "/u/big/", &refs, p), DAV_ETOOBIG,
@@ -647,6 +674,51 @@ static void test_garbage(apr_pool_t *p)
     is_int(dav_put_new(c, "/u/noetag/", DAV_KIND_CALENDAR, "x", 1, &href,
                        &etag, p), APR_SUCCESS, "PUT answered without ETag");
     is_str(etag, "\"fetched\"", "the ETag asked for afterwards");
+}
+
+static dav_client_t *client_opts(const char *url, long timeout_ms,
+                                 const char *ca, apr_pool_t *p)
+{
+    dav_options_t o = { 0 };
+    dav_client_t *c = NULL;
+    dav_homes_t h = { "/u/", NULL, NULL };
+    const char *err;
+
+    o.base_url = url;
+    o.timeout_ms = timeout_ms;
+    o.ca_file = ca;
+    o.log = collect;
+    if (dav_client_create(&c, &o, p, &err) != APR_SUCCESS)
+        return NULL;
+    h.cal_homes = apr_array_make(p, 1, sizeof(const char *));
+    h.card_homes = h.cal_homes;
+    dav_set_homes(c, &h);
+    return c;
+}
+
+/* The total timeout, and TLS: verified, with a CA of our choosing. */
+static void test_timeout_tls(apr_pool_t *p)
+{
+    dav_client_t *c = client_opts(env("DAV_TEST_GARBAGE_URL"), 500, NULL, p);
+    apr_array_header_t *refs;
+    apr_time_t t0 = apr_time_now();
+    int from = log_lines->nelts;
+
+    is_int(dav_etags(c, "/u/slow/", &refs, p), DAV_EUNAVAIL,
+           "a server slower than the timeout: EUNAVAIL");
+    ok(apr_time_now() - t0 < apr_time_from_msec(2500), "after the timeout");
+    if (!env("DAV_TEST_TLS_URL")) {
+        ok(0, "DAV_TEST_TLS_URL is set");
+        return;
+    }
+    c = client_opts(env("DAV_TEST_TLS_URL"), 0, NULL, p);
+    is_int(dav_etags(c, "/u/there/", &refs, p), DAV_EUNAVAIL,
+           "a certificate nobody vouches for: refused");
+    ok(logged("certificate", from), "the log says why");
+    c = client_opts(env("DAV_TEST_TLS_URL"), 0, env("DAV_TEST_TLS_CA"), p);
+    is_int(dav_etags(c, "/u/there/", &refs, p), APR_SUCCESS,
+           "with its CA given: accepted");
+    ok(refs->nelts == 1, "and the answer read");
 }
 
 /* Connections are reused from one request to the next, and the share
@@ -748,6 +820,7 @@ static void test_server(apr_pool_t *p)
     test_auth_and_down(p);
     test_garbage(p);
     test_sharing(p);
+    test_timeout_tls(p);
     test_logs_clean();
 }
 
