@@ -620,6 +620,7 @@ static void test_garbage(apr_pool_t *p)
 
     h.cal_homes = apr_array_make(p, 1, sizeof(const char *));
     h.card_homes = apr_array_make(p, 1, sizeof(const char *));
+    APR_ARRAY_PUSH(h.cal_homes, const char *) = "/u/";
     is_int(dav_discover(c, p), DAV_EBADREPLY, "nonsense answer: EBADREPLY");
     {
         dav_client_t *d = client_at(apr_pstrcat(p, env("DAV_TEST_GARBAGE_URL"),
