@@ -167,6 +167,14 @@ const dav_homes_t *dav_homes(const dav_client_t *c);
 apr_status_t dav_collections(dav_client_t *c, apr_array_header_t **out,
                              apr_pool_t *p);
 
+/*
+ * One collection's properties (PROPFIND Depth 0): what a change poller
+ * compares (sync_token, ctag).  APR_ENOENT: gone, or not a calendar or
+ * address book.
+ */
+apr_status_t dav_collection_get(dav_client_t *c, const char *coll,
+                                dav_collection_t *out, apr_pool_t *p);
+
 /* ---- changes and queries ---- */
 
 /* sync-collection REPORT from token (NULL or "": the initial sync). */

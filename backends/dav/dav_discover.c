@@ -5,7 +5,8 @@
  * calendar-home-set (RFC 4791 section 6.2.1) and addressbook-home-set
  * (RFC 6352 section 7.1.1), then the calendars and address books in each
  * home with what a folder list needs (displayname, component set, color,
- * getctag, sync-token, whether sync-collection is supported).
+ * getctag, sync-token, whether sync-collection is supported), or one
+ * collection's (what a change poller compares).
  */
 #include "dav_client.h"
 
@@ -231,4 +232,28 @@ apr_status_t dav_collections(dav_client_t *c, apr_array_header_t **out,
             rv = list_home(c, h, *out, p);
     }
     return rv;
+}
+
+apr_status_t dav_collection_get(dav_client_t *c, const char *coll,
+                                dav_collection_t *out, apr_pool_t *p)
+{
+    dav_req_t rq = { "PROPFIND", NULL, "0", list_body, sizeof(list_body) - 1,
+                     XML_CT, NULL, NULL };
+    dav_multistatus_t ms;
+    dav_resp_t rs;
+    apr_status_t rv = dav_check_href(c, coll, 1, &rq.path, p);
+    int i;
+
+    memset(out, 0, sizeof(*out));
+    if (rv == APR_SUCCESS)
+        rv = dav_http_ms(c, &rq, &rs, &ms, p);
+    for (i = 0; rv == APR_SUCCESS && i < ms.responses->nelts; i++)
+        if (collection_of(c, &APR_ARRAY_IDX(ms.responses, i,
+                                            dav_ms_response_t),
+                          rs.path, "", out, p)
+            && strcmp(out->href, rs.path) == 0)
+            return APR_SUCCESS;
+    return rv == APR_SUCCESS ? dav_refused(c, &rq, &rs, APR_ENOENT,
+                                           "not a calendar or address book")
+                             : rv;
 }

@@ -367,10 +367,24 @@ static void test_collections(fixture_t *f, apr_pool_t *p)
        && strcmp(col->name, "To do") == 0, "tasks calendar renamed");
     col = f->book ? find_coll(cols, f->book) : NULL;
     ok(col && col->kind == DAV_KIND_ADDRESSBOOK, "address book listed");
+    {
+        dav_collection_t one;
+        col = f->tasks ? find_coll(cols, f->tasks) : NULL;
+        is_int(dav_collection_get(f->c, f->tasks, &one, p), APR_SUCCESS,
+               "one collection's properties");
+        ok(one.href && strcmp(one.href, f->tasks) == 0 && one.sync_token
+           && col && one.ctag && strcmp(one.ctag, col->ctag) == 0,
+           "its href, token and the ctag the listing gave");
+    }
     is_int(dav_delete_collection(f->c, junk, p), APR_SUCCESS,
            "DELETE collection");
     dav_collections(f->c, &cols, p);
     ok(!find_coll(cols, junk), "deleted collection gone from the list");
+    {
+        dav_collection_t one;
+        is_int(dav_collection_get(f->c, junk, &one, p), APR_ENOENT,
+               "a deleted collection's properties: ENOENT");
+    }
     is_int(dav_delete_collection(f->c, f->home, p), APR_EACCES,
            "the home is never deleted");
     ok(dav_mkcalendar(f->c, f->cal, "Nested", DAV_COMP_VEVENT, &junk, p)
