@@ -145,7 +145,7 @@ static apr_status_t parse_authority(const char *a, dav_url_t *u, int dport,
         h = e ? apr_pstrmemdup(p, a, e - a) : apr_pstrdup(p, a);
         port = e ? e + 1 : NULL;
     }
-    if (!*h || strpbrk(h, "@ %\\"))
+    if (!*h || strpbrk(h, "@ %\\?#/"))
         return APR_EINVAL;
     for (char *c = h; *c; c++)
         *c = (char)tolower((unsigned char)*c);

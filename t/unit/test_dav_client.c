@@ -129,6 +129,10 @@ static void test_resolve(apr_pool_t *p)
        "credentials in a URL refused");
     ok(dav_url_parse("ftp://dav.example.org/", &b, p) != APR_SUCCESS,
        "ftp refused");
+    ok(dav_url_parse("http://dav.example.org?x=1", &b, p) != APR_SUCCESS,
+       "query without a path refused");
+    ok(dav_url_parse("http://dav.example.org:99999/", &b, p) != APR_SUCCESS,
+       "port out of range refused");
     is_int(dav_url_parse("https://[::1]:8443/dav/", &b, p), APR_SUCCESS,
            "IPv6 literal");
     is_str(dav_url_origin(&b, p), "https://[::1]:8443", "its origin");
