@@ -177,7 +177,14 @@ apr_status_t dav_collection_get(dav_client_t *c, const char *coll,
 
 /* ---- changes and queries ---- */
 
-/* sync-collection REPORT from token (NULL or "": the initial sync). */
+/*
+ * sync-collection REPORT from token (NULL or "": the initial sync): what
+ * changed and what went since, and the token to ask from next time.  With
+ * out->truncated set, ask again from out->token for the rest.
+ * DAV_EBADTOKEN: the token is no longer valid; sync from no token and
+ * compare with what the caller knows.  For a collection without
+ * sync-collection (can_sync 0), list with dav_etags() and compare.
+ */
 apr_status_t dav_sync(dav_client_t *c, const char *coll, const char *token,
                       dav_changes_t *out, apr_pool_t *p);
 
