@@ -157,7 +157,11 @@ const char *dav_strerror(apr_status_t rv, char *buf, apr_size_t len);
  */
 apr_status_t dav_discover(dav_client_t *c, apr_pool_t *p);
 
-/* Use homes found earlier (saved in the state database); checked. */
+/*
+ * Use homes found earlier (saved in the state database), or, for a client
+ * with a service account's credentials, the user's own homes (discovery
+ * would find the service account's).  They must be on the client's origin.
+ */
 apr_status_t dav_set_homes(dav_client_t *c, const dav_homes_t *h);
 
 /* The homes the client knows (NULL before discovery). */
