@@ -1,0 +1,253 @@
+"""A private Radicale (Debian's radicale 3, CalDAV/CardDAV) for the tests.
+
+Use it from a test module by importing the fixture:
+
+    from radicale import radicale  # noqa: F401  (the fixture)
+
+One server per test module; it listens on a free port of 127.0.0.1, with
+its config, htpasswd file (plain), storage and log in a fresh temporary
+directory.  Rights are owner-only: each user reaches /<user>/ and below,
+nothing else.  USERS holds the accounts (user -> password).
+
+A suite that needs Radicale's storage hook (a command run after every
+change, e.g. a notification to mod_eas) makes its own instance with
+Radicale(hook="...") and serves it with conftest.serve().
+
+Seeding is plain HTTP (python stdlib): mkcalendar(), mkaddressbook(),
+put(), delete(), request().
+"""
+
+import base64
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
+import conftest  # noqa: E402
+
+PYTHON = "/usr/bin/python3"
+
+USERS = {
+    "alice": "alice-dav-pw",
+    "bob": "bob-dav-pw",
+    "carol": "carol-dav-pw",
+}
+
+# Written into the server's log on a failure it did not expect.
+CRASH_MARKS = ("Traceback", "An exception occurred")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Radicale:
+    def __init__(self, users=None, hook=None):
+        self.root = tempfile.mkdtemp(prefix="mod_eas-radicale-")
+        self.users = dict(USERS if users is None else users)
+        self.hook = hook
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.conf = os.path.join(self.root, "config")
+        self.log = os.path.join(self.root, "radicale.log")
+        self.storage = os.path.join(self.root, "collections")
+        self.proc = None
+        self.logf = None
+
+    # ------------------------------------------------------------ process
+
+    def config_text(self):
+        text = """[server]
+hosts = 127.0.0.1:{port}
+
+[auth]
+type = htpasswd
+htpasswd_filename = {root}/users
+htpasswd_encryption = plain
+delay = 0
+
+[rights]
+type = owner_only
+
+[storage]
+filesystem_folder = {storage}
+""".format(port=self.port, root=self.root, storage=self.storage)
+        if self.hook:
+            text += "hook = %s\n" % self.hook
+        return text + "\n[web]\ntype = none\n\n[logging]\nlevel = warning\n"
+
+    def write_files(self):
+        with open(os.path.join(self.root, "users"), "w") as f:
+            for user, pw in self.users.items():
+                f.write("%s:%s\n" % (user, pw))
+        with open(self.conf, "w") as f:
+            f.write(self.config_text())
+
+    def start(self):
+        self.write_files()
+        self.logf = open(self.log, "a")
+        # In its own directory: "-m radicale" must find the package, never
+        # this helper.
+        self.proc = subprocess.Popen(
+            [PYTHON, "-m", "radicale", "-C", self.conf],
+            stdout=self.logf, stderr=subprocess.STDOUT,
+            cwd=self.root, start_new_session=True)
+        self.wait_ready()
+
+    def wait_ready(self, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("radicale exited with %s:\n%s"
+                                   % (self.proc.returncode, self.log_text()))
+            try:
+                if self.request("OPTIONS", "/", user=None)[0] < 500:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("radicale did not answer on port %d" % self.port)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self):
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.logf:
+            self.logf.close()
+            self.logf = None
+
+    def cleanup(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def log_text(self):
+        try:
+            with open(self.log, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def crashes(self, offset=0):
+        return [line for line in self.log_text()[offset:].splitlines()
+                if any(m in line for m in CRASH_MARKS)]
+
+    # ------------------------------------------------------------ HTTP
+
+    def request(self, method, path, body=None, headers=None, user="alice"):
+        """(status, headers dict with lower-case names, body bytes)."""
+        hdrs = dict(headers or {})
+        if user:
+            cred = "%s:%s" % (user, self.users[user])
+            hdrs["Authorization"] = "Basic " + base64.b64encode(
+                cred.encode()).decode()
+        if isinstance(body, str):
+            body = body.encode()
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request(method, path, body=body, headers=hdrs)
+            resp = conn.getresponse()
+            data = resp.read()
+            return (resp.status,
+                    {k.lower(): v for k, v in resp.getheaders()}, data)
+        finally:
+            conn.close()
+
+    def _expect(self, want, method, path, **kw):
+        status, hdrs, data = self.request(method, path, **kw)
+        if status not in want:
+            raise RuntimeError("%s %s: %d %s" % (method, path, status,
+                                                 data[:200]))
+        return hdrs
+
+    def mkcalendar(self, user, name=None, comps=("VEVENT",), color=None):
+        """A new calendar of user; its path."""
+        path = "/%s/%s/" % (user, uuid.uuid4())
+        body = ('<?xml version="1.0" encoding="utf-8"?>'
+                '<C:mkcalendar xmlns:D="DAV:" '
+                'xmlns:C="urn:ietf:params:xml:ns:caldav" '
+                'xmlns:I="http://apple.com/ns/ical/"><D:set><D:prop>'
+                '<D:displayname>%s</D:displayname>%s'
+                '<C:supported-calendar-component-set>%s'
+                '</C:supported-calendar-component-set>'
+                '</D:prop></D:set></C:mkcalendar>'
+                % (name or "Calendar",
+                   "<I:calendar-color>%s</I:calendar-color>" % color
+                   if color else "",
+                   "".join('<C:comp name="%s"/>' % c for c in comps)))
+        self._expect((201,), "MKCALENDAR", path, body=body, user=user)
+        return path
+
+    def mkaddressbook(self, user, name=None):
+        path = "/%s/%s/" % (user, uuid.uuid4())
+        body = ('<?xml version="1.0" encoding="utf-8"?>'
+                '<D:mkcol xmlns:D="DAV:" '
+                'xmlns:CR="urn:ietf:params:xml:ns:carddav"><D:set><D:prop>'
+                '<D:resourcetype><D:collection/><CR:addressbook/>'
+                '</D:resourcetype><D:displayname>%s</D:displayname>'
+                '</D:prop></D:set></D:mkcol>' % (name or "Contacts"))
+        self._expect((201,), "MKCOL", path, body=body, user=user)
+        return path
+
+    def put(self, user, path, data, ctype=None):
+        """Store data at path; its new ETag."""
+        if ctype is None:
+            ctype = ("text/vcard" if path.endswith(".vcf")
+                     else "text/calendar")
+        hdrs = self._expect((201, 204), "PUT", path, body=data, user=user,
+                            headers={"Content-Type": ctype + "; charset=utf-8"})
+        return hdrs.get("etag")
+
+    def delete(self, user, path):
+        self._expect((200, 204), "DELETE", path, user=user)
+
+
+def event(uid, summary="Event", start="20260310T090000Z",
+          end="20260310T100000Z", rrule=None):
+    """A small VEVENT calendar object."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//mod_eas//tests//EN",
+             "BEGIN:VEVENT", "UID:" + uid, "DTSTAMP:20260101T000000Z",
+             "DTSTART:" + start, "DTEND:" + end, "SUMMARY:" + summary]
+    if rrule:
+        lines.append("RRULE:" + rrule)
+    lines += ["END:VEVENT", "END:VCALENDAR"]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def todo(uid, summary="Task", completed=False):
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//mod_eas//tests//EN",
+             "BEGIN:VTODO", "UID:" + uid, "DTSTAMP:20260101T000000Z",
+             "SUMMARY:" + summary]
+    if completed:
+        lines += ["STATUS:COMPLETED", "COMPLETED:20260102T000000Z"]
+    lines += ["END:VTODO", "END:VCALENDAR"]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def vcard(uid, name="Ann Example"):
+    return ("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:%s\r\nFN:%s\r\n"
+            "N:%s;;;;\r\nEND:VCARD\r\n" % (uid, name, name.split()[-1]))
+
+
+@pytest.fixture(scope="module")
+def radicale(request):
+    yield from conftest.serve(Radicale(), request, "radicale")
