@@ -43,6 +43,7 @@
 
 #include <apr_pools.h>
 #include <apr_tables.h>
+#include <apr_hash.h>
 #include <apr_time.h>
 #include <apr_errno.h>
 
@@ -180,7 +181,8 @@ typedef void (*eas_log_fn)(void *log_ctx, int level, apr_status_t rv,
  * native one, making a new one when create is set (APR_ENOENT otherwise);
  * ids are decimal, unique within (user, ns), never reused.  to_native is
  * the reverse (APR_ENOENT: not mapped); forget drops one mapping (native
- * NULL: every mapping of ns).
+ * NULL: every mapping of ns); all gives every mapping of ns at once
+ * (native -> id, for a listing of many items).
  */
 typedef struct eas_idmap {
     apr_status_t (*to_id)(const struct eas_idmap *m, const char *ns,
@@ -191,6 +193,8 @@ typedef struct eas_idmap {
                               apr_pool_t *p);
     apr_status_t (*forget)(const struct eas_idmap *m, const char *ns,
                            const char *native);
+    apr_status_t (*all)(const struct eas_idmap *m, const char *ns,
+                        apr_hash_t **native_to_id, apr_pool_t *p);
     void *baton;
 } eas_idmap_t;
 

@@ -29,6 +29,8 @@ typedef struct eas_backend_glue {
      * configuration that cannot work).
      */
     int (*user_params)(request_rec *r, const void *conf, eas_user_t *u);
+    /* Per child process, before its threads (may be NULL). */
+    void (*child_init)(apr_pool_t *p, server_rec *s);
 } eas_backend_glue_t;
 
 /* The built-in backends, NULL-terminated (backends.c). */

@@ -150,6 +150,15 @@ void eas_backends_register(void)
         eas_backend_register(eas_backends_builtin[i]->backend);
 }
 
+void eas_backends_child_init(apr_pool_t *p, server_rec *s)
+{
+    int i;
+
+    for (i = 0; eas_backends_builtin[i]; i++)
+        if (eas_backends_builtin[i]->child_init)
+            eas_backends_builtin[i]->child_init(p, s);
+}
+
 const eas_backend_glue_t *eas_backend_for(const request_rec *r,
                                           eas_class_t cls)
 {

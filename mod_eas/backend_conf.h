@@ -38,6 +38,8 @@ const char *eas_backend_set(cmd_parms *cmd, void *dconf, int argc,
 
 /* Register the built-in backends (the module's register_hooks). */
 void eas_backends_register(void);
+/* Their per-process set-up (the module's child_init). */
+void eas_backends_child_init(apr_pool_t *p, server_rec *s);
 
 /* The backend serving class cls for r; NULL when none does. */
 const eas_backend_glue_t *eas_backend_for(const request_rec *r,

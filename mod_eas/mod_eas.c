@@ -101,6 +101,7 @@ static void eas_child_init(apr_pool_t *p, server_rec *s)
     eas_email_init();
     eas_email_log_to(eas_glib_log, s);
     eas_pim_init();
+    eas_backends_child_init(p, s);
 }
 
 static void eas_register_hooks(apr_pool_t *p)

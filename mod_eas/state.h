@@ -165,6 +165,9 @@ apr_status_t eas_state_idmap_id(eas_state_t *st, const char *ns,
 apr_status_t eas_state_idmap_native(eas_state_t *st, const char *ns,
                                     const char *id, const char **native,
                                     apr_pool_t *p);
+/* Every mapping of ns: native -> id, both in p. */
+apr_status_t eas_state_idmap_all(eas_state_t *st, const char *ns,
+                                 apr_hash_t **native_to_id, apr_pool_t *p);
 /* Drop native's mapping (NULL: all of ns; the counter stays). */
 apr_status_t eas_state_idmap_forget(eas_state_t *st, const char *ns,
                                     const char *native);

@@ -40,6 +40,12 @@ static const eas_stmt_t idmap_put = {
     " %lld) ON CONFLICT (username, ns, native) DO NOTHING"
 };
 
+static const eas_stmt_t idmap_all = {
+    "eas_idmap_all",
+    "SELECT native, id FROM eas_idmap WHERE username = %s AND ns = %s"
+    " AND native <> ''"
+};
+
 static const eas_stmt_t idmap_forget = {
     "eas_idmap_forget",
     "DELETE FROM eas_idmap WHERE username = %s AND ns = %s AND native = %s"
@@ -125,4 +131,26 @@ apr_status_t eas_state_idmap_forget(eas_state_t *st, const char *ns,
     if (!native)
         return eas_stmt_user_query(st, &idmap_forget_ns, NULL, 1, args);
     return eas_stmt_user_query(st, &idmap_forget, NULL, 2, args);
+}
+
+apr_status_t eas_state_idmap_all(eas_state_t *st, const char *ns,
+                                 apr_hash_t **native_to_id, apr_pool_t *p)
+{
+    const char *args[1] = { ns };
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv;
+
+    *native_to_id = apr_hash_make(p);
+    if (!ns)
+        return APR_EINVAL;
+    if ((rv = eas_stmt_user_select(st, &idmap_all, p, &res, 1, args)))
+        return rv;
+    while (eas_row_next(st, p, res, &row)) {
+        const char *n = eas_row_text(st, row, 0), *id = eas_row_text(st, row, 1);
+        if (n && id)
+            apr_hash_set(*native_to_id, apr_pstrdup(p, n),
+                         APR_HASH_KEY_STRING, apr_pstrdup(p, id));
+    }
+    return APR_SUCCESS;
 }

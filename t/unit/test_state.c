@@ -588,6 +588,14 @@ static void test_idmap(apr_dbd_t *h)
            "name spaces are apart");
     is_str(idmap_native(a, ns, "0"), "ENOENT", "the counter is no id");
     is_str(idmap_native(a, ns, "x1"), "ENOENT", "a malformed id: none");
+    {
+        apr_hash_t *all = NULL;
+        ok(eas_state_idmap_all(a, ns, &all, pool) == APR_SUCCESS
+           && apr_hash_count(all) == 2
+           && !strcmp(apr_hash_get(all, "/dav/erin/books/",
+                                   APR_HASH_KEY_STRING), "2"),
+           "all mappings of a name space at once, without the counter");
+    }
     ok(eas_state_idmap_forget(a, ns, "/dav/erin/cal/") == APR_SUCCESS,
        "forget one");
     is_str(idmap_native(a, ns, "1"), "ENOENT", "forgotten");

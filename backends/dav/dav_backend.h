@@ -1,0 +1,74 @@
+/*
+ * The dav backend: a user's calendars, task lists, journals and address
+ * books on a CalDAV (RFC 4791) / CardDAV (RFC 6352) server as EAS folders,
+ * on top of the client in dav_client.h.  Private declarations.
+ *
+ * Folders.  A collection is a folder per kind of item it holds: its
+ * events ("e<n>"), to-dos ("t<n>"), journal entries ("j<n>") or cards
+ * ("a<n>"), n being the collection's id in the user's id map (name space
+ * "dav:c", native the collection's href).  The first collection of each
+ * kind (the lowest id: the one seen first) is the default folder of its
+ * type (Calendar, Tasks, Notes, Contacts), the others user folders.
+ *
+ * Items.  An item's id is its href's id in the id map (name space
+ * "dav:i:<n>"); its change token is its ETag.
+ *
+ * Store parameters (u->params, set by dav_glue.c): "url" the base URL for
+ * discovery, "dav_user" and "dav_password" the credentials (the user's
+ * own, or a service account).
+ */
+#ifndef EAS_DAV_BACKEND_H
+#define EAS_DAV_BACKEND_H
+
+#include "backend.h"
+#include "dav_client.h"
+
+#include <apr_hash.h>
+
+extern const eas_backend_t eas_backend_dav;
+
+/* One folder: a collection seen as one kind of item. */
+typedef struct {
+    eas_folder_t f;             /* f.id as above, parent "0" */
+    const char *href;           /* the collection */
+    const char *coll_id;        /* its id in the map */
+    dav_kind_t kind;
+    const char *comp;           /* "VEVENT", "VTODO", "VJOURNAL"; NULL for
+                                   an address book */
+    int mixed;                  /* the collection holds other kinds too */
+    int can_sync;
+} dv_folder_t;
+
+typedef struct {
+    eas_store_t base;
+    dav_client_t *client;
+    apr_array_header_t *folders;    /* dv_folder_t, NULL until listed */
+    apr_hash_t *hrefs;              /* "<folder>\n<item>" -> href seen */
+} dv_store_t;
+
+/* dav_store.c */
+apr_status_t dv_folders_load(dv_store_t *s);
+const dv_folder_t *dv_folder(dv_store_t *s, const char *id);
+/* The client's status as the backend interface's (backend.h). */
+apr_status_t dv_status(apr_status_t rv);
+
+/* dav_items.c */
+apr_status_t dv_list(eas_store_t *st, const char *folder_id,
+                     const eas_filter_t *f, apr_array_header_t **out,
+                     apr_pool_t *p);
+apr_status_t dv_stat(eas_store_t *st, const char *folder_id,
+                     const char *item_id, eas_item_ref_t *out, apr_pool_t *p);
+apr_status_t dv_fetch(eas_store_t *st, const char *folder_id,
+                      const char *item_id, eas_blob_t *out, apr_pool_t *p);
+apr_status_t dv_add(eas_store_t *st, const char *folder_id,
+                    const eas_blob_t *data, unsigned flags,
+                    const char **new_id, const char **token, apr_pool_t *p);
+apr_status_t dv_replace(eas_store_t *st, const char *folder_id,
+                        const char *item_id, const eas_blob_t *data,
+                        const char *if_token, const char **token,
+                        apr_pool_t *p);
+apr_status_t dv_remove(eas_store_t *st, const char *folder_id,
+                       const char *item_id, const char *if_token,
+                       apr_pool_t *p);
+
+#endif

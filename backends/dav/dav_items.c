@@ -1,0 +1,263 @@
+/*
+ * The dav backend's items (dav_backend.h): listings with the FilterType
+ * decided by the server (a CalDAV time-range query counts an event whose
+ * occurrence overlaps the window; "not completed" for to-dos), reads,
+ * and writes with If-Match on the ETag the device last saw.
+ */
+#include "dav_backend.h"
+
+#include <apr_strings.h>
+#include <string.h>
+
+static const char *item_ns(const dv_folder_t *f, apr_pool_t *p)
+{
+    return apr_pstrcat(p, "dav:i:", f->coll_id, NULL);
+}
+
+static const char *href_key(const char *folder, const char *item,
+                            apr_pool_t *p)
+{
+    return apr_pstrcat(p, folder, "\n", item, NULL);
+}
+
+static apr_status_t folder_of(eas_store_t *st, const char *id,
+                              const dv_folder_t **f)
+{
+    dv_store_t *s = (dv_store_t *)st;
+    apr_status_t rv = dv_folders_load(s);
+
+    if (rv != APR_SUCCESS)
+        return rv;
+    return (*f = dv_folder(s, id)) ? APR_SUCCESS : APR_ENOENT;
+}
+
+/* Every item of the folder with its ETag (dav_ref_t). */
+static apr_status_t all_refs(dv_store_t *s, const dv_folder_t *f,
+                             apr_array_header_t **out, apr_pool_t *p)
+{
+    dav_changes_t ch;
+    apr_status_t rv;
+
+    if (f->mixed)
+        return dav_query_range(s->client, f->href, f->comp, 0, 0, out, p);
+    if (!f->can_sync)
+        return dav_etags(s->client, f->href, out, p);
+    rv = dav_sync(s->client, f->href, NULL, &ch, p);
+    *out = ch.changed;
+    return rv;
+}
+
+/* The hrefs inside the filter (NULL: no filter applies to the folder). */
+static apr_status_t inside(dv_store_t *s, const dv_folder_t *f,
+                           const eas_filter_t *flt, apr_hash_t **in,
+                           apr_pool_t *p)
+{
+    apr_array_header_t *refs = NULL;
+    apr_status_t rv = APR_SUCCESS;
+    int i;
+
+    *in = NULL;
+    if (flt && flt->since && f->comp && !strcmp(f->comp, "VEVENT"))
+        rv = dav_query_range(s->client, f->href, "VEVENT", flt->since, 0,
+                             &refs, p);
+    else if (flt && flt->incomplete_only && f->comp
+             && !strcmp(f->comp, "VTODO"))
+        rv = dav_query_open_todos(s->client, f->href, &refs, p);
+    if (rv != APR_SUCCESS || !refs)
+        return rv;
+    *in = apr_hash_make(p);
+    for (i = 0; i < refs->nelts; i++)
+        apr_hash_set(*in, APR_ARRAY_IDX(refs, i, dav_ref_t).href,
+                     APR_HASH_KEY_STRING, "");
+    return APR_SUCCESS;
+}
+
+/* The item id of href, made when new. */
+static const char *id_of(dv_store_t *s, const dv_folder_t *f,
+                         apr_hash_t *known, const char *href, apr_pool_t *p)
+{
+    const eas_idmap_t *m = s->base.ctx.idmap;
+    const char *id = apr_hash_get(known, href, APR_HASH_KEY_STRING);
+
+    if (!id && m->to_id(m, item_ns(f, p), href, 1, &id, p) != APR_SUCCESS)
+        return NULL;
+    apr_hash_set(s->hrefs, href_key(f->f.id, id, s->base.ctx.pool),
+                 APR_HASH_KEY_STRING, apr_pstrdup(s->base.ctx.pool, href));
+    return id;
+}
+
+apr_status_t dv_list(eas_store_t *st, const char *folder_id,
+                     const eas_filter_t *flt, apr_array_header_t **out,
+                     apr_pool_t *p)
+{
+    dv_store_t *s = (dv_store_t *)st;
+    const eas_idmap_t *m = st->ctx.idmap;
+    apr_array_header_t *refs;
+    apr_hash_t *known, *in;
+    const dv_folder_t *f;
+    apr_status_t rv;
+    int i;
+
+    if ((rv = folder_of(st, folder_id, &f)) != APR_SUCCESS)
+        return rv;
+    if ((rv = all_refs(s, f, &refs, p)) != APR_SUCCESS
+        || (rv = inside(s, f, flt, &in, p)) != APR_SUCCESS)
+        return dv_status(rv);
+    if ((rv = m->all(m, item_ns(f, p), &known, p)) != APR_SUCCESS)
+        return rv;
+    *out = apr_array_make(p, refs->nelts, sizeof(eas_item_ref_t));
+    for (i = 0; i < refs->nelts; i++) {
+        const dav_ref_t *d = &APR_ARRAY_IDX(refs, i, dav_ref_t);
+        eas_item_ref_t *r;
+        const char *id = id_of(s, f, known, d->href, p);
+
+        if (!id)
+            return APR_EGENERAL;
+        r = apr_array_push(*out);
+        memset(r, 0, sizeof(*r));
+        r->id = id;
+        r->token = d->etag ? d->etag : "";
+        r->outside = in && !apr_hash_get(in, d->href, APR_HASH_KEY_STRING);
+    }
+    return APR_SUCCESS;
+}
+
+/* The href of an item: seen in a listing of this request, or mapped. */
+static apr_status_t href_of(dv_store_t *s, const dv_folder_t *f,
+                            const char *item, const char **href,
+                            apr_pool_t *p)
+{
+    const eas_idmap_t *m = s->base.ctx.idmap;
+
+    *href = apr_hash_get(s->hrefs, href_key(f->f.id, item, p),
+                         APR_HASH_KEY_STRING);
+    if (*href)
+        return APR_SUCCESS;
+    return m->to_native(m, item_ns(f, p), item, href, p);
+}
+
+static apr_status_t item_of(eas_store_t *st, const char *folder_id,
+                            const char *item, const dv_folder_t **f,
+                            const char **href, apr_pool_t *p)
+{
+    apr_status_t rv = folder_of(st, folder_id, f);
+
+    if (rv == APR_SUCCESS)
+        rv = href_of((dv_store_t *)st, *f, item, href, p);
+    return rv;
+}
+
+apr_status_t dv_stat(eas_store_t *st, const char *folder_id,
+                     const char *item_id, eas_item_ref_t *out, apr_pool_t *p)
+{
+    const dv_folder_t *f;
+    const char *href, *etag = NULL;
+    apr_status_t rv = item_of(st, folder_id, item_id, &f, &href, p);
+
+    if (rv != APR_SUCCESS)
+        return rv;
+    rv = dav_fetch_etag(((dv_store_t *)st)->client, href, &etag, p);
+    if (rv != APR_SUCCESS)
+        return dv_status(rv);
+    memset(out, 0, sizeof(*out));
+    out->id = item_id;
+    out->token = etag ? etag : "";
+    return APR_SUCCESS;
+}
+
+apr_status_t dv_fetch(eas_store_t *st, const char *folder_id,
+                      const char *item_id, eas_blob_t *out, apr_pool_t *p)
+{
+    const dv_folder_t *f;
+    const char *href;
+    dav_item_t it;
+    apr_status_t rv = item_of(st, folder_id, item_id, &f, &href, p);
+
+    if (rv != APR_SUCCESS)
+        return rv;
+    if ((rv = dav_get(((dv_store_t *)st)->client, href, &it, p)))
+        return dv_status(rv);
+    out->data = it.data;
+    out->len = it.len;
+    return APR_SUCCESS;
+}
+
+/* An ETag for a write the server answered without one. */
+static const char *etag_after(dv_store_t *s, const char *href,
+                              const char *etag, apr_pool_t *p)
+{
+    if (!etag && dav_fetch_etag(s->client, href, &etag, p) != APR_SUCCESS)
+        etag = NULL;
+    return etag ? etag : "";
+}
+
+apr_status_t dv_add(eas_store_t *st, const char *folder_id,
+                    const eas_blob_t *data, unsigned flags,
+                    const char **new_id, const char **token, apr_pool_t *p)
+{
+    dv_store_t *s = (dv_store_t *)st;
+    const eas_idmap_t *m = st->ctx.idmap;
+    const dv_folder_t *f;
+    const char *href, *etag = NULL;
+    apr_status_t rv = folder_of(st, folder_id, &f);
+
+    if (rv != APR_SUCCESS)
+        return rv;
+    rv = dav_put_new(s->client, f->href, f->kind, data->data, data->len,
+                     &href, &etag, p);
+    if (rv != APR_SUCCESS)
+        return dv_status(rv);
+    if ((rv = m->to_id(m, item_ns(f, p), href, 1, new_id, p)) != APR_SUCCESS)
+        return rv;
+    if (token)
+        *token = etag_after(s, href, etag, p);
+    return APR_SUCCESS;
+}
+
+apr_status_t dv_replace(eas_store_t *st, const char *folder_id,
+                        const char *item_id, const eas_blob_t *data,
+                        const char *if_token, const char **token,
+                        apr_pool_t *p)
+{
+    dv_store_t *s = (dv_store_t *)st;
+    const dv_folder_t *f;
+    const char *href, *etag = NULL;
+    apr_status_t rv = item_of(st, folder_id, item_id, &f, &href, p);
+
+    if (rv != APR_SUCCESS)
+        return rv;
+    rv = dav_put(s->client, href, f->kind, if_token && *if_token ? if_token
+                 : NULL, data->data, data->len, &etag, p);
+    if (rv != APR_SUCCESS)
+        return dv_status(rv);
+    if (token)
+        *token = etag_after(s, href, etag, p);
+    return APR_SUCCESS;
+}
+
+/* A deleted item's id is not kept (ids are never given again). */
+static void m_forget(eas_store_t *st, const dv_folder_t *f, const char *href,
+                     apr_pool_t *p)
+{
+    const eas_idmap_t *m = st->ctx.idmap;
+
+    m->forget(m, item_ns(f, p), href);
+}
+
+apr_status_t dv_remove(eas_store_t *st, const char *folder_id,
+                       const char *item_id, const char *if_token,
+                       apr_pool_t *p)
+{
+    dv_store_t *s = (dv_store_t *)st;
+    const dv_folder_t *f;
+    const char *href;
+    apr_status_t rv = item_of(st, folder_id, item_id, &f, &href, p);
+
+    if (rv != APR_SUCCESS)
+        return rv;
+    rv = dav_delete(s->client, href, if_token && *if_token ? if_token : NULL,
+                    p);
+    if (rv == APR_SUCCESS || rv == APR_ENOENT)
+        m_forget(st, f, href, p);
+    return dv_status(rv);
+}

@@ -1,0 +1,192 @@
+"""Contacts and calendars from a real Radicale, beside the mail, through
+Sync both ways: the combined folder hierarchy, the initial sync, the
+phone's Add (once, however often it repeats the request), Change (what
+EAS does not carry survives) and Delete, changes made meanwhile by another
+CalDAV/CardDAV client, the conflict rule, and one user never reaching
+another's collections."""
+
+import re
+import uuid
+from xml.etree import ElementTree
+
+from pim_httpd import A, Phone, pim_log, pim_server  # noqa: F401
+from radicale import radicale  # noqa: F401
+import eas
+
+C = "Contacts:"
+CAL = "Calendar:"
+
+
+def card(uid, first, last, extra=""):
+    return ("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:%s\r\nFN:%s %s\r\n"
+            "N:%s;%s;;;\r\nEMAIL;TYPE=INTERNET:%s@example.org\r\n%s"
+            "END:VCARD\r\n" % (uid, first, last, last, first, first.lower(),
+                               extra))
+
+
+def members(dav, user, coll):
+    """href -> data of every item of a collection, as another client sees
+    it (PROPFIND Depth 1, then GET)."""
+    status, _, body = dav.request("PROPFIND", coll, user=user,
+                                  headers={"Depth": "1"})
+    assert status == 207, status
+    out = {}
+    for resp in ElementTree.fromstring(body).findall("{DAV:}response"):
+        href = resp.find("{DAV:}href").text
+        if href.rstrip("/") != coll.rstrip("/"):
+            out[href] = dav.request("GET", href, user=user)[2].decode()
+    return out
+
+
+def add_contact(cid, first, last):
+    return (A + "Add", [(A + "ClientId", cid), (A + "ApplicationData", [
+        (C + "FirstName", first), (C + "LastName", last),
+        (C + "Email1Address", "%s@example.org" % first.lower())])])
+
+
+def test_folders_combine_mail_and_dav(pim_server, pim_log, radicale):
+    radicale.mkaddressbook("carol", "Kontakte")
+    radicale.mkcalendar("carol", "Agenda")
+    radicale.mkcalendar("carol", "Todo", comps=("VTODO",))
+    folders = Phone(pim_server, "carol").folder_sync()
+    types = sorted(t for _, t in folders.values())
+    assert 2 in types and 9 in types and 8 in types and 7 in types, folders
+    by_type = {t: i for i, (_, t) in folders.items()}
+    assert by_type[9].startswith("d.a") and by_type[8].startswith("d.e")
+    assert not by_type[2].startswith("d."), "mail keeps its own ids"
+    assert folders[by_type[9]][0] == "Kontakte"
+
+
+def test_contacts_both_ways(pim_server, pim_log, radicale):
+    dav, user = radicale, "alice"
+    book = dav.mkaddressbook(user, "Contacts")
+    dav.put(user, book + "ann.vcf",
+            card("ann-1", "Ann", "Example", "X-CUSTOM-FIELD:keep me\r\n"))
+    phone = Phone(pim_server, user)
+    phone.folder_sync()
+    coll = phone.folder(9)
+    adds = phone.sync_all(coll)
+    assert len(adds) == 1
+    (sid, ann), = adds.items()
+    assert eas.text_of(ann, C + "FirstName") == "Ann"
+    assert eas.text_of(ann, C + "LastName") == "Example"
+    assert "ann@example.org" in eas.text_of(ann, C + "Email1Address")
+
+    # The phone adds a contact; a repeated request makes no second one.
+    key = phone.keys[coll]
+    c = phone.sync(coll, commands=[add_contact("cl-1", "Bea", "Berg")])
+    reply = eas.find_all(c, A + "Responses")[0]
+    assert eas.text_of(reply, A + "Status") == "1", c
+    bea = eas.text_of(reply, A + "ServerId")
+    assert bea and bea.startswith(coll + ":")
+    again = phone.sync(coll, key=key,
+                       commands=[add_contact("cl-1", "Bea", "Berg")])
+    assert eas.text_of(again, A + "ServerId") == bea
+    cards = members(dav, user, book)
+    assert sum("FN:Bea Berg" in d for d in cards.values()) == 1, cards
+
+    # The phone changes Ann: her unknown field survives.
+    c = phone.sync(coll, commands=[(A + "Change", [
+        (A + "ServerId", sid), (A + "ApplicationData", [
+            (C + "FirstName", "Anna"), (C + "LastName", "Example"),
+            (C + "Email1Address", "ann@example.org")])])])
+    assert eas.text_of(c, A + "Status") == "1"
+    assert not eas.find_all(c, A + "Responses"), "a change is answered only " \
+        "when it failed"
+    ann_now = members(dav, user, book)[book + "ann.vcf"]
+    assert "FN:Anna Example" in ann_now.replace("\r\n ", "")
+    assert "X-CUSTOM-FIELD:keep me" in ann_now
+
+    # Another client changes Bea and deletes Ann: the phone is told.
+    bea_href, bea_data = [(h, d) for h, d in members(dav, user, book).items()
+                          if "Bea Berg" in d][0]
+    bea_uid = re.search(r"^UID:(.*?)\r?$", bea_data, re.M).group(1)
+    dav.put(user, bea_href, card(bea_uid, "Beatrix", "Berg"))
+    dav.delete(user, book + "ann.vcf")
+    c = phone.sync(coll)
+    changes = eas.find_all(c, A + "Change")
+    assert [eas.text_of(x, A + "ServerId") for x in changes] == [bea]
+    assert eas.text_of(changes[0], C + "FirstName") == "Beatrix"
+    assert [eas.text_of(x, A + "ServerId")
+            for x in eas.find_all(c, A + "Delete")] == [sid]
+
+    # The phone deletes Bea: gone on the server.
+    c = phone.sync(coll, commands=[(A + "Delete", [(A + "ServerId", bea)])])
+    assert eas.text_of(c, A + "Status") == "1"
+    left = members(dav, user, book)
+    assert left == {}, left
+
+
+def test_server_wins_a_conflict(pim_server, pim_log, radicale):
+    dav, user = radicale, "bob"
+    book = dav.mkaddressbook(user, "Contacts")
+    dav.put(user, book + "c.vcf", card("c-1", "Cy", "Old"))
+    phone = Phone(pim_server, user)
+    phone.folder_sync()
+    coll = phone.folder(9)
+    (sid, _), = phone.sync_all(coll).items()
+    dav.put(user, book + "c.vcf", card("c-1", "Cy", "Server"))
+    c = phone.sync(coll, commands=[(A + "Change", [
+        (A + "ServerId", sid), (A + "ApplicationData", [
+            (C + "FirstName", "Cy"), (C + "LastName", "Phone")])])])
+    replies = eas.find_all(c, A + "Responses")
+    assert replies and eas.text_of(replies[0], A + "Status") == "7", c
+    assert "N:Server;Cy" in members(dav, user, book)[book + "c.vcf"]
+    # The server's version comes back in the same response.
+    changes = eas.find_all(c, A + "Commands")
+    assert changes and eas.text_of(changes[0], C + "LastName") == "Server"
+
+
+def test_calendar_events_reach_the_phone(pim_server, pim_log, radicale):
+    dav, user = radicale, "carol"
+    cal = dav.mkcalendar(user, "Work")
+    uid = str(uuid.uuid4())
+    dav.put(user, cal + uid + ".ics", event_text(uid))
+    phone = Phone(pim_server, user, device="pim0002")
+    phone.folder_sync()
+    coll = [i for i, (n, t) in phone.folders.items() if n == "Work"][0]
+    adds = phone.sync_all(coll)
+    assert len(adds) == 1
+    (sid, ev), = adds.items()
+    assert eas.text_of(ev, CAL + "Subject") == "Design review"
+    assert eas.text_of(ev, CAL + "StartTime") == "20261208T090000Z"
+    assert eas.text_of(ev, CAL + "UID") == uid
+
+    # The phone moves it by an hour: the server's event follows.
+    c = phone.sync(coll, commands=[(A + "Change", [
+        (A + "ServerId", sid), (A + "ApplicationData", [
+            (CAL + "Subject", "Design review"),
+            (CAL + "StartTime", "20261208T100000Z"),
+            (CAL + "EndTime", "20261208T110000Z"),
+            (CAL + "UID", uid)])])])
+    assert eas.text_of(c, A + "Status") == "1"
+    data = members(dav, user, cal)[cal + uid + ".ics"]
+    assert "20261208T100000Z" in data or "DTSTART:20261208T100000Z" in data, \
+        data
+    assert "X-KEEP:yes" in data
+
+
+def event_text(uid):
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//EN\r\n"
+            "BEGIN:VEVENT\r\nUID:%s\r\nDTSTAMP:20261201T000000Z\r\n"
+            "DTSTART:20261208T090000Z\r\nDTEND:20261208T100000Z\r\n"
+            "SUMMARY:Design review\r\nX-KEEP:yes\r\nEND:VEVENT\r\n"
+            "END:VCALENDAR\r\n" % uid)
+
+
+def test_no_user_reaches_another_users_collections(pim_server, pim_log,
+                                                    radicale):
+    dav = radicale
+    book = dav.mkaddressbook("alice", "Private")
+    dav.put("alice", book + "secret.vcf", card("s-1", "Sec", "Ret"))
+    alice = Phone(pim_server, "alice", device="pim0003")
+    alice.folder_sync()
+    ids = [i for i, (n, _) in alice.folders.items() if n == "Private"]
+    bob = Phone(pim_server, "bob", device="pim0004")
+    bob.folder_sync()
+    for coll in ids:
+        assert coll not in bob.folders
+        first = bob.post("Sync", (A + "Sync", [(A + "Collections", [
+            (A + "Collection", [(A + "SyncKey", "0"),
+                                (A + "CollectionId", coll)])])]))
+        assert eas.text_of(first, A + "Status") == "8", first
