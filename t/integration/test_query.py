@@ -125,11 +125,12 @@ def inbox_item(client, subject):
         return r.tree()
 
     def sync(inbox, key):
+        # GetChanges only once there is a key (MS-ASCMD).
+        changes = [("AirSync:GetChanges", None)] if key != "0" else []
         return call("Sync", ("AirSync:Sync", [("AirSync:Collections", [
             ("AirSync:Collection", [
-                ("AirSync:SyncKey", key), ("AirSync:CollectionId", inbox),
-                ("AirSync:GetChanges", None),
-                ("AirSync:WindowSize", "512")])])]))
+                ("AirSync:SyncKey", key), ("AirSync:CollectionId", inbox)]
+             + changes + [("AirSync:WindowSize", "512")])])]))
 
     tree = call("FolderSync", ("FolderHierarchy:FolderSync",
                                [("FolderHierarchy:SyncKey", "0")]))
