@@ -40,18 +40,28 @@ static int eas_options(request_rec *r)
     return OK;
 }
 
-/* Our own short text, not httpd's HTML error page. */
+/*
+ * A 405 or 501 of our own: a short text rather than httpd's HTML page,
+ * which would also say the POST method is unsupported and add TRACE to
+ * the Allow header (its answers list every method the core takes).
+ */
+static int eas_refuse(request_rec *r, int status, const char *text)
+{
+    set_allow(r);
+    r->status = status;
+    ap_set_content_type(r, "text/plain; charset=utf-8");
+    if (!r->header_only)
+        ap_rputs(text, r);
+    return OK;
+}
+
 static int eas_method_not_allowed(request_rec *r)
 {
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EASLOGNO(00405)
                   "method %s not allowed: ActiveSync uses OPTIONS and POST",
                   r->method);
-    set_allow(r);
-    r->status = HTTP_METHOD_NOT_ALLOWED;
-    ap_set_content_type(r, "text/plain; charset=utf-8");
-    if (!r->header_only)
-        ap_rputs("This is an Exchange ActiveSync endpoint: use OPTIONS or POST.\n", r);
-    return OK;
+    return eas_refuse(r, HTTP_METHOD_NOT_ALLOWED, "This is an Exchange "
+                      "ActiveSync endpoint: use OPTIONS or POST.\n");
 }
 
 static int eas_post(request_rec *r)
@@ -63,10 +73,9 @@ static int eas_post(request_rec *r)
         return OK;              /* already answered with a Status */
     if (rc == OK)
         rc = eas_dispatch(req);
-    /* httpd's own text would say the POST method is unsupported. */
     if (rc == HTTP_NOT_IMPLEMENTED)
-        ap_custom_response(r, rc, "This ActiveSync command is not "
-                           "implemented by this server.");
+        return eas_refuse(r, rc, "This ActiveSync command is not "
+                          "implemented by this server.\n");
     return rc;
 }
 
