@@ -1,14 +1,16 @@
 /*
  * mod_eas: the module record, its hook and the handler entry.
  *
- * Enabled per location with "SetHandler eas".  OPTIONS advertises what the
- * server speaks (MS-ASHTTP 2.2.3/2.2.4), POST carries the commands
- * (request.c reads them, commands.c dispatches), every other method is 405.
+ * Enabled per location with "SetHandler eas"; a path below the location is
+ * 404 (endpoint.c).  OPTIONS advertises what the server speaks (MS-ASHTTP
+ * 2.2.3/2.2.4), POST carries the commands (request.c reads them,
+ * commands.c dispatches), every other method is 405.
  */
 #include "mod_eas.h"
 #include "config.h"
 #include "commands.h"
 #include "request.h"
+#include "endpoint.h"
 #include "maildir/maildir_backend.h"
 #include "state_dbd.h"
 #include "email.h"
@@ -83,6 +85,8 @@ static int eas_handler(request_rec *r)
 {
     if (!r->handler || strcmp(r->handler, EAS_HANDLER_NAME) != 0)
         return DECLINED;
+    if (!eas_endpoint_check(r))
+        return HTTP_NOT_FOUND;
     /* What httpd's own 405/501 answers put in Allow. */
     ap_allow_standard_methods(r, REPLACE_ALLOW, M_OPTIONS, M_POST, -1);
     if (r->method_number == M_OPTIONS)
@@ -114,6 +118,7 @@ static void eas_register_hooks(apr_pool_t *p)
 {
     ap_hook_child_init(eas_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(eas_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    eas_endpoint_register_hooks(p);
     eas_state_register_hooks(p);
     /* Backends register by name before any request can open a store. */
     eas_maildir_register();
