@@ -17,6 +17,7 @@
  */
 #include "mod_eas.h"
 #include "endpoint.h"
+#include "state_dbd.h"
 
 #include <http_config.h>
 #include <util_cfgtree.h>
@@ -131,27 +132,74 @@ static void add_endpoint(apr_pool_t *p, const ap_directive_t *d)
     e->vhost_line = vh ? vh->line_num : 0;
 }
 
-/* Every SetHandler eas below d. */
+/* Every SetHandler eas and every DBDriver below d. */
 static void walk(apr_pool_t *p, const ap_directive_t *d,
-                 apr_array_header_t *handlers)
+                 apr_array_header_t *handlers, apr_array_header_t *drivers)
 {
     for (; d; d = d->next) {
         if (sets_eas(p, d))
             APR_ARRAY_PUSH(handlers, const ap_directive_t *) = d;
-        walk(p, d->first_child, handlers);
+        else if (is_named(d, "DBDriver"))
+            APR_ARRAY_PUSH(drivers, const ap_directive_t *) = d;
+        walk(p, d->first_child, handlers, drivers);
     }
+}
+
+/* ------------------------------------------------------------------ */
+/* Startup                                                             */
+/* ------------------------------------------------------------------ */
+
+/* A DBDriver for the handler h: server-wide, or in h's <VirtualHost>. */
+static int has_database(const ap_directive_t *h,
+                        const apr_array_header_t *drivers)
+{
+    int i;
+
+    for (i = 0; i < drivers->nelts; i++) {
+        const ap_directive_t *vh =
+            vhost_of(APR_ARRAY_IDX(drivers, i, const ap_directive_t *));
+
+        if (!vh || vh == vhost_of(h))
+            return 1;
+    }
+    return 0;
+}
+
+static void warn_no_database(apr_pool_t *p, server_rec *s,
+                             const apr_array_header_t *hs,
+                             const apr_array_header_t *drivers)
+{
+    const ap_directive_t *first = NULL;
+    int i, n = 0;
+
+    for (i = 0; i < hs->nelts; i++) {
+        const ap_directive_t *h = APR_ARRAY_IDX(hs, i, const ap_directive_t *);
+
+        if (!has_database(h, drivers) && n++ == 0)
+            first = h;
+    }
+    if (!first)
+        return;
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, EASLOGNO(00101)
+                 "SetHandler eas (%s line %d%s) has no state database: no "
+                 "device can provision, and every command answers 503 until "
+                 "the server config has " EAS_DBD_HINT, first->filename,
+                 first->line_num,
+                 n > 1 ? apr_psprintf(p, ", and %d more", n - 1) : "");
 }
 
 static int endpoint_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                                  apr_pool_t *ptemp, server_rec *s)
 {
     apr_array_header_t *handlers = apr_array_make(ptemp, 8, sizeof(void *));
+    apr_array_header_t *drivers = apr_array_make(ptemp, 2, sizeof(void *));
     int i;
 
-    walk(ptemp, ap_conftree, handlers);
+    walk(ptemp, ap_conftree, handlers, drivers);
     endpoints = apr_array_make(pconf, handlers->nelts, sizeof(endpoint_t));
     for (i = 0; i < handlers->nelts; i++)
         add_endpoint(pconf, APR_ARRAY_IDX(handlers, i, const ap_directive_t *));
+    warn_no_database(ptemp, s, handlers, drivers);
     return OK;
 }
 

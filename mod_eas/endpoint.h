@@ -1,7 +1,7 @@
 /*
  * The ActiveSync endpoints: the paths where the configuration sets
  * "SetHandler eas" (MS-ASHTTP 2.2.1.1.1: the request URI is the endpoint,
- * nothing below it).
+ * nothing below it), and the warnings the configuration earns at startup.
  */
 #ifndef EAS_ENDPOINT_H
 #define EAS_ENDPOINT_H

@@ -1,5 +1,6 @@
 """The endpoint (MS-ASHTTP 2.2.1.1.1): a request's URI is the path where
-the configuration sets SetHandler eas, never a path below it."""
+the configuration sets SetHandler eas, never a path below it; and the
+startup warning about a handler without a state database."""
 
 import pytest
 
@@ -98,3 +99,47 @@ def test_virtual_host_endpoints_are_its_own(sections_server, sections_log):
     # Below /x in a.test: b.test's /x/y is no endpoint there.
     assert options(sections_server, "/x/y", host="a.test") == 404
     sections_log.one("EAS00406", "/x/y")
+
+
+# ---------------------------------------------------------------- startup
+
+def test_handler_without_database_warns(server):
+    bare = httpd.Httpd(conftest._load_config(),
+                       locations={"/a": "", "/b": "", "/c": "noauth"})
+    try:
+        code, out = bare.config_test("")
+    finally:
+        bare.cleanup()
+    assert code == 0, out
+    warnings = [line for line in out.splitlines() if "EAS00101" in line]
+    assert len(warnings) == 1, out
+    line = warnings[0]
+    for what in ("SetHandler eas (%s/test-" % bare.root, ".conf line ",
+                 "and 2 more",
+                 "LoadModule dbd_module", "DBDriver sqlite3", "DBDParams"):
+        assert what in line, line
+
+
+def test_database_in_server_config_or_virtual_host(server):
+    # The shared server has one: no warning.
+    code, out = server.config_test("")
+    assert code == 0 and "EAS00101" not in out, out
+    # A DBDriver only in one <VirtualHost>: the handlers outside it warn.
+    bare = httpd.Httpd(conftest._load_config(), modules=["dbd"],
+                       locations={"/only": ""})
+    try:
+        vhost = ("<VirtualHost 127.0.0.1:%d>\n    ServerName v.test\n"
+                 "    DBDriver sqlite3\n    DBDParams %s/v.db\n"
+                 "    <Location /v>\n        SetHandler eas\n"
+                 "    </Location>\n</VirtualHost>" % (bare.port, bare.root))
+        code, out = bare.config_test(vhost)
+        assert code == 0, out
+        (line,) = [x for x in out.splitlines() if "EAS00101" in x]
+        assert "more" not in line, line
+        code, out = bare.config_test(vhost.replace("<Location /v>",
+                                                   "<Location /w>")
+                                     + "\nDBDriver sqlite3\n"
+                                     "DBDParams %s/s.db" % bare.root)
+        assert code == 0 and "EAS00101" not in out, out
+    finally:
+        bare.cleanup()
