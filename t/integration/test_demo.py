@@ -1,12 +1,17 @@
 """build/demo-server as a newcomer runs it, from a copy of the checkout
 (the build directory copied as its out/, so that the demo's build has
-nothing to do): it starts, answers, refuses TRACE and stops."""
+nothing to do): it starts, answers, refuses TRACE and stops, in a
+directory anyone may enter and, as root, in one www-data cannot enter;
+a start that fails says why and exits 1."""
 
 import http.client
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
+import time
+import uuid
 
 import pytest
 
@@ -14,6 +19,7 @@ import conftest
 import eas
 import httpd
 from eas import EAS_PATH
+from prov_httpd import provision
 
 CFG = conftest._load_config()
 pytestmark = [
@@ -63,7 +69,12 @@ class Demo:
     def remove(self):
         run = os.path.join(self.top, "demo-run")
         if os.path.islink(run):
-            shutil.rmtree(os.path.realpath(run), ignore_errors=True)
+            real = os.path.realpath(run)
+            shutil.rmtree(real, ignore_errors=True)
+            try:
+                os.rmdir(os.path.dirname(real))     # if no other is left
+            except OSError:
+                pass
         shutil.rmtree(self.parent, ignore_errors=True)
 
 
@@ -118,3 +129,82 @@ def test_demo_refuses_trace(demo):
         conn.close()
     assert r.status == 405
     assert auth.split()[1].encode() not in body
+
+
+def test_demo_from_a_directory_www_data_cannot_enter():
+    # A checkout in /root or a directory made by mktemp -d: httpd's
+    # children (www-data) cannot enter it, so demo-run lives elsewhere.
+    if os.geteuid() != 0:
+        pytest.skip("as another user the children are that user")
+    parent = tempfile.mkdtemp(prefix="mod_eas-demo-")   # mode 0700
+    demo = Demo(parent)
+    try:
+        res = demo.start()
+        assert res.returncode == 0, res.stdout + res.stderr
+        run = os.path.join(demo.top, "demo-run")
+        real = os.path.realpath(run)
+        assert os.path.islink(run) and real.startswith(
+            "/var/lib/mod_eas-demo/"), res.stdout
+        assert "www-data cannot enter %s" % demo.top in res.stdout
+        answers(demo)
+        sends_mail(demo, real)
+        # Started again, it keeps the same place.
+        res = demo.start()
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert os.path.realpath(run) == real
+        answers(demo)
+        res = demo.stop()
+        assert res.returncode == 0 and "stopped" in res.stdout, res.stdout
+        assert not os.path.exists(os.path.join(real, "httpd.pid"))
+    finally:
+        demo.stop()
+        demo.remove()
+
+
+def sends_mail(demo, real):
+    """A provisioned phone's SendMail reaches the demo user's Maildir: the
+    children run the demo's sendmail and write there."""
+    c = demo.client()
+    try:
+        _, key = provision(c, device_id="demophone1")
+        subject = "demo %s" % uuid.uuid4().hex
+        mime = ("From: demo@demo.example\r\nTo: demo@demo.example\r\n"
+                "Subject: %s\r\n\r\nHello.\r\n" % subject).encode()
+        r = c.post(eas.plain_query("SendMail", user="demo",
+                                   device_id="demophone1"),
+                   body=eas.encode(("ComposeMail:SendMail", [
+                       ("ComposeMail:ClientId", uuid.uuid4().hex),
+                       ("ComposeMail:Mime", mime)])),
+                   headers={"X-MS-PolicyKey": str(key)})
+        assert r.status == 200 and r.body == b"", (r.status, r.body)
+    finally:
+        c.close()
+    new = os.path.join(real, "mail", "demo", "Maildir", "new")
+    for _ in range(50):
+        for name in os.listdir(new):
+            with open(os.path.join(new, name), "rb") as f:
+                if subject.encode() in f.read():
+                    return
+        time.sleep(0.1)
+    raise AssertionError("the message did not arrive in " + new)
+
+
+def test_failed_start_says_why(demo):
+    # The port is taken: httpd cannot listen, and the demo says so.
+    parent = tempfile.mkdtemp(prefix="mod_eas-demo-")
+    os.chmod(parent, 0o755)
+    other = Demo(parent)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(1)
+        other.port = s.getsockname()[1]
+        try:
+            res = other.start()
+        finally:
+            other.stop()
+            other.remove()
+    out = res.stdout + res.stderr
+    assert res.returncode == 1, out
+    assert "demo-server: httpd did not start" in res.stderr, out
+    assert "Address already in use" in out, out
+    assert "mod_eas answers" not in out, out
