@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The ActiveSync endpoints (MS-ASHTTP 2.2.1.1.1: a request's URI is the
  * endpoint, /Microsoft-Server-ActiveSync, nothing below it).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The ActiveSync endpoints: the paths where the configuration sets
  * "SetHandler eas" (MS-ASHTTP 2.2.1.1.1: the request URI is the endpoint,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """build/demo-server as a newcomer runs it, from a copy of the checkout
 (the build directory copied as its out/, so that the demo's build has
 nothing to do): it starts, answers, refuses TRACE and stops, in a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The endpoint (MS-ASHTTP 2.2.1.1.1): a request's URI is the path where
 the configuration sets SetHandler eas, never a path below it; and the
 startup warning about a handler without a state database."""

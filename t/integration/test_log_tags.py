@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """mod_eas/log-tags.md, the administrators' list of log tags, is what
 build/log-tags makes from the code, so it cannot drift from it."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The README says what the server does: the commands it answers 501, and
 which directives are server-wide, as httpd with the module finds them."""
 
