@@ -123,7 +123,7 @@ int eas_cmd_getitemestimate(eas_request_t *req)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EASLOGNO(01151)
                       "GetItemEstimate with %d collections (1 to %d "
                       "allowed)", count, conf->max_collections);
-        return HTTP_BAD_REQUEST;
+        return eas_response_malformed(req, EAS_STATUS_INVALID_XML);
     }
     sr->ctx = req->ctx;
     sr->r = r;

@@ -80,7 +80,7 @@ int eas_cmd_moveitems(eas_request_t *req)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, EASLOGNO(00641)
                       "MoveItems with %d moves (1 to %d allowed by "
                       "EASMaxWindowSize)", n, max);
-        return HTTP_BAD_REQUEST;
+        return eas_response_malformed(req, EAS_STATUS_INVALID_XML);
     }
     if ((rc = eas_ctx_store(ctx, &st)) != OK)
         return rc;

@@ -35,9 +35,13 @@ static const eas_version_t eas_versions[] = {
 
 /*
  * MS-ASCMD commands with their MS-ASHTTP base64 command codes.  The status
- * tag is set only where the response root carries a Status child, which is
- * where the common status codes (MS-ASCMD 2.2.2) can be reported; the
- * others get an HTTP status instead.
+ * tag is set wherever the response root may carry a Status child of its
+ * own, for a failure of the whole request: that is where a 14.x device
+ * gets the common status codes (MS-ASCMD 2.2.2: a malformed body, 142 to
+ * 144 from the provisioning gate).  MoveItems and GetItemEstimate have one
+ * beside their per-item Status.  Only the commands without one
+ * (GetAttachment has no WBXML answer, MeetingResponse reports in each
+ * Result) get an HTTP status instead.
  */
 static const eas_command_t eas_commands[] = {
     { "Sync", 0, 25, 0, EAS_BODY_WBXML_OPTIONAL,
@@ -67,12 +71,14 @@ static const eas_command_t eas_commands[] = {
     { "FolderUpdate", 12, 25, 0, EAS_BODY_WBXML,
       TAG(FolderHierarchy, FolderUpdate), TAG(FolderHierarchy, FolderUpdate),
       TAG(FolderHierarchy, Status), eas_cmd_folderupdate },
-    /* Status only inside each Response. */
     { "MoveItems", 13, 25, 0, EAS_BODY_WBXML,
-      TAG(Move, MoveItems), TAG(Move, MoveItems), 0, eas_cmd_moveitems },
+      TAG(Move, MoveItems), TAG(Move, MoveItems), TAG(Move, Status),
+      eas_cmd_moveitems },
     { "GetItemEstimate", 14, 25, 0, EAS_BODY_WBXML,
       TAG(GetItemEstimate, GetItemEstimate),
-      TAG(GetItemEstimate, GetItemEstimate), 0, eas_cmd_getitemestimate },
+      TAG(GetItemEstimate, GetItemEstimate), TAG(GetItemEstimate, Status),
+      eas_cmd_getitemestimate },
+    /* Status only inside each Result. */
     { "MeetingResponse", 15, 25, 0, EAS_BODY_WBXML,
       TAG(MeetingResponse, MeetingResponse),
       TAG(MeetingResponse, MeetingResponse), 0, NULL },

@@ -1,15 +1,17 @@
 /*
  * mod_eas: the module record, its hook and the handler entry.
  *
- * Enabled per location with "SetHandler eas".  OPTIONS advertises what the
- * server speaks (MS-ASHTTP 2.2.3/2.2.4), POST carries the commands
- * (request.c reads them, commands.c dispatches), every other method is 405.
+ * Enabled per location with "SetHandler eas"; a path below the location is
+ * 404 (endpoint.c).  OPTIONS advertises what the server speaks (MS-ASHTTP
+ * 2.2.3/2.2.4), POST carries the commands (request.c reads them,
+ * commands.c dispatches), every other method is 405.
  */
 #include "mod_eas.h"
 #include "config.h"
 #include "commands.h"
 #include "request.h"
 #include "backend_conf.h"
+#include "endpoint.h"
 #include "state_dbd.h"
 #include "email.h"
 #include "pim.h"
@@ -41,18 +43,28 @@ static int eas_options(request_rec *r)
     return OK;
 }
 
-/* Our own short text, not httpd's HTML error page. */
+/*
+ * A 405 or 501 of our own: a short text rather than httpd's HTML page,
+ * which would also say the POST method is unsupported and add TRACE to
+ * the Allow header (its answers list every method the core takes).
+ */
+static int eas_refuse(request_rec *r, int status, const char *text)
+{
+    set_allow(r);
+    r->status = status;
+    ap_set_content_type(r, "text/plain; charset=utf-8");
+    if (!r->header_only)
+        ap_rputs(text, r);
+    return OK;
+}
+
 static int eas_method_not_allowed(request_rec *r)
 {
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EASLOGNO(00405)
                   "method %s not allowed: ActiveSync uses OPTIONS and POST",
                   r->method);
-    set_allow(r);
-    r->status = HTTP_METHOD_NOT_ALLOWED;
-    ap_set_content_type(r, "text/plain; charset=utf-8");
-    if (!r->header_only)
-        ap_rputs("This is an Exchange ActiveSync endpoint: use OPTIONS or POST.\n", r);
-    return OK;
+    return eas_refuse(r, HTTP_METHOD_NOT_ALLOWED, "This is an Exchange "
+                      "ActiveSync endpoint: use OPTIONS or POST.\n");
 }
 
 static int eas_post(request_rec *r)
@@ -64,10 +76,9 @@ static int eas_post(request_rec *r)
         return OK;              /* already answered with a Status */
     if (rc == OK)
         rc = eas_dispatch(req);
-    /* httpd's own text would say the POST method is unsupported. */
     if (rc == HTTP_NOT_IMPLEMENTED)
-        ap_custom_response(r, rc, "This ActiveSync command is not "
-                           "implemented by this server.");
+        return eas_refuse(r, rc, "This ActiveSync command is not "
+                          "implemented by this server.\n");
     return rc;
 }
 
@@ -75,6 +86,8 @@ static int eas_handler(request_rec *r)
 {
     if (!r->handler || strcmp(r->handler, EAS_HANDLER_NAME) != 0)
         return DECLINED;
+    if (!eas_endpoint_check(r))
+        return HTTP_NOT_FOUND;
     /* What httpd's own 405/501 answers put in Allow. */
     ap_allow_standard_methods(r, REPLACE_ALLOW, M_OPTIONS, M_POST, -1);
     if (r->method_number == M_OPTIONS)
@@ -108,6 +121,7 @@ static void eas_register_hooks(apr_pool_t *p)
 {
     ap_hook_child_init(eas_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(eas_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    eas_endpoint_register_hooks(p);
     eas_state_register_hooks(p);
     /* Backends register by name before any request can open a store. */
     eas_backends_register();

@@ -715,11 +715,8 @@ static int read_body(eas_request_t *req)
  */
 static int body_error(eas_request_t *req, int status)
 {
-    int rc;
+    int rc = eas_response_malformed(req, status);
 
-    if (req->version < 140 || !req->cmd->status_tag)
-        return HTTP_BAD_REQUEST;
-    rc = eas_response_status(req, status);
     return rc == OK ? DONE : rc;
 }
 

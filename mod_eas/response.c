@@ -150,3 +150,10 @@ int eas_response_status(eas_request_t *req, int status)
     eas_enc_end(e);
     return eas_response_finish(resp);
 }
+
+int eas_response_malformed(eas_request_t *req, int status)
+{
+    if (req->version < 140 || !req->cmd->status_tag)
+        return HTTP_BAD_REQUEST;
+    return eas_response_status(req, status);
+}

@@ -33,6 +33,14 @@ int eas_response_finish(eas_response_t *resp);
  */
 int eas_response_status(struct eas_request *req, int status);
 
+/*
+ * A request the command cannot use as it is (malformed, or outside the
+ * server's limits): from 14.0, where the command's response root has a
+ * Status element, that root holding the common status given (OK once
+ * sent); before 14.0, or without one, HTTP 400.
+ */
+int eas_response_malformed(struct eas_request *req, int status);
+
 /* MS-ASCMD common status codes used by the transport. */
 #define EAS_STATUS_INVALID_CONTENT 101
 #define EAS_STATUS_INVALID_WBXML   102

@@ -32,9 +32,6 @@
 /* Our statements' labels (state*.c) all begin so. */
 #define LABEL_PREFIX "eas_"
 #define BUSY_CEILING 3600
-#define DBD_HINT "LoadModule dbd_module modules/mod_dbd.so, " \
-    "DBDriver sqlite3 and DBDParams /var/lib/mod_eas/state.db " \
-    "(or DBDriver pgsql and DBDParams \"host=... dbname=... user=...\")"
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
@@ -182,7 +179,7 @@ int eas_state_for_request(request_rec *r, apr_pool_t *p, const char *user,
     if (!dbd_open || !dbd_close) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, EASLOGNO(00701)
                       "mod_eas keeps device state in a database through "
-                      "mod_dbd, which is not loaded: add " DBD_HINT);
+                      "mod_dbd, which is not loaded: add " EAS_DBD_HINT);
         return HTTP_SERVICE_UNAVAILABLE;
     }
     dbd = dbd_open(p, r->server);
@@ -190,7 +187,7 @@ int eas_state_for_request(request_rec *r, apr_pool_t *p, const char *user,
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, EASLOGNO(00702)
                       "no connection to the state database (mod_dbd's "
                       "message above says why: is the database up and "
-                      "reachable?); the configuration needs " DBD_HINT);
+                      "reachable?); the configuration needs " EAS_DBD_HINT);
         return HTTP_SERVICE_UNAVAILABLE;
     }
     /* Registered first, so it runs after the state's own cleanups. */

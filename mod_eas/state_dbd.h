@@ -14,6 +14,11 @@
 /* Called from the module's register_hooks. */
 void eas_state_register_hooks(apr_pool_t *p);
 
+/* What the configuration needs for a state database. */
+#define EAS_DBD_HINT "LoadModule dbd_module modules/mod_dbd.so, " \
+    "DBDriver sqlite3 and DBDParams /var/lib/mod_eas/state.db " \
+    "(or DBDriver pgsql and DBDParams \"host=... dbname=... user=...\")"
+
 /*
  * A state handle on (user, device_id) for the life of pool p (the
  * request's, or a shorter one), on a mod_dbd connection that goes back

@@ -85,17 +85,21 @@ apr_array_header_t *eas_sync_pending(eas_sync_req_t *sr, const char *folder,
     return eas_snapshot_diff(s, items, eas_sync_pool(sr));
 }
 
-/* SyncKey 0: a fresh lineage whose snapshot is empty; nothing is sent. */
+/*
+ * SyncKey 0: a fresh lineage whose snapshot is empty; nothing is sent.
+ * The device has nothing to change yet and may not ask for changes
+ * (MS-ASCMD GetChanges: Status 4 with SyncKey 0); no key is made then.
+ */
 static void prime(eas_sync_req_t *sr, eas_sync_coll_t *c)
 {
     eas_ctx_t *ctx = sr->ctx;
     const char *key = eas_synckey_first(sr->r->pool);
     apr_status_t rv;
 
-    if (c->commands) {
+    if (c->commands || c->get_changes == 1) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, sr->r, EASLOGNO(01103)
-                      "Sync of collection %s with SyncKey 0 carries "
-                      "Commands", c->id);
+                      "Sync of collection %s with SyncKey 0 carries %s",
+                      c->id, c->commands ? "Commands" : "GetChanges 1");
         c->status = EAS_SYNC_PROTOCOL;
         return;
     }

@@ -175,6 +175,25 @@ CMD_CODES = {
     "Settings": 17, "Ping": 18, "ItemOperations": 19, "Provision": 20,
     "ResolveRecipients": 21, "ValidateCert": 22,
 }
+# Each command's root element (request and response), GetAttachment
+# (no body) aside.
+ROOTS = {
+    "Sync": "AirSync:Sync", "SendMail": "ComposeMail:SendMail",
+    "SmartForward": "ComposeMail:SmartForward",
+    "SmartReply": "ComposeMail:SmartReply",
+    "FolderSync": "FolderHierarchy:FolderSync",
+    "FolderCreate": "FolderHierarchy:FolderCreate",
+    "FolderDelete": "FolderHierarchy:FolderDelete",
+    "FolderUpdate": "FolderHierarchy:FolderUpdate",
+    "MoveItems": "Move:MoveItems",
+    "GetItemEstimate": "GetItemEstimate:GetItemEstimate",
+    "MeetingResponse": "MeetingResponse:MeetingResponse",
+    "Search": "Search:Search", "Settings": "Settings:Settings",
+    "Ping": "Ping:Ping", "ItemOperations": "ItemOperations:ItemOperations",
+    "Provision": "Provision:Provision",
+    "ResolveRecipients": "ResolveRecipients:ResolveRecipients",
+    "ValidateCert": "ValidateCert:ValidateCert",
+}
 PARAM_TAGS = {
     "AttachmentName": 0, "CollectionId": 1, "CollectionName": 2, "ItemId": 3,
     "LongId": 4, "ParentId": 5, "Occurrence": 6, "Options": 7, "User": 8,

@@ -321,12 +321,13 @@ class Phone:
     def sync_all(self, collection):
         """Every item of a collection: [(ServerId, ApplicationData)]."""
         def sync(key):
+            # GetChanges only once there is a key (MS-ASCMD).
+            changes = [("AirSync:GetChanges", None)] if key != "0" else []
             return self.call("Sync", ("AirSync:Sync", [("AirSync:Collections", [
                 ("AirSync:Collection", [
                     ("AirSync:SyncKey", key),
-                    ("AirSync:CollectionId", collection),
-                    ("AirSync:GetChanges", None),
-                    ("AirSync:WindowSize", "100")])])]))
+                    ("AirSync:CollectionId", collection)]
+                 + changes + [("AirSync:WindowSize", "100")])])]))
         t = sync("0")
         key = text(t, "AirSync:SyncKey")
         items = []

@@ -367,15 +367,33 @@ def test_wrong_root_14(client, log):
     ("Ping", "Ping:Ping"), ("Search", "Search:Search"),
     ("Settings", "Settings:Settings"), ("Provision", "Provision:Provision"),
     ("ItemOperations", "ItemOperations:ItemOperations"),
-    ("Sync", "AirSync:Sync"), ("SendMail", "ComposeMail:SendMail")])
+    ("Sync", "AirSync:Sync"), ("SendMail", "ComposeMail:SendMail"),
+    ("MoveItems", "Move:MoveItems"),
+    ("GetItemEstimate", "GetItemEstimate:GetItemEstimate")])
 def test_status_answer_uses_command_root(client, cmd, root):
     r = post_bad(client, "14.0", b"\x03\x01\x6a\x00\x45", cmd=cmd)
     check_status_answer(r, root, 102)
 
 
 def test_no_status_element_means_400(client, log):
-    # MoveItems reports status only per item: a bad body is HTTP 400 even
-    # in 14.1.
-    r = post_bad(client, "14.1", b"garbage", cmd="MoveItems")
+    # MeetingResponse reports status only in each Result: a bad body is
+    # HTTP 400 even in 14.1.
+    r = post_bad(client, "14.1", b"garbage", cmd="MeetingResponse")
     assert r.status == 400
-    log.one("EAS00307", "MoveItems")
+    log.one("EAS00307", "MeetingResponse")
+
+
+@pytest.mark.parametrize("cmd,root,content,tag", [
+    ("MoveItems", "Move:MoveItems", None, "EAS00641"),
+    ("GetItemEstimate", "GetItemEstimate:GetItemEstimate",
+     [("GetItemEstimate:Collections", None)], "EAS01151")])
+def test_request_without_items_is_a_status_in_14(client, log, cmd, root,
+                                                 content, tag):
+    # Nothing to move or estimate: the whole request is malformed, said
+    # in the response's own top-level Status from 14.0, HTTP 400 before.
+    body = eas.encode((root, content))
+    r = client.post(eas.plain_query(cmd), body=body, version="14.1")
+    check_status_answer(r, root, 103)
+    r = client.post(eas.plain_query(cmd), body=body, version="12.1")
+    assert r.status == 400
+    assert len(log.wait_for(tag)) == 2, log.text()

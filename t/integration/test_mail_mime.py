@@ -34,11 +34,12 @@ def contentless(subject):
 def sync_mime(phone, collection):
     """Every item's ApplicationData, bodies asked for as whole MIME."""
     def sync(key):
+        # GetChanges only once there is a key (MS-ASCMD).
+        changes = [(A + "GetChanges", None)] if key != "0" else []
         return phone.call("Sync", (A + "Sync", [(A + "Collections", [
             (A + "Collection", [
                 (A + "SyncKey", key),
-                (A + "CollectionId", collection),
-                (A + "GetChanges", None),
+                (A + "CollectionId", collection)] + changes + [
                 (A + "WindowSize", "100"),
                 (A + "Options", [
                     (A + "MIMESupport", "2"),

@@ -121,6 +121,51 @@ def test_provisioning_flow_14_1(prov_server, prov_log):
     assert settings_status(settings(a, device_id=dev, key=key_b)) == 143
 
 
+def gated_request(c, cmd, version, dev):
+    """cmd from an unprovisioned device: the root element alone, or a
+    GetAttachment of some attachment."""
+    if cmd == "GetAttachment":
+        return c.post(eas.plain_query(cmd, device_id=dev,
+                                      AttachmentName="1:1:1"),
+                      version=version)
+    if cmd in ("SendMail", "SmartReply", "SmartForward") and version < "14":
+        return c.post(eas.plain_query(cmd, device_id=dev), version=version,
+                      body=b"Subject: gated\r\n\r\ngated\r\n",
+                      content_type="message/rfc822")
+    return c.post(eas.plain_query(cmd, device_id=dev),
+                  body=eas.encode((eas.ROOTS[cmd], None)), version=version)
+
+
+def test_gate_answers_every_command_14(prov_server, prov_log):
+    # Every command but Provision meets the gate; in 14.x each answers in
+    # its own response's top-level Status (MS-ASCMD 2.2.2), and only
+    # GetAttachment, which has no WBXML response, gets HTTP 449.
+    c = at(prov_server, "/eas-prov-a")
+    listed = c.options().header("MS-ASProtocolCommands").split(",")
+    assert {"MoveItems", "GetItemEstimate", "Sync", "Ping"} <= set(listed)
+    for cmd in listed:
+        if cmd == "Provision":
+            continue
+        r = gated_request(c, cmd, "14.1", "devgate14")
+        if cmd == "GetAttachment":
+            assert r.status == 449, (cmd, r.status)
+            continue
+        assert r.status == 200, (cmd, r.status)
+        tree = r.tree()
+        assert tree[0] == eas.ROOTS[cmd], (cmd, tree)
+        assert eas.status_of(tree) == 142, (cmd, tree)
+        assert len(tree[1]) == 1, (cmd, tree)
+
+
+def test_gate_answers_every_command_12(prov_server, prov_log):
+    c = at(prov_server, "/eas-prov-a")
+    for cmd in c.options().header("MS-ASProtocolCommands").split(","):
+        if cmd == "Provision":
+            continue
+        r = gated_request(c, cmd, "12.1", "devgate12")
+        assert r.status == 449 and r.body == b"", (cmd, r.status)
+
+
 def test_gate_uses_base64_policy_key(prov_server, prov_log):
     c = at(prov_server, "/eas-prov-a")
     dev = "dev141b64"

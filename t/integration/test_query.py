@@ -48,9 +48,20 @@ def test_not_implemented_response(client, log):
     assert r.status == 501
     assert b"command is not implemented" in r.body
     assert b"POST not supported" not in r.body
-    # httpd's 501 answer lists what the location takes (TRACE is core's).
-    assert {"OPTIONS", "POST"} <= set(r.header("Allow").split(","))
+    # Allow says what OPTIONS says.
+    assert r.header("Allow") == client.options().header("Allow") \
+        == "OPTIONS,POST"
+    assert r.header("Content-Type").startswith("text/plain")
     log.one("EAS00401", "ResolveRecipients is not implemented")
+
+
+def test_unknown_command_501_allow(client, log):
+    # A command the server does not know at all: the same answer.
+    r = client.post(eas.plain_query("Frobnicate"), body=eas.folder_sync())
+    assert r.status == 501
+    assert r.header("Allow") == "OPTIONS,POST"
+    assert b"command is not implemented" in r.body
+    log.one("EAS00214", "Frobnicate")
 
 
 def test_plain_query_url_decoding(client, log):
@@ -125,11 +136,12 @@ def inbox_item(client, subject):
         return r.tree()
 
     def sync(inbox, key):
+        # GetChanges only once there is a key (MS-ASCMD).
+        changes = [("AirSync:GetChanges", None)] if key != "0" else []
         return call("Sync", ("AirSync:Sync", [("AirSync:Collections", [
             ("AirSync:Collection", [
-                ("AirSync:SyncKey", key), ("AirSync:CollectionId", inbox),
-                ("AirSync:GetChanges", None),
-                ("AirSync:WindowSize", "512")])])]))
+                ("AirSync:SyncKey", key), ("AirSync:CollectionId", inbox)]
+             + changes + [("AirSync:WindowSize", "512")])])]))
 
     tree = call("FolderSync", ("FolderHierarchy:FolderSync",
                                [("FolderHierarchy:SyncKey", "0")]))

@@ -271,6 +271,29 @@ def test_synckey_0_primes_without_items(sync_server, sync_log, mailbox):
     assert all(s.startswith(fid + ":") for s in res[fid].adds)
 
 
+def test_synckey_0_with_get_changes_is_a_protocol_error(sync_server, sync_log,
+                                                       mailbox):
+    # MS-ASCMD (GetChanges): asking for changes before the first key is
+    # Status 4; no key is made, so the current one stays valid.
+    mailbox.deliver(message(1))
+    dev = Device(sync_server, mailbox.user)
+    fid = inbox(dev)
+    key = dev.prime(fid)
+    res = dev.sync([dict(id=fid, key="0", get_changes=1)])
+    assert res[fid].status == 4 and res[fid].key == "0", res[fid].status
+    sync_log.one("EAS01103", fid, "GetChanges 1")
+    # An empty GetChanges means 1 as well.
+    r = dev.sync_raw(eas.encode((A + "Sync", [(A + "Collections", [
+        (A + "Collection", [(A + "SyncKey", "0"), (A + "CollectionId", fid),
+                            (A + "GetChanges", None)])])])))
+    coll = Collection(eas_find_all(r.tree(), A + "Collection")[0])
+    assert coll.status == 4
+    res = dev.sync([dict(id=fid, key=key)])
+    assert res[fid].status == 1 and len(res[fid].adds) == 1
+    # GetChanges 0 with SyncKey 0 is the ordinary priming.
+    assert dev.prime(fid, get_changes=0) != key
+
+
 def test_initial_sync_of_1000_pages_without_loss_or_duplicates(
         sync_server, sync_log, mailbox):
     for i in range(1000):
