@@ -29,7 +29,9 @@
  * (a malformed item on the server: the caller skips it with a log line;
  * a malformed item from the phone: Sync Status 6), with *err saying what
  * was wrong in a few words, never quoting the item's content (bodies and
- * names never reach logs).  Converters never fail on content that is
+ * names never reach logs).  write refuses a malformed item before it
+ * writes anything, so that the caller can leave the item out of a
+ * response already under way.  Converters never fail on content that is
  * merely odd: best effort, as email does.
  *
  * Threads: eas_pim_init() once per process before threads; afterwards
