@@ -196,27 +196,35 @@ static vcard_prop_t *add_prop(cn_t *c, const char *name, const char *params,
     return pr;
 }
 
-/* The phone's value of tag: NULL when absent, "" when empty; control
-   characters other than TAB, CR and LF dropped. */
+/* s[0..n) as UTF-8 text: bytes that are not UTF-8 and control
+   characters other than TAB, CR and LF dropped (opaque data may be
+   anything). */
+static char *clean_text(const char *s, apr_size_t n, apr_pool_t *p)
+{
+    char *out = apr_palloc(p, n + 1), *o = out;
+    apr_size_t i = 0, k, j;
+
+    while (i < n) {
+        k = eas_utf8_valid_prefix(s + i, n - i);
+        for (j = i; j < i + k; j++)
+            if ((unsigned char)s[j] >= 0x20 || s[j] == '\t' || s[j] == '\n'
+                || s[j] == '\r')
+                *o++ = s[j];
+        i += k + 1;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* The phone's value of tag: NULL when absent, "" when empty. */
 static const char *eas_value(const cn_t *c, const eas_node_t *parent,
                              eas_tag_t tag)
 {
     const eas_node_t *n = eas_node_child(parent, tag);
-    char *v, *o;
-    const char *s;
-    apr_size_t i;
 
     if (!n)
         return NULL;
-    if (!n->value)
-        return "";
-    v = o = apr_palloc(c->p, n->len + 1);
-    for (i = 0, s = n->value; i < n->len && s[i]; i++)
-        if ((unsigned char)s[i] >= 0x20 || s[i] == '\t' || s[i] == '\n'
-            || s[i] == '\r')
-            *o++ = s[i];
-    *o = '\0';
-    return v;
+    return n->value ? clean_text(n->value, n->len, c->p) : "";
 }
 
 static char *lower(const char *s, apr_pool_t *p)
@@ -225,6 +233,19 @@ static char *lower(const char *s, apr_pool_t *p)
 
     for (o = out; *o; o++)
         *o = (char)apr_tolower(*o);
+    return out;
+}
+
+/* A URI value (URL, IMPP) as it may stand in a vCard line: URIs are
+   not escaped, so what cannot be in a line (line breaks) is dropped. */
+static char *uri_value(const char *s, apr_pool_t *p)
+{
+    char *out = apr_pstrdup(p, s), *o = out;
+
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x20)
+            *o++ = *s;
+    *o = '\0';
     return out;
 }
 
@@ -547,7 +568,7 @@ static void read_role(cn_t *c, const role_t *r)
     old = pr ? role_value(c, r, pr) : NULL;
     if (old && strcmp(old, v) == 0)
         return;
-    v = r->kind == K_URI ? v : vcard_escape(v, c->p);
+    v = r->kind == K_URI ? uri_value(v, c->p) : vcard_escape(v, c->p);
     if (pr)
         vcard_set_value(pr, v, c->p);
     else
@@ -1076,6 +1097,7 @@ static void read_im(cn_t *c, int i, vcard_prop_t *pr)
         return;
     }
     sch = pr ? im_scheme(pr->value) : 0;
+    v = uri_value(v, c->p);
     if (!has_scheme(v))
         v = apr_pstrcat(c->p, sch ? apr_pstrndup(c->p, pr->value, sch)
                                   : "xmpp:", v, NULL);
@@ -1162,7 +1184,7 @@ static apr_array_header_t *eas_list(cn_t *c, eas_tag_t list, eas_tag_t item)
         return NULL;
     a = apr_array_make(c->p, 4, sizeof(char *));
     for (n = eas_node_child(l, item); n; n = eas_node_next(n, item)) {
-        const char *v = n->value ? apr_pstrndup(c->p, n->value, n->len) : "";
+        const char *v = n->value ? clean_text(n->value, n->len, c->p) : "";
         if (*v)
             *(const char **)apr_array_push(a) = v;
     }
@@ -1393,7 +1415,7 @@ static void read_body(cn_t *c)
 
     if (!v)
         return;
-    v = lf_only(v, c->p);
+    v = lf_only(clean_text(v, strlen(v), c->p), c->p);
     if (!*v) {
         if (i >= 0)
             remove_prop(c, vcard_at(c->vc, i));
