@@ -131,6 +131,13 @@ static const char *first_of(const char *list, apr_pool_t *p)
     return apr_pstrndup(p, list, strcspn(list, "|"));
 }
 
+/* A value with nothing in it: such a property is neither sent nor
+   touched (so that it cannot be removed for not coming back). */
+static int blank(const vcard_prop_t *pr)
+{
+    return pr->value[strspn(pr->value, " \t;,")] == '\0';
+}
+
 static int index_of(const vcard_t *vc, const vcard_prop_t *pr)
 {
     int i;
@@ -196,27 +203,35 @@ static vcard_prop_t *add_prop(cn_t *c, const char *name, const char *params,
     return pr;
 }
 
-/* The phone's value of tag: NULL when absent, "" when empty; control
-   characters other than TAB, CR and LF dropped. */
+/* s[0..n) as UTF-8 text: bytes that are not UTF-8 and control
+   characters other than TAB, CR and LF dropped (opaque data may be
+   anything). */
+static char *clean_text(const char *s, apr_size_t n, apr_pool_t *p)
+{
+    char *out = apr_palloc(p, n + 1), *o = out;
+    apr_size_t i = 0, k, j;
+
+    while (i < n) {
+        k = eas_utf8_valid_prefix(s + i, n - i);
+        for (j = i; j < i + k; j++)
+            if ((unsigned char)s[j] >= 0x20 || s[j] == '\t' || s[j] == '\n'
+                || s[j] == '\r')
+                *o++ = s[j];
+        i += k + 1;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* The phone's value of tag: NULL when absent, "" when empty. */
 static const char *eas_value(const cn_t *c, const eas_node_t *parent,
                              eas_tag_t tag)
 {
     const eas_node_t *n = eas_node_child(parent, tag);
-    char *v, *o;
-    const char *s;
-    apr_size_t i;
 
     if (!n)
         return NULL;
-    if (!n->value)
-        return "";
-    v = o = apr_palloc(c->p, n->len + 1);
-    for (i = 0, s = n->value; i < n->len && s[i]; i++)
-        if ((unsigned char)s[i] >= 0x20 || s[i] == '\t' || s[i] == '\n'
-            || s[i] == '\r')
-            *o++ = s[i];
-    *o = '\0';
-    return v;
+    return n->value ? clean_text(n->value, n->len, c->p) : "";
 }
 
 static char *lower(const char *s, apr_pool_t *p)
@@ -225,6 +240,19 @@ static char *lower(const char *s, apr_pool_t *p)
 
     for (o = out; *o; o++)
         *o = (char)apr_tolower(*o);
+    return out;
+}
+
+/* A URI value (URL, IMPP) as it may stand in a vCard line: URIs are
+   not escaped, so what cannot be in a line (line breaks) is dropped. */
+static char *uri_value(const char *s, apr_pool_t *p)
+{
+    char *out = apr_pstrdup(p, s), *o = out;
+
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x20)
+            *o++ = *s;
+    *o = '\0';
     return out;
 }
 
@@ -379,8 +407,8 @@ static int eas_to_date(const cn_t *c, const char *s, ymd_t *out)
 static const char *format_vdate(const cn_t *c, const ymd_t *d,
                                 const char *old)
 {
-    int basic = old ? strchr(old, '-') == NULL
-                    : vcard_is_v4(c->vc);
+    const char *o = old && old[0] == '-' ? old + 2 : old;
+    int basic = o ? strchr(o, '-') == NULL : vcard_is_v4(c->vc);
 
     if (d->y == NO_YEAR && (vcard_is_v4(c->vc) || (old && old[0] == '-')))
         return apr_psprintf(c->p, basic || vcard_is_v4(c->vc)
@@ -453,13 +481,26 @@ static int role_match(const cn_t *c, const role_t *r, const vcard_prop_t *pr)
     return l && strcasecmp(l, r->label) == 0;
 }
 
-static vcard_prop_t *role_prop(const cn_t *c, const role_t *r)
+/* Whether a role's property can be sent: not blank and, for dates, one
+   that parses (a date in free text is neither sent nor removed). */
+static int usable(const role_t *r, const vcard_prop_t *pr)
+{
+    ymd_t d;
+
+    return !blank(pr)
+        && (r->kind != K_DATE || parse_vdate(pr->value, &d) == 0);
+}
+
+/* The first (usable) property of a role. */
+static vcard_prop_t *role_prop(const cn_t *c, const role_t *r, int use)
 {
     int i;
 
-    for (i = 0; i < c->vc->props->nelts; i++)
-        if (role_match(c, r, vcard_at(c->vc, i)))
-            return vcard_at(c->vc, i);
+    for (i = 0; i < c->vc->props->nelts; i++) {
+        vcard_prop_t *pr = vcard_at(c->vc, i);
+        if (role_match(c, r, pr) && (!use || usable(r, pr)))
+            return pr;
+    }
     return NULL;
 }
 
@@ -483,7 +524,7 @@ static void write_roles(cn_t *c, eas_wbxml_enc_t *e)
     apr_size_t i;
 
     for (i = 0; i < NROLES; i++) {
-        vcard_prop_t *pr = role_prop(c, &roles[i]);
+        vcard_prop_t *pr = role_prop(c, &roles[i], 1);
         if (pr)
             put(e, roles[i].tag, role_value(c, &roles[i], pr));
     }
@@ -509,30 +550,35 @@ static vcard_prop_t *role_add(cn_t *c, const role_t *r, const char *value,
     return pr;
 }
 
-/* A date role: kept when the phone's date is the same day. */
+/* A date role: kept when the phone's date is the same day; Apple's
+   X-APPLE-OMIT-YEAR follows whether the date has a year. */
 static void read_date(cn_t *c, const role_t *r, vcard_prop_t *pr,
                       const char *v)
 {
     ymd_t nd, od;
+    int omit;
 
     if (eas_to_date(c, v, &nd) < 0)
         return;
     if (pr && parse_vdate(pr->value, &od) == 0 && od.y == nd.y
         && od.m == nd.m && od.d == nd.d)
         return;
-    if (pr && !(nd.y == NO_YEAR && !vcard_is_v4(c->vc)
-                && pr->value[0] != '-')) {
-        vcard_set_value(pr, format_vdate(c, &nd, pr->value), c->p);
+    if (!pr) {
+        role_add(c, r, format_vdate(c, &nd, NULL), nd.y == NO_YEAR);
         return;
     }
-    if (pr)
-        remove_prop(c, pr);
-    role_add(c, r, format_vdate(c, &nd, NULL), nd.y == NO_YEAR);
+    vcard_set_value(pr, format_vdate(c, &nd, pr->value), c->p);
+    vcard_del_param(pr, "VALUE");
+    omit = vcard_param(pr, "X-APPLE-OMIT-YEAR") != NULL;
+    if (nd.y == NO_YEAR && !omit && pr->value[0] != '-')
+        vcard_add_param(pr, "X-APPLE-OMIT-YEAR=1604", c->p);
+    else if (nd.y != NO_YEAR && omit)
+        vcard_del_param(pr, "X-APPLE-OMIT-YEAR");
 }
 
 static void read_role(cn_t *c, const role_t *r)
 {
-    vcard_prop_t *pr = role_prop(c, r);
+    vcard_prop_t *pr = role_prop(c, r, 1);
     const char *v = eas_value(c, c->ad, r->tag), *old;
 
     if (!v || !*v) {
@@ -541,13 +587,13 @@ static void read_role(cn_t *c, const role_t *r)
         return;
     }
     if (r->kind == K_DATE) {
-        read_date(c, r, pr, v);
+        read_date(c, r, pr ? pr : role_prop(c, r, 0), v);
         return;
     }
     old = pr ? role_value(c, r, pr) : NULL;
     if (old && strcmp(old, v) == 0)
         return;
-    v = r->kind == K_URI ? v : vcard_escape(v, c->p);
+    v = r->kind == K_URI ? uri_value(v, c->p) : vcard_escape(v, c->p);
     if (pr)
         vcard_set_value(pr, v, c->p);
     else
@@ -642,7 +688,7 @@ static int email_slots(const cn_t *c, vcard_prop_t **slot)
     for (pass = 0; pass < 2; pass++)
         for (i = 0; i < c->vc->props->nelts && n < 3; i++) {
             vcard_prop_t *pr = vcard_at(c->vc, i);
-            if (vcard_is(pr, "EMAIL")
+            if (vcard_is(pr, "EMAIL") && !blank(pr)
                 && vcard_has_type(pr, "pref") == (pass == 0))
                 slot[n++] = pr;
         }
@@ -801,7 +847,7 @@ static void phone_slots(const cn_t *c, vcard_prop_t **slot)
     memset(slot, 0, P_N * sizeof *slot);
     for (i = 0; i < c->vc->props->nelts; i++) {
         vcard_prop_t *pr = vcard_at(c->vc, i);
-        if (!vcard_is(pr, "TEL"))
+        if (!vcard_is(pr, "TEL") || blank(pr))
             continue;
         k = phone_kind(c, pr);
         if (k == P_WORK)
@@ -912,6 +958,23 @@ static int addr_kind(const cn_t *c, const vcard_prop_t *pr)
         ? A_OTHER : -1;
 }
 
+/* Component k (0: street) of an ADR as EAS has it. */
+static const char *addr_part(const cn_t *c, const vcard_prop_t *pr, int k)
+{
+    return vcard_component(pr, k + 2, "\n", c->p);
+}
+
+/* Whether an ADR has any of what EAS shows (not only a PO box). */
+static int addr_shown(const cn_t *c, const vcard_prop_t *pr)
+{
+    int k;
+
+    for (k = 0; k < 5; k++)
+        if (*addr_part(c, pr, k))
+            return 1;
+    return 0;
+}
+
 static void addr_slots(const cn_t *c, vcard_prop_t **slot)
 {
     int i, k;
@@ -919,15 +982,10 @@ static void addr_slots(const cn_t *c, vcard_prop_t **slot)
     memset(slot, 0, A_N * sizeof *slot);
     for (i = 0; i < c->vc->props->nelts; i++) {
         vcard_prop_t *pr = vcard_at(c->vc, i);
-        if (vcard_is(pr, "ADR") && (k = addr_kind(c, pr)) >= 0 && !slot[k])
+        if (vcard_is(pr, "ADR") && (k = addr_kind(c, pr)) >= 0 && !slot[k]
+            && addr_shown(c, pr))
             slot[k] = pr;
     }
-}
-
-/* Component k (0: street) of an ADR as EAS has it. */
-static const char *addr_part(const cn_t *c, const vcard_prop_t *pr, int k)
-{
-    return vcard_component(pr, k + 2, "\n", c->p);
 }
 
 static void write_addrs(cn_t *c, eas_wbxml_enc_t *e)
@@ -1014,7 +1072,8 @@ static int im_slots(const cn_t *c, vcard_prop_t **slot)
     int i, n = 0;
 
     for (i = 0; i < c->vc->props->nelts && n < 3; i++)
-        if (in_list(IM_NAMES, vcard_at(c->vc, i)->name))
+        if (in_list(IM_NAMES, vcard_at(c->vc, i)->name)
+            && !blank(vcard_at(c->vc, i)))
             slot[n++] = vcard_at(c->vc, i);
     return n;
 }
@@ -1076,6 +1135,7 @@ static void read_im(cn_t *c, int i, vcard_prop_t *pr)
         return;
     }
     sch = pr ? im_scheme(pr->value) : 0;
+    v = uri_value(v, c->p);
     if (!has_scheme(v))
         v = apr_pstrcat(c->p, sch ? apr_pstrndup(c->p, pr->value, sch)
                                   : "xmpp:", v, NULL);
@@ -1119,7 +1179,7 @@ static apr_array_header_t *children(const cn_t *c)
     int i;
 
     for (i = 0; i < c->vc->props->nelts; i++)
-        if (is_child(c, vcard_at(c->vc, i)))
+        if (is_child(c, vcard_at(c->vc, i)) && !blank(vcard_at(c->vc, i)))
             *(vcard_prop_t **)apr_array_push(a) = vcard_at(c->vc, i);
     return a;
 }
@@ -1162,7 +1222,7 @@ static apr_array_header_t *eas_list(cn_t *c, eas_tag_t list, eas_tag_t item)
         return NULL;
     a = apr_array_make(c->p, 4, sizeof(char *));
     for (n = eas_node_child(l, item); n; n = eas_node_next(n, item)) {
-        const char *v = n->value ? apr_pstrndup(c->p, n->value, n->len) : "";
+        const char *v = n->value ? clean_text(n->value, n->len, c->p) : "";
         if (*v)
             *(const char **)apr_array_push(a) = v;
     }
@@ -1393,7 +1453,7 @@ static void read_body(cn_t *c)
 
     if (!v)
         return;
-    v = lf_only(v, c->p);
+    v = lf_only(clean_text(v, strlen(v), c->p), c->p);
     if (!*v) {
         if (i >= 0)
             remove_prop(c, vcard_at(c->vc, i));

@@ -86,16 +86,19 @@ static const char *modified(icalcomponent *j, apr_pool_t *p)
     icalproperty *pr = icalcomponent_get_first_property(
         j, ICAL_LASTMODIFIED_PROPERTY);
     struct icaltimetype t;
+    time_t secs;
 
     if (!pr)
         pr = icalcomponent_get_first_property(j, ICAL_DTSTAMP_PROPERTY);
     if (!pr)
         return NULL;
     t = icalvalue_get_datetime(icalproperty_get_value(pr));
-    if (icaltime_is_null_time(t) || t.year < 1970 || t.year > 9999)
+    if (icaltime_is_null_time(t) || !icaltime_is_valid_time(t))
         return NULL;
-    return eas_pim_time_ext(apr_time_from_sec(
-        icaltime_as_timet_with_zone(t, icaltimezone_get_utc_timezone())), p);
+    secs = icaltime_as_timet_with_zone(t, icaltimezone_get_utc_timezone());
+    if (secs < 0 || secs > (time_t)253402300799LL)     /* 9999-12-31 */
+        return NULL;
+    return eas_pim_time_ext(apr_time_from_sec(secs), p);
 }
 
 static void write_fields(eas_wbxml_enc_t *enc, icalcomponent *j,
@@ -149,6 +152,25 @@ static void drop_all(icalcomponent *j, icalproperty_kind k)
     }
 }
 
+/* s[0..n) as UTF-8 text for libical: invalid bytes and control
+   characters other than TAB, CR and LF dropped. */
+static char *clean_text(const char *s, apr_size_t n, apr_pool_t *p)
+{
+    char *out = apr_palloc(p, n + 1), *o = out;
+    apr_size_t i = 0, k, j;
+
+    while (i < n) {
+        k = eas_utf8_valid_prefix(s + i, n - i);
+        for (j = i; j < i + k; j++)
+            if ((unsigned char)s[j] >= 0x20 || s[j] == '\t' || s[j] == '\n'
+                || s[j] == '\r')
+                *o++ = s[j];
+        i += k + 1;
+    }
+    *o = '\0';
+    return out;
+}
+
 /* The phone's text of tag: NULL when absent, "" when empty. */
 static const char *eas_text(const eas_node_t *ad, eas_tag_t tag,
                             apr_pool_t *p)
@@ -157,7 +179,7 @@ static const char *eas_text(const eas_node_t *ad, eas_tag_t tag,
 
     if (!n)
         return NULL;
-    return n->value ? apr_pstrndup(p, n->value, n->len) : "";
+    return n->value ? clean_text(n->value, n->len, p) : "";
 }
 
 static void set_text(icalcomponent *j, icalproperty_kind k, const char *v)
@@ -208,8 +230,7 @@ static void read_categories(icalcomponent *j, const eas_node_t *ad,
     for (n = l ? eas_node_child(l, EAS_Notes_Category) : NULL; n;
          n = eas_node_next(n, EAS_Notes_Category))
         if (n->value && n->len)
-            *(char **)apr_array_push(want) =
-                apr_pstrndup(p, n->value, n->len);
+            *(char **)apr_array_push(want) = clean_text(n->value, n->len, p);
     if (same_list(want, categories(j, p)))
         return;
     drop_all(j, ICAL_CATEGORIES_PROPERTY);
@@ -239,7 +260,8 @@ static void read_fields(icalcomponent *j, const eas_node_t *ad,
 
     set_text(j, ICAL_SUMMARY_PROPERTY, eas_text(ad, EAS_Notes_Subject, p));
     if (body)
-        set_text(j, ICAL_DESCRIPTION_PROPERTY, body);
+        set_text(j, ICAL_DESCRIPTION_PROPERTY,
+                 clean_text(body, strlen(body), p));
     read_categories(j, ad, p);
     drop_all(j, ICAL_XLICERROR_PROPERTY);
     if (o->now)
