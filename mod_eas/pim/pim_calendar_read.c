@@ -416,8 +416,8 @@ static void set_uid(eas_cal_t *c, const eas_node_t *ad, int is_new,
         uid = phone;
     if (!uid || !*uid)
         uid = eas_pim_new_uid(c->p);
-    icalcomponent_set_uid(c->master, uid);
-    out->uid = apr_pstrdup(c->p, uid);
+    out->uid = apr_pstrdup(c->p, uid);      /* before the old value goes */
+    icalcomponent_set_uid(c->master, out->uid);
 }
 
 static void stamp(eas_cal_t *c, int is_new)

@@ -166,6 +166,7 @@ void eas_pim_tz_init(void)
     if (tz_pool)
         return;
     apr_pool_create(&tz_pool, NULL);
+    icalerror_set_errors_are_fatal(0);
     win2olson = apr_hash_make(tz_pool);
     olson2win = apr_hash_make(tz_pool);
     rule_cache = apr_hash_make(tz_pool);
