@@ -735,6 +735,19 @@ static void test_read_errors(void)
                              pool) == APR_EINVAL && err,
        "larger than max_item: %s", err ? err : "");
     o.max_item = 0;
+    {
+        const char *many = "";
+        int i;
+        for (i = 0; i < 1001; i++)
+            many = apr_pstrcat(pool, many, "<c:Exception><c:Deleted>1"
+                "</c:Deleted><c:ExceptionStartTime>20260309T080000Z"
+                "</c:ExceptionStartTime></c:Exception>", NULL);
+        err = NULL;
+        ok(eas_pim_calendar.read(phone(weekly_change(apr_pstrcat(pool,
+            "<c:Exceptions>", many, "</c:Exceptions>", NULL))), &b, &o, &out,
+            &err, pool) == APR_EINVAL && err, "1001 exceptions: %s",
+           err ? err : "");
+    }
     err = NULL;
     ok(eas_pim_calendar.read(phone(
         "<c:StartTime>20261201T100000Z</c:StartTime>"
