@@ -211,7 +211,7 @@ static apr_status_t one(series_t *s, const eas_node_t *ex, const char **err)
     apr_time_t t, rid;
     icalcomponent *ov;
 
-    if (!est || eas_pim_parse_time(est, &t) < 0) {
+    if (!est || eas_pim_parse_time(est, &t) < 0 || !eas_cal_time_ok(t)) {
         *err = "exception without a valid ExceptionStartTime";
         return APR_EINVAL;
     }

@@ -36,7 +36,7 @@ static apr_status_t read_time(const eas_node_t *ad, eas_tag_t tag,
     const char *s = field(ad, tag);
 
     *present = s != NULL;
-    if (s && eas_pim_parse_time(s, t) < 0)
+    if (s && (eas_pim_parse_time(s, t) < 0 || !eas_cal_time_ok(*t)))
         return APR_EINVAL;
     return APR_SUCCESS;
 }

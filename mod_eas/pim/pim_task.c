@@ -192,7 +192,8 @@ static apr_status_t phone_time(const eas_node_t *ad, eas_tag_t tag,
     const char *s = eas_node_text(ad, tag);
 
     *has = s != NULL;
-    return s && eas_pim_parse_time(s, t) < 0 ? APR_EINVAL : APR_SUCCESS;
+    return s && (eas_pim_parse_time(s, t) < 0 || !eas_cal_time_ok(*t))
+           ? APR_EINVAL : APR_SUCCESS;
 }
 
 /* DTSTART or DUE from the UTC and local forms the phone sent. */

@@ -721,6 +721,10 @@ static void test_read_errors(void)
     ok(eas_pim_calendar.read(phone("<c:StartTime>tomorrow</c:StartTime>"),
                              NULL, &o, &out, &err, pool) == APR_EINVAL && err,
        "bad StartTime: %s", err ? err : "");
+    err = NULL;
+    ok(eas_pim_calendar.read(phone("<c:StartTime>40520604T080000Z</c:StartTime>"),
+                             NULL, &o, &out, &err, pool) == APR_EINVAL && err,
+       "a year iCalendar cannot hold: %s", err ? err : "");
     o.max_attendees = 1;
     err = NULL;
     ok(eas_pim_calendar.read(phone(weekly_change("<c:Attendees>"
