@@ -601,6 +601,19 @@ static void test_exceptions_read(void)
     r = read_item(phone(weekly_change("<c:Exceptions><c:Exception>"
         "<c:Subject>x</c:Subject></c:Exception></c:Exceptions>")), &b, &o);
     ok(r == NULL, "exception without ExceptionStartTime refused");
+
+    /* a client that sends no TimeZone at all: the event's own zone */
+    b = load("google_weekly.ics");
+    r = read_item(phone("<c:StartTime>20260302T080000Z</c:StartTime>"
+        "<c:EndTime>20260302T083000Z</c:EndTime><c:Subject>Team sync</c:Subject>"
+        "<c:Recurrence><c:Type>1</c:Type><c:DayOfWeek>2</c:DayOfWeek>"
+        "<c:Until>20261130T225959Z</c:Until></c:Recurrence><c:Exceptions>"
+        "<c:Exception><c:Deleted>1</c:Deleted>"
+        "<c:ExceptionStartTime>20261026T080000Z</c:ExceptionStartTime>"
+        "</c:Exception></c:Exceptions>"), &b, &o);
+    ok(r && strstr(r, "DTSTART;TZID=Europe/Berlin:20260302T090000")
+       && strstr(r, "EXDATE;TZID=Europe/Berlin:20261026T090000"),
+       "no TimeZone: the event's zone, the exception after the October change");
 }
 
 static void test_all_day_exception(void)
