@@ -482,6 +482,16 @@ int eas_tz_decode(const char *s, apr_size_t len, eas_tzinfo_t *ti)
 
 /* ---- the rules of a zone in a year ---- */
 
+/* Years after the last in the tables repeat its rules: they are matched
+   as that year, which keeps libical from expanding every zone for
+   centuries. */
+#define LAST_RULE_YEAR 2100
+
+static int rule_year(int year)
+{
+    return year > LAST_RULE_YEAR ? LAST_RULE_YEAR : year;
+}
+
 typedef struct {
     long long t;                /* first second of the new offset (UTC) */
     int from, to, to_dst;       /* offsets in seconds */
@@ -578,6 +588,7 @@ void eas_tz_info_from_zone(icaltimezone *zone, int year, eas_tzinfo_t *ti)
     set_names(ti, zone);
     if (!zone || zone == icaltimezone_get_utc_timezone())
         return;
+    year = rule_year(year);
     n = changes_in(zone, year, c, 8);
     if (n != 2 || c[0].to != c[1].from || c[1].to != c[0].from) {
         ti->bias = -offset_of(zone, days_from_civil(year + 1, 1, 1) * 86400LL
@@ -612,6 +623,7 @@ static long long when(const eas_systime_t *st, int year)
 int eas_tz_same_rules(const eas_tzinfo_t *a, const eas_tzinfo_t *b,
                       int year)
 {
+    year = rule_year(year);
     if (a->bias + a->std_bias != b->bias + b->std_bias
         || has_dst(a) != has_dst(b))
         return 0;
@@ -699,6 +711,7 @@ icaltimezone *eas_tz_find(const eas_tzinfo_t *ti, int year)
     void *hit;
     icaltimezone *z;
 
+    year = rule_year(year);
     z = eas_tz_builtin(eas_tz_windows_to_olson(ti->std_name));
     if (zone_matches(z, ti, year))
         return z;
