@@ -164,8 +164,7 @@ static void set_x(icalcomponent *ev, const char *name, const char *value)
         icalproperty_set_x(x, value);
 }
 
-static void read_busy(eas_cal_t *c, icalcomponent *ev, const eas_node_t *ad,
-                      int exception)
+static void read_busy(icalcomponent *ev, const eas_node_t *ad, int exception)
 {
     const char *b = field(ad, EAS_Calendar_BusyStatus);
     int v = b ? atoi(b) : -1;
@@ -184,7 +183,6 @@ static void read_busy(eas_cal_t *c, icalcomponent *ev, const eas_node_t *ad,
         v == 0 ? ICAL_TRANSP_TRANSPARENT : ICAL_TRANSP_OPAQUE));
     if (eas_cal_x(ev, "X-MICROSOFT-CDO-BUSYSTATUS") || v == 1 || v >= 3)
         set_x(ev, "X-MICROSOFT-CDO-BUSYSTATUS", busy_names[v]);
-    (void)c;
 }
 
 static void read_status(icalcomponent *ev, const eas_node_t *ad)
@@ -356,7 +354,7 @@ apr_status_t eas_cal_read_fields(eas_cal_t *c, icalcomponent *ev,
     read_location(c, ev, ad, exception);
     read_body(c, ev, ad);
     read_reminder(ev, ad, exception);
-    read_busy(c, ev, ad, exception);
+    read_busy(ev, ad, exception);
     if (field(ad, EAS_Calendar_Sensitivity) || !exception)
         eas_cal_set_sensitivity(ev, field(ad, EAS_Calendar_Sensitivity));
     if (eas_node_child(ad, EAS_Calendar_Categories) || !exception)

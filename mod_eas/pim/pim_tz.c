@@ -15,7 +15,6 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define CLDR_DIR "/usr/share/unicode/cldr/common"
@@ -451,22 +450,17 @@ static void sanitize(eas_tzinfo_t *ti)
 int eas_tz_decode(const char *s, apr_size_t len, eas_tzinfo_t *ti)
 {
     unsigned char b[EAS_TZ_BLOB_LEN + 4];
-    char *tmp;
+    char tmp[401];
     int n;
 
     memset(ti, 0, sizeof *ti);
-    if (!s || len > 400)
-        return -1;
-    if ((tmp = malloc(len + 1)) == NULL)
+    if (!s || len >= sizeof tmp)
         return -1;
     memcpy(tmp, s, len);
     tmp[len] = '\0';
-    if (apr_base64_decode_len(tmp) > (int)sizeof b + 3) {
-        free(tmp);
+    if (apr_base64_decode_len(tmp) > (int)sizeof b + 3)
         return -1;
-    }
     n = apr_base64_decode((char *)b, tmp);
-    free(tmp);
     if (n < EAS_TZ_BLOB_LEN)
         return -1;
     ti->bias = get32(b);
