@@ -45,6 +45,8 @@ struct icaltimetype eas_cal_time(eas_cal_t *c, icalproperty *prop,
                                  icaltimezone **zone);
 /* UTC of a time (a DATE: its midnight) read in zone (UTC ones as such). */
 apr_time_t eas_cal_utc(struct icaltimetype t, icaltimezone *zone);
+/* Whether a phone's time is one iCalendar (libical) holds: 1601-2999. */
+int eas_cal_time_ok(apr_time_t t);
 /* The local time in zone of a UTC time. */
 struct icaltimetype eas_cal_local(apr_time_t t, icaltimezone *zone);
 /* The local day in zone nearest to a UTC time (all-day events from

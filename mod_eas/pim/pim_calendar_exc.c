@@ -23,6 +23,7 @@
 #define NEAR_DAY (26 * 3600)      /* all-day: any zone's midnight */
 #define NEAR_TIME (13 * 3600)     /* timed: half a day either way */
 #define MAX_STEPS 100000
+#define MAX_EXCEPTIONS 1000
 
 typedef struct {
     eas_cal_t *c;
@@ -68,16 +69,22 @@ static struct icaltimetype inst_time(series_t *s, apr_time_t t)
     return l;
 }
 
+static struct icaltimetype inst_time(series_t *s, apr_time_t t);
+
 /* The occurrence at t, else the nearest within a day; 0 if none. */
 static apr_time_t occurrence(series_t *s, apr_time_t t)
 {
     icalrecur_iterator *it = icalrecur_iterator_new(s->rule, s->dtstart);
-    struct icaltimetype o;
+    struct icaltimetype o, from = inst_time(s, t - apr_time_from_sec(
+                                                      2 * NEAR_DAY));
     apr_time_t best = 0, u;
     long long near = s->dtstart.is_date ? NEAR_DAY : NEAR_TIME;
     long long d, bd = near + 1;
     int steps = 0;
 
+    /* a series without COUNT can start right before t */
+    if (it && s->rule.count == 0 && icaltime_compare(from, s->dtstart) > 0)
+        icalrecur_iterator_set_start(it, from);
     while (it && steps++ < MAX_STEPS
            && !icaltime_is_null_time(o = icalrecur_iterator_next(it))) {
         u = inst_utc(s, o, NULL);
@@ -204,7 +211,7 @@ static apr_status_t one(series_t *s, const eas_node_t *ex, const char **err)
     apr_time_t t, rid;
     icalcomponent *ov;
 
-    if (!est || eas_pim_parse_time(est, &t) < 0) {
+    if (!est || eas_pim_parse_time(est, &t) < 0 || !eas_cal_time_ok(t)) {
         *err = "exception without a valid ExceptionStartTime";
         return APR_EINVAL;
     }
@@ -259,6 +266,7 @@ apr_status_t eas_cal_read_exceptions(eas_cal_t *c, const eas_node_t *exc,
     const eas_node_t *ex;
     series_t s;
     apr_status_t rv;
+    int n;
 
     if (!rr)
         return APR_SUCCESS;
@@ -269,6 +277,12 @@ apr_status_t eas_cal_read_exceptions(eas_cal_t *c, const eas_node_t *exc,
     s.dtstart = eas_cal_time(c, icalcomponent_get_first_property(
         c->master, ICAL_DTSTART_PROPERTY), NULL);
     s.kept = apr_hash_make(c->p);
+    for (ex = exc ? eas_node_child(exc, EAS_Calendar_Exception) : NULL, n = 0;
+         ex; ex = eas_node_next(ex, EAS_Calendar_Exception))
+        if (++n > MAX_EXCEPTIONS) {
+            *err = "too many exceptions";
+            return APR_EINVAL;
+        }
     for (ex = exc ? eas_node_child(exc, EAS_Calendar_Exception) : NULL; ex;
          ex = eas_node_next(ex, EAS_Calendar_Exception))
         if ((rv = one(&s, ex, err)))

@@ -181,6 +181,14 @@ apr_time_t eas_cal_utc(struct icaltimetype t, icaltimezone *zone)
         t, zone ? zone : icaltimezone_get_utc_timezone()));
 }
 
+int eas_cal_time_ok(apr_time_t t)
+{
+    apr_time_exp_t tm;
+
+    apr_time_exp_gmt(&tm, t);
+    return tm.tm_year + 1900 >= 1601 && tm.tm_year + 1900 <= 2999;
+}
+
 struct icaltimetype eas_cal_local(apr_time_t t, icaltimezone *zone)
 {
     return icaltime_from_timet_with_zone((time_t)apr_time_sec(t), 0,

@@ -36,7 +36,7 @@ static apr_status_t read_time(const eas_node_t *ad, eas_tag_t tag,
     const char *s = field(ad, tag);
 
     *present = s != NULL;
-    if (s && eas_pim_parse_time(s, t) < 0)
+    if (s && (eas_pim_parse_time(s, t) < 0 || !eas_cal_time_ok(*t)))
         return APR_EINVAL;
     return APR_SUCCESS;
 }
@@ -164,8 +164,7 @@ static void set_x(icalcomponent *ev, const char *name, const char *value)
         icalproperty_set_x(x, value);
 }
 
-static void read_busy(eas_cal_t *c, icalcomponent *ev, const eas_node_t *ad,
-                      int exception)
+static void read_busy(icalcomponent *ev, const eas_node_t *ad, int exception)
 {
     const char *b = field(ad, EAS_Calendar_BusyStatus);
     int v = b ? atoi(b) : -1;
@@ -184,7 +183,6 @@ static void read_busy(eas_cal_t *c, icalcomponent *ev, const eas_node_t *ad,
         v == 0 ? ICAL_TRANSP_TRANSPARENT : ICAL_TRANSP_OPAQUE));
     if (eas_cal_x(ev, "X-MICROSOFT-CDO-BUSYSTATUS") || v == 1 || v >= 3)
         set_x(ev, "X-MICROSOFT-CDO-BUSYSTATUS", busy_names[v]);
-    (void)c;
 }
 
 static void read_status(icalcomponent *ev, const eas_node_t *ad)
@@ -356,7 +354,7 @@ apr_status_t eas_cal_read_fields(eas_cal_t *c, icalcomponent *ev,
     read_location(c, ev, ad, exception);
     read_body(c, ev, ad);
     read_reminder(ev, ad, exception);
-    read_busy(c, ev, ad, exception);
+    read_busy(ev, ad, exception);
     if (field(ad, EAS_Calendar_Sensitivity) || !exception)
         eas_cal_set_sensitivity(ev, field(ad, EAS_Calendar_Sensitivity));
     if (eas_node_child(ad, EAS_Calendar_Categories) || !exception)
@@ -416,8 +414,8 @@ static void set_uid(eas_cal_t *c, const eas_node_t *ad, int is_new,
         uid = phone;
     if (!uid || !*uid)
         uid = eas_pim_new_uid(c->p);
-    icalcomponent_set_uid(c->master, uid);
-    out->uid = apr_pstrdup(c->p, uid);
+    out->uid = apr_pstrdup(c->p, uid);      /* before the old value goes */
+    icalcomponent_set_uid(c->master, out->uid);
 }
 
 static void stamp(eas_cal_t *c, int is_new)

@@ -11,6 +11,8 @@ const eas_pim_class_t *eas_pim_class(eas_class_t cls)
         return &eas_pim_calendar;
     case EAS_CLASS_CONTACTS:
         return &eas_pim_contacts;
+    case EAS_CLASS_TASKS:
+        return &eas_pim_tasks;
     case EAS_CLASS_NOTES:
         return &eas_pim_notes;
     default:

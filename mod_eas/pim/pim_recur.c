@@ -291,11 +291,18 @@ static int child_int(const eas_node_t *n, eas_tag_t tag, int lo, int hi,
     return 0;
 }
 
+/* A date child; -1 when it is not a date iCalendar holds (1601-2999). */
 static int child_date(const eas_node_t *n, eas_tag_t tag, apr_time_t *t)
 {
     const char *s = tag ? eas_node_text(n, tag) : NULL;
+    apr_time_exp_t tm;
 
-    return s && eas_pim_parse_time(s, t) < 0 ? -1 : 0;
+    if (!s)
+        return 0;
+    if (eas_pim_parse_time(s, t) < 0)
+        return -1;
+    apr_time_exp_gmt(&tm, *t);
+    return tm.tm_year + 1900 <= 2999 ? 0 : -1;
 }
 
 static int gregorian(int cal)

@@ -15,7 +15,6 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define CLDR_DIR "/usr/share/unicode/cldr/common"
@@ -166,6 +165,7 @@ void eas_pim_tz_init(void)
     if (tz_pool)
         return;
     apr_pool_create(&tz_pool, NULL);
+    icalerror_set_errors_are_fatal(0);
     win2olson = apr_hash_make(tz_pool);
     olson2win = apr_hash_make(tz_pool);
     rule_cache = apr_hash_make(tz_pool);
@@ -450,22 +450,17 @@ static void sanitize(eas_tzinfo_t *ti)
 int eas_tz_decode(const char *s, apr_size_t len, eas_tzinfo_t *ti)
 {
     unsigned char b[EAS_TZ_BLOB_LEN + 4];
-    char *tmp;
+    char tmp[401];
     int n;
 
     memset(ti, 0, sizeof *ti);
-    if (!s || len > 400)
-        return -1;
-    if ((tmp = malloc(len + 1)) == NULL)
+    if (!s || len >= sizeof tmp)
         return -1;
     memcpy(tmp, s, len);
     tmp[len] = '\0';
-    if (apr_base64_decode_len(tmp) > (int)sizeof b + 3) {
-        free(tmp);
+    if (apr_base64_decode_len(tmp) > (int)sizeof b + 3)
         return -1;
-    }
     n = apr_base64_decode((char *)b, tmp);
-    free(tmp);
     if (n < EAS_TZ_BLOB_LEN)
         return -1;
     ti->bias = get32(b);
@@ -480,6 +475,16 @@ int eas_tz_decode(const char *s, apr_size_t len, eas_tzinfo_t *ti)
 }
 
 /* ---- the rules of a zone in a year ---- */
+
+/* Years after the last in the tables repeat its rules: they are matched
+   as that year, which keeps libical from expanding every zone for
+   centuries. */
+#define LAST_RULE_YEAR 2100
+
+static int rule_year(int year)
+{
+    return year > LAST_RULE_YEAR ? LAST_RULE_YEAR : year;
+}
 
 typedef struct {
     long long t;                /* first second of the new offset (UTC) */
@@ -577,6 +582,7 @@ void eas_tz_info_from_zone(icaltimezone *zone, int year, eas_tzinfo_t *ti)
     set_names(ti, zone);
     if (!zone || zone == icaltimezone_get_utc_timezone())
         return;
+    year = rule_year(year);
     n = changes_in(zone, year, c, 8);
     if (n != 2 || c[0].to != c[1].from || c[1].to != c[0].from) {
         ti->bias = -offset_of(zone, days_from_civil(year + 1, 1, 1) * 86400LL
@@ -611,6 +617,7 @@ static long long when(const eas_systime_t *st, int year)
 int eas_tz_same_rules(const eas_tzinfo_t *a, const eas_tzinfo_t *b,
                       int year)
 {
+    year = rule_year(year);
     if (a->bias + a->std_bias != b->bias + b->std_bias
         || has_dst(a) != has_dst(b))
         return 0;
@@ -698,6 +705,7 @@ icaltimezone *eas_tz_find(const eas_tzinfo_t *ti, int year)
     void *hit;
     icaltimezone *z;
 
+    year = rule_year(year);
     z = eas_tz_builtin(eas_tz_windows_to_olson(ti->std_name));
     if (zone_matches(z, ti, year))
         return z;

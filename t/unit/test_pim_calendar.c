@@ -601,6 +601,19 @@ static void test_exceptions_read(void)
     r = read_item(phone(weekly_change("<c:Exceptions><c:Exception>"
         "<c:Subject>x</c:Subject></c:Exception></c:Exceptions>")), &b, &o);
     ok(r == NULL, "exception without ExceptionStartTime refused");
+
+    /* a client that sends no TimeZone at all: the event's own zone */
+    b = load("google_weekly.ics");
+    r = read_item(phone("<c:StartTime>20260302T080000Z</c:StartTime>"
+        "<c:EndTime>20260302T083000Z</c:EndTime><c:Subject>Team sync</c:Subject>"
+        "<c:Recurrence><c:Type>1</c:Type><c:DayOfWeek>2</c:DayOfWeek>"
+        "<c:Until>20261130T225959Z</c:Until></c:Recurrence><c:Exceptions>"
+        "<c:Exception><c:Deleted>1</c:Deleted>"
+        "<c:ExceptionStartTime>20261026T080000Z</c:ExceptionStartTime>"
+        "</c:Exception></c:Exceptions>"), &b, &o);
+    ok(r && strstr(r, "DTSTART;TZID=Europe/Berlin:20260302T090000")
+       && strstr(r, "EXDATE;TZID=Europe/Berlin:20261026T090000"),
+       "no TimeZone: the event's zone, the exception after the October change");
 }
 
 static void test_all_day_exception(void)
@@ -721,6 +734,10 @@ static void test_read_errors(void)
     ok(eas_pim_calendar.read(phone("<c:StartTime>tomorrow</c:StartTime>"),
                              NULL, &o, &out, &err, pool) == APR_EINVAL && err,
        "bad StartTime: %s", err ? err : "");
+    err = NULL;
+    ok(eas_pim_calendar.read(phone("<c:StartTime>40520604T080000Z</c:StartTime>"),
+                             NULL, &o, &out, &err, pool) == APR_EINVAL && err,
+       "a year iCalendar cannot hold: %s", err ? err : "");
     o.max_attendees = 1;
     err = NULL;
     ok(eas_pim_calendar.read(phone(weekly_change("<c:Attendees>"
@@ -735,6 +752,19 @@ static void test_read_errors(void)
                              pool) == APR_EINVAL && err,
        "larger than max_item: %s", err ? err : "");
     o.max_item = 0;
+    {
+        const char *many = "";
+        int i;
+        for (i = 0; i < 1001; i++)
+            many = apr_pstrcat(pool, many, "<c:Exception><c:Deleted>1"
+                "</c:Deleted><c:ExceptionStartTime>20260309T080000Z"
+                "</c:ExceptionStartTime></c:Exception>", NULL);
+        err = NULL;
+        ok(eas_pim_calendar.read(phone(weekly_change(apr_pstrcat(pool,
+            "<c:Exceptions>", many, "</c:Exceptions>", NULL))), &b, &o, &out,
+            &err, pool) == APR_EINVAL && err, "1001 exceptions: %s",
+           err ? err : "");
+    }
     err = NULL;
     ok(eas_pim_calendar.read(phone(
         "<c:StartTime>20261201T100000Z</c:StartTime>"
