@@ -120,9 +120,31 @@ static int sep(const char **s, char c, int extended)
     return 0;
 }
 
+/* Days from 1970-01-01 to a proleptic Gregorian date (any year: APR's
+   own conversion refuses dates before 1970, birthdays among them). */
+static long long days_from_civil(long long y, int m, int d)
+{
+    long long era, yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+                                31 };
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+    return m == 2 && leap ? 29 : days[m - 1];
+}
+
 int eas_pim_parse_time(const char *s, apr_time_t *t)
 {
-    apr_time_exp_t tm;
     int y, mo, d, h, mi, se, ext;
 
     if (!s || strlen(s) < 15)
@@ -141,14 +163,11 @@ int eas_pim_parse_time(const char *s, apr_time_t *t)
     if (*s || y < 1601 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23
         || mi > 59 || se > 60)
         return -1;
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = se > 59 ? 59 : se;
-    return apr_time_exp_gmt_get(t, &tm) == APR_SUCCESS ? 0 : -1;
+    if (d > days_in_month(y, mo))
+        return -1;
+    *t = apr_time_from_sec(days_from_civil(y, mo, d) * 86400LL
+                           + h * 3600 + mi * 60 + (se > 59 ? 59 : se));
+    return 0;
 }
 
 static const char *format_time(apr_time_t t, const char *fmt, apr_pool_t *p)

@@ -25,6 +25,16 @@ static void test_dates(void)
     ok(eas_pim_parse_time("1980-02-29T00:00:00.000Z", &u) == 0, "leap day");
     is_str(eas_pim_time_ext(u, pool), "1980-02-29T00:00:00.000Z",
            "leap day round trip");
+    ok(eas_pim_parse_time("1955-03-14T00:00:00.000Z", &u) == 0
+       && u == -apr_time_from_sec(467164800), "before 1970");
+    is_str(eas_pim_time_ext(u, pool), "1955-03-14T00:00:00.000Z",
+           "before 1970 round trip");
+    ok(eas_pim_parse_time("1604-02-29T00:00:00.000Z", &u) == 0,
+       "1604, Outlook's year for a date without one");
+    is_str(eas_pim_time_ext(u, pool), "1604-02-29T00:00:00.000Z",
+           "1604 round trip");
+    ok(eas_pim_parse_time("2026-02-29T00:00:00Z", &u) < 0,
+       "29 February of a common year refused");
     ok(eas_pim_parse_time("2026-13-07T13:24:26Z", &u) < 0, "month 13 refused");
     ok(eas_pim_parse_time("2026-12-07 13:24:26Z", &u) < 0, "no T refused");
     ok(eas_pim_parse_time("20261207T132426Zjunk", &u) < 0, "trailing junk");
