@@ -52,6 +52,12 @@ const dv_folder_t *dv_folder(dv_store_t *s, const char *id);
 /* The client's status as the backend interface's (backend.h). */
 apr_status_t dv_status(apr_status_t rv);
 
+/* dav_homes.c: the homes found for (base URL, DAV user), kept a while */
+int dv_homes_get(const char *url, const char *user, dav_homes_t *out,
+                 apr_pool_t *p);
+void dv_homes_put(const char *url, const char *user, const dav_homes_t *h);
+void dv_homes_forget(const char *url, const char *user, apr_pool_t *p);
+
 /* dav_items.c */
 apr_status_t dv_list(eas_store_t *st, const char *folder_id,
                      const eas_filter_t *f, apr_array_header_t **out,

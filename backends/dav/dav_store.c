@@ -35,6 +35,22 @@ static void client_log(void *log_ctx, int level, apr_status_t rv,
     eas_store_log(log_ctx, level, rv, "%s", msg);
 }
 
+/* The homes this process found for the user lately, or discovery. */
+static apr_status_t find_homes(dv_store_t *s, const char *url,
+                               const char *user)
+{
+    apr_pool_t *p = s->base.ctx.pool;
+    dav_homes_t h;
+    apr_status_t rv;
+
+    if (dv_homes_get(url, user, &h, p)
+        && dav_set_homes(s->client, &h) == APR_SUCCESS)
+        return APR_SUCCESS;
+    if ((rv = dav_discover(s->client, p)) == APR_SUCCESS)
+        dv_homes_put(url, user, dav_homes(s->client));
+    return rv;
+}
+
 static apr_status_t dv_open(eas_store_t **out, const eas_user_t *user,
                             const eas_store_ctx_t *ctx, const char **err)
 {
@@ -63,7 +79,7 @@ static apr_status_t dv_open(eas_store_t **out, const eas_user_t *user,
     o.log_ctx = s;
     if ((rv = dav_client_create(&s->client, &o, ctx->pool, err)))
         return rv;
-    if ((rv = dav_discover(s->client, ctx->pool)) != APR_SUCCESS) {
+    if ((rv = find_homes(s, url, o.user)) != APR_SUCCESS) {
         *err = "discovery failed";
         return dv_status(rv) == APR_ENOENT ? APR_EGENERAL : dv_status(rv);
     }
