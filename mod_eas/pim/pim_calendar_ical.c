@@ -131,6 +131,21 @@ static const char *tzid_of(icalproperty *prop)
     return tz ? icalparameter_get_tzid(tz) : NULL;
 }
 
+/*
+ * The zone of a TZID.  A name that is a known zone (Olson, Windows, or
+ * either behind a prefix) is read with libical's built-in rules: every
+ * client writes those zones' real rules, and the built-in ones are
+ * expanded once per process where an object's own VTIMEZONE would be
+ * expanded (from 1601, as Outlook writes them) for every item.  Any
+ * other name is read with the object's VTIMEZONE.
+ */
+static icaltimezone *zone_of_tzid(eas_cal_t *c, const char *tzid)
+{
+    icaltimezone *z = eas_tz_builtin(tzid);
+
+    return z ? z : icalcomponent_get_timezone(c->vcal, tzid);
+}
+
 icaltimezone *eas_cal_zone(eas_cal_t *c, icalproperty *prop)
 {
     const char *tzid = prop ? tzid_of(prop) : NULL;
@@ -138,9 +153,7 @@ icaltimezone *eas_cal_zone(eas_cal_t *c, icalproperty *prop)
 
     if (!tzid)
         return c->user;
-    if ((z = icalcomponent_get_timezone(c->vcal, tzid)))
-        return z;
-    if ((z = eas_tz_builtin(tzid)))
+    if ((z = zone_of_tzid(c, tzid)))
         return z;
     return c->user;
 }
@@ -362,8 +375,7 @@ const char *eas_cal_phone_zone(eas_cal_t *c, const eas_tzinfo_t *ti,
     icaltimezone *z = NULL;
 
     old_tzid = old_tzid ? apr_pstrdup(c->p, old_tzid) : NULL;
-    if (old_tzid && ((z = icalcomponent_get_timezone(c->vcal, old_tzid))
-                     || (z = eas_tz_builtin(old_tzid)))
+    if (old_tzid && (z = zone_of_tzid(c, old_tzid))
         && zone_fits(z, ti, year)) {
         *zone = z;
         if (!icalcomponent_get_timezone(c->vcal, old_tzid))
