@@ -26,7 +26,7 @@ import radicale as radicale_mod
 PATH = "/eas-pim"
 
 
-def locations(dav_url):
+def locations(dav_url, down_url):
     base = ('    EASMaildir "{root}/mail/%l/Maildir"\n'
             "    EASProvisioning Off\n"
             "    EASBackend maildir\n"
@@ -36,6 +36,9 @@ def locations(dav_url):
         PATH: base,
         # The same, with Sync limits small enough to page through.
         PATH + "-small": base + "    EASMaxWindowSize 5\n",
+        # A DAV server that does not answer (a port nobody listens on).
+        PATH + "-down": base.replace(dav_url, down_url)
+                        + "    EASDAVTimeout 2\n",
     }
 
 
@@ -44,7 +47,9 @@ class PimServer(httpd.Httpd):
         super().__init__(cfg, locations={}, dbd=True)
         self.dav = dav
         self.locations = {p: x.replace("{root}", self.root) for p, x in
-                          locations("http://127.0.0.1:%d/" % dav.port).items()}
+                          locations("http://127.0.0.1:%d/" % dav.port,
+                                    "http://127.0.0.1:%d/"
+                                    % radicale_mod.free_port()).items()}
         self.mail_dir = os.path.join(self.root, "mail")
 
     def write_htpasswd(self):
@@ -101,7 +106,7 @@ class Phone:
                                         device_id=self.device),
                         eas.encode(tree), version=self.version)
         assert r.status == 200, (r.status, r.body[:300])
-        return r.tree()
+        return r.tree() if r.body else None     # empty: nothing new
 
     def folder_sync(self):
         t = self.post("FolderSync", (F + "FolderSync",
@@ -138,6 +143,8 @@ class Phone:
             kids.append((A + "Commands", commands))
         t = self.post("Sync", (A + "Sync", [(A + "Collections", [
             (A + "Collection", kids)])]))
+        if t is None:
+            return (A + "Collection", [(A + "Status", "1")])
         colls = eas.find_all(t, A + "Collection")
         assert len(colls) == 1, t
         if eas.text_of(colls[0], A + "Status") == "1":

@@ -9,7 +9,7 @@ import re
 import uuid
 from xml.etree import ElementTree
 
-from pim_httpd import A, Phone, pim_log, pim_server  # noqa: F401
+from pim_httpd import A, F, Phone, pim_log, pim_server  # noqa: F401
 from radicale import radicale  # noqa: F401
 import eas
 
@@ -190,3 +190,31 @@ def test_no_user_reaches_another_users_collections(pim_server, pim_log,
             (A + "Collection", [(A + "SyncKey", "0"),
                                 (A + "CollectionId", coll)])])]))
         assert eas.text_of(first, A + "Status") == "8", first
+
+
+def test_dav_server_down_is_a_server_error(pim_server, pim_log, radicale):
+    """The same user and device through a location whose DAV server does
+    not answer: FolderSync and Sync say the server failed (retry later),
+    never that the folders are gone."""
+    radicale.mkaddressbook("carol", "Down")
+    good = Phone(pim_server, "carol", device="pim0005")
+    good.folder_sync()
+    coll = [i for i, (n, _) in good.folders.items() if n == "Down"][0]
+    good.sync_all(coll)
+    down = Phone(pim_server, "carol", device="pim0005",
+                 path=pim_server_path("-down"))
+    t = down.post("FolderSync", (F + "FolderSync", [(F + "SyncKey", "0")]))
+    assert eas.text_of(t, F + "Status") == "6", t
+    assert not eas.find_all(t, F + "Delete")
+    pim_log.wait_for("EAS00605")
+    c = down.post("Sync", (A + "Sync", [(A + "Collections", [
+        (A + "Collection", [(A + "SyncKey", good.keys[coll]),
+                            (A + "CollectionId", coll)])])]))
+    assert eas.text_of(c, A + "Status") == "5", c
+    # The server back (the good location): the device goes on with its key.
+    assert eas.text_of(good.sync(coll), A + "Status") == "1"
+
+
+def pim_server_path(suffix):
+    from pim_httpd import PATH
+    return PATH + suffix
