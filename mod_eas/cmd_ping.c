@@ -269,15 +269,16 @@ static int watch(eas_request_t *req, const ping_params_t *pp, eas_push_t *w)
 
     if (eas_ctx_store(req->ctx, &st) != OK)
         return PING_SERVER_ERROR;
+    /* A folder whose backend has no change source is looked at again only
+       at the heartbeat; the others are still watched. */
     rv = eas_push_watch(w, st, NULL, HIERARCHY_TAG);
-    for (i = 0; rv == APR_SUCCESS && i < pp->ids->nelts; i++)
+    for (i = 0; (rv == APR_SUCCESS || rv == APR_ENOTIMPL)
+                && i < pp->ids->nelts; i++)
         rv = eas_push_watch(w, st, APR_ARRAY_IDX(pp->ids, i, const char *),
                             i + 1);
     if (rv == APR_ENOENT)
         return PING_HIERARCHY;
-    if (rv == APR_ENOTIMPL)
-        return 0;               /* no change source: the heartbeat ends it */
-    if (rv != APR_SUCCESS) {
+    if (rv != APR_SUCCESS && rv != APR_ENOTIMPL) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, req->r, EASLOGNO(01435)
                       "Ping: cannot watch the folders of %s",
                       req->ctx->user->login);

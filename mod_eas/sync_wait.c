@@ -53,7 +53,10 @@ static int watch_all(eas_sync_req_t *sr, eas_push_t *w)
 
     if (eas_ctx_store(sr->ctx, &st) != OK)
         return -1;
-    for (i = 0; rv == APR_SUCCESS && i < sr->colls->nelts; i++)
+    /* A collection without a change source waits for the end of the time;
+       the others are still watched. */
+    for (i = 0; (rv == APR_SUCCESS || rv == APR_ENOTIMPL)
+                && i < sr->colls->nelts; i++)
         rv = eas_push_watch(w, st, APR_ARRAY_IDX(sr->colls, i,
                                                  eas_sync_coll_t).id, i);
     if (rv != APR_SUCCESS && rv != APR_ENOTIMPL) {

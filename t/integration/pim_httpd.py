@@ -50,7 +50,7 @@ class PimServer(httpd.Httpd):
                           locations("http://127.0.0.1:%d/" % dav.port,
                                     "http://127.0.0.1:%d/"
                                     % radicale_mod.free_port()).items()}
-        self.mail_dir = os.path.join(self.root, "mail")
+        self.mail_dir = self.mail_root = os.path.join(self.root, "mail")
 
     def write_htpasswd(self):
         path = os.path.join(self.root, "htpasswd")

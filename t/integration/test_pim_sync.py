@@ -6,6 +6,8 @@ CalDAV/CardDAV client, the conflict rule, and one user never reaching
 another's collections."""
 
 import re
+import threading
+import time
 import uuid
 from xml.etree import ElementTree
 
@@ -213,6 +215,37 @@ def test_dav_server_down_is_a_server_error(pim_server, pim_log, radicale):
     assert eas.text_of(c, A + "Status") == "5", c
     # The server back (the good location): the device goes on with its key.
     assert eas.text_of(good.sync(coll), A + "Status") == "1"
+
+
+def test_mail_push_with_a_groupware_folder_in_the_ping(pim_server, pim_log,
+                                                       radicale):
+    """A Ping on the Inbox and a contacts folder: new mail wakes it at once
+    whatever the contacts folder's backend can tell."""
+    radicale.mkaddressbook("bob", "Ping")
+    phone = Phone(pim_server, "bob", device="pim0006")
+    phone.folder_sync()
+    inbox = phone.folder(2)
+    book = [i for i, (n, _) in phone.folders.items() if n == "Ping"][0]
+    for coll in (inbox, book):
+        phone.sync_all(coll)
+    P = "Ping:"
+    done = {}
+
+    def hold():
+        done["t"] = phone.post("Ping", (P + "Ping", [
+            (P + "HeartbeatInterval", "120"), (P + "Folders", [
+                (P + "Folder", [(P + "Id", book), (P + "Class", "Contacts")]),
+                (P + "Folder", [(P + "Id", inbox), (P + "Class", "Email")])
+            ])]))
+    t = threading.Thread(target=hold, daemon=True)
+    t.start()
+    time.sleep(1.0)
+    pim_server.deliver("bob", b"From: a@example.org\r\nTo: bob@example.org"
+                       b"\r\nSubject: hi\r\n\r\nhello\r\n")
+    t.join(20)
+    assert not t.is_alive(), "new mail did not wake the Ping"
+    assert eas.text_of(done["t"], P + "Status") == "2"
+    assert eas.text_of(done["t"], P + "Folder") == inbox
 
 
 def pim_server_path(suffix):
