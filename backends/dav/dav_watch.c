@@ -950,9 +950,13 @@ static apr_status_t dw_watch(eas_source_t *src_, eas_store_t *st,
     apr_thread_mutex_lock(src->mutex);
     rv = attach(src, s, text, id, href, seen, interval_of(s));
     apr_thread_mutex_unlock(src->mutex);
-    if (rv == APR_SUCCESS)
-        *key = text;
-    return rv;
+    if (rv != APR_SUCCESS)
+        return rv;
+    if (!known)
+        wake_thread(src);       /* its first poll may come before the
+                                   poller's next */
+    *key = text;
+    return APR_SUCCESS;
 }
 
 static void dw_unwatch(eas_source_t *src_, const char *key)
