@@ -231,6 +231,18 @@ def test_ping_wakes_within_the_interval(push_server, log, radicale, kind):
     assert held.latency() < INTERVAL + 2, held.latency()
 
 
+def test_new_collection_gives_7_within_the_interval(push_server, log,
+                                                    radicale):
+    phone, fid, coll = phone_with(push_server, radicale, "alice",
+                                  "hierarchy", "contacts")
+    held = held_ping(phone, log, fid, "contacts")
+    held.mark()
+    radicale.mkcalendar("alice", "Made elsewhere")
+    tree = held.result()
+    assert eas.text_of(tree, P + "Status") == "7", tree
+    assert held.latency() < INTERVAL + 2, held.latency()
+
+
 def sync_wait_tree(phone, fid, minutes=1):
     return (A + "Sync", [(A + "Collections", [(A + "Collection", [
         (A + "SyncKey", phone.keys[fid]), (A + "CollectionId", fid),
