@@ -184,7 +184,8 @@ const char *eas_dav_notify_secret(request_rec *r)
 /* The change source's messages (never credentials: dav_watch.c). */
 static void watch_log(void *ctx, int level, apr_status_t rv, const char *msg)
 {
-    ap_log_error(APLOG_MARK, level, rv, ctx, EASLOGNO(01625) "%s", msg);
+    ap_log_error(APLOG_MARK, level, rv, ctx, EASLOGNO(01625) "change source: %s",
+                 msg);
 }
 
 static void dv_child_init(apr_pool_t *p, server_rec *s)

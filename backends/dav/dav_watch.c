@@ -160,7 +160,7 @@ static void poll_client_log(void *ctx, int level, apr_status_t rv,
     dw_source_t *src = ctx;
 
     if (level <= DAV_LOG_WARNING && may_say(src))
-        dw_log(DAV_LOG_WARNING, rv, "dav poll: %s (Pings on the server's "
+        dw_log(DAV_LOG_WARNING, 0, "dav poll: %s (Pings on the server's "
                "folders wait for it; said at most once a minute)", msg);
 }
 
@@ -536,7 +536,7 @@ static void say_state(dw_source_t *src, apr_status_t rv)
     if (rv != APR_SUCCESS && !src->down) {
         src->down = 1;
         if (may_say(src))
-            dw_log(DAV_LOG_WARNING, rv, "dav poll: the DAV server does not "
+            dw_log(DAV_LOG_WARNING, 0, "dav poll: the DAV server does not "
                    "answer; Pings on its folders end at their heartbeat "
                    "until it does (said at most once a minute)");
     }
