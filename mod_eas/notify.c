@@ -97,7 +97,7 @@ static int notify_post(request_rec *r)
 
 static int notify_handler(request_rec *r)
 {
-    if (!r->handler || strcmp(r->handler, NOTIFY_HANDLER) != 0)
+    if (!r->handler || strcasecmp(r->handler, NOTIFY_HANDLER) != 0)
         return DECLINED;
     ap_allow_standard_methods(r, REPLACE_ALLOW, M_POST, -1);
     if (r->method_number != M_POST)
