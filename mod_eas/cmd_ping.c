@@ -14,6 +14,7 @@
 #include "pool_own.h"
 #include "push.h"
 #include "response.h"
+#include "backend_mux.h"
 
 #include <apr_strings.h>
 #include <stdlib.h>
@@ -39,6 +40,10 @@ typedef struct {
     int heartbeat;              /* 0: not given */
     apr_array_header_t *ids;    /* folder ids; NULL: not given */
     apr_array_header_t *classes;
+    /* The store's members: each other than the first watches its own
+       hierarchy, on tag ids->nelts + k (k from 1). */
+    int members;
+    eas_store_t *member[EAS_NCLASSES];
 } ping_params_t;
 
 static const char *const classes[] = {
@@ -233,6 +238,19 @@ static int look_folders(eas_sync_req_t *sr, const ping_params_t *pp,
     return changed->nelts ? PING_CHANGES : 0;
 }
 
+/* Whether the hierarchy of any member of the store fired. */
+static int hierarchy_fired(const ping_params_t *pp, eas_push_t *w)
+{
+    int k;
+
+    if (eas_push_fired(w, HIERARCHY_TAG))
+        return 1;
+    for (k = 1; k < pp->members; k++)
+        if (eas_push_fired(w, pp->ids->nelts + k))
+            return 1;
+    return 0;
+}
+
 /*
  * Folder listings and snapshots are read in a pool of the look's own,
  * gone before the request sleeps again: a large mailbox would otherwise
@@ -244,7 +262,7 @@ static int look(eas_request_t *req, const ping_params_t *pp, eas_push_t *w,
     eas_sync_req_t sr;
     int rc;
 
-    if (all || eas_push_fired(w, HIERARCHY_TAG)) {
+    if (all || hierarchy_fired(pp, w)) {
         if ((rc = eas_folder_hierarchy_changed(req->ctx)) != 0)
             return rc > 0 ? PING_HIERARCHY : PING_SERVER_ERROR;
     }
@@ -260,12 +278,27 @@ static int look(eas_request_t *req, const ping_params_t *pp, eas_push_t *w,
     return rc;
 }
 
-/* Watch the hierarchy (tag 0) and each folder (tag i + 1). */
+/* The store and its members (pp->member). */
+static int members(eas_request_t *req, ping_params_t *pp, eas_store_t **st)
+{
+    unsigned classes[EAS_NCLASSES];
+
+    if (eas_ctx_store(req->ctx, st) != OK)
+        return PING_SERVER_ERROR;
+    pp->members = eas_mux_members(*st, pp->member, classes);
+    return 0;
+}
+
+/*
+ * Watch the hierarchy (tag 0: the mail member's, or the only store's),
+ * each folder (tag i + 1), and each other member's hierarchy (after the
+ * folders); a member without a change source is left to the heartbeat.
+ */
 static int watch(eas_request_t *req, const ping_params_t *pp, eas_push_t *w)
 {
     eas_store_t *st;
     apr_status_t rv;
-    int i;
+    int i, k;
 
     if (eas_ctx_store(req->ctx, &st) != OK)
         return PING_SERVER_ERROR;
@@ -276,6 +309,9 @@ static int watch(eas_request_t *req, const ping_params_t *pp, eas_push_t *w)
                 && i < pp->ids->nelts; i++)
         rv = eas_push_watch(w, st, APR_ARRAY_IDX(pp->ids, i, const char *),
                             i + 1);
+    /* Not watched: its changes show at the heartbeat's look. */
+    for (k = 1; rv == APR_SUCCESS && k < pp->members; k++)
+        (void)eas_push_watch(w, pp->member[k], NULL, pp->ids->nelts + k);
     if (rv == APR_ENOENT)
         return PING_HIERARCHY;
     if (rv != APR_SUCCESS && rv != APR_ENOTIMPL) {
@@ -321,6 +357,7 @@ int eas_cmd_ping(eas_request_t *req)
     request_rec *r = req->r;
     apr_array_header_t *changed = NULL;
     ping_params_t pp;
+    eas_store_t *st;
     eas_push_t *w;
     const char *why;
     int status, number = 0, rc;
@@ -334,8 +371,10 @@ int eas_cmd_ping(eas_request_t *req)
         memset(&pp, 0, sizeof(pp));
     if ((status = settle(req, &pp, &number)))
         return respond(req, status, number, NULL);
+    if ((status = members(req, &pp, &st)))
+        return respond(req, status, 0, NULL);
     rc = eas_push_begin(r, req->ctx->user->login, req->device_id,
-                        pp.ids->nelts + 1, &w);
+                        pp.ids->nelts + pp.members, &w);
     if (rc != OK)
         return rc;
     if ((status = watch(req, &pp, w))

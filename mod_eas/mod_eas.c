@@ -17,6 +17,7 @@
 #include "pim.h"
 #include "user.h"
 #include "push.h"
+#include "notify.h"
 
 #include <http_core.h>
 #include <http_protocol.h>
@@ -127,6 +128,7 @@ static void eas_register_hooks(apr_pool_t *p)
     eas_backends_register();
     eas_user_register_hooks(p);
     eas_push_register_hooks(p);
+    eas_notify_register_hooks(p);
     eas_glib_slices_register_hooks(p);
 }
 

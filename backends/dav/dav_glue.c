@@ -1,6 +1,7 @@
 /*
- * The dav backend's httpd side (dav_glue.h): its directives, and the
- * store's settings for a request's user.  With EASDAVAuth user (the
+ * The dav backend's httpd side (dav_glue.h): its directives, the store's
+ * settings for a request's user, and the change source's logging and
+ * drop directory (dav_watch.h).  With EASDAVAuth user (the
  * default) the server is asked with the credentials the phone sent in its
  * Basic authentication; they are handed to the client for this request
  * only, never logged and never stored.
@@ -8,6 +9,7 @@
 #include "mod_eas.h"
 #include "dav_glue.h"
 #include "dav_backend.h"
+#include "dav_watch.h"
 #include "user_template.h"
 
 #include <http_log.h>
@@ -22,6 +24,8 @@ typedef struct {
     const char *svc_user, *svc_password;
     int timeout;                /* seconds, 0: not set */
     const char *ca_file;
+    int poll;                   /* EASDAVPollInterval, 0: not set */
+    const char *notify_secret;  /* EASNotifySecret */
 } dv_conf_t;
 
 static void *dv_create_conf(apr_pool_t *p)
@@ -40,21 +44,26 @@ static void *dv_merge_conf(apr_pool_t *p, const void *basev, const void *addv)
     PICK(svc_password);
     PICK(timeout);
     PICK(ca_file);
+    PICK(poll);
+    PICK(notify_secret);
 #undef PICK
     c->service = add->service_set ? add->service : base->service;
     c->service_set = add->service_set | base->service_set;
     return c;
 }
 
-static const char *set_timeout(cmd_parms *cmd, dv_conf_t *c, const char *arg)
+/* A whole number of seconds in [min, max] into *out. */
+static const char *set_seconds(cmd_parms *cmd, const char *arg, long min,
+                               long max, int *out)
 {
     char *end;
     long v = strtol(arg, &end, 10);
 
-    if (*end || v < 1 || v > 600)
+    if (!*arg || *end || v < min || v > max)
         return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number of "
-                            "seconds from 1 to 600", cmd->cmd->name, arg);
-    c->timeout = (int)v;
+                            "seconds from %ld to %ld", cmd->cmd->name, arg,
+                            min, max);
+    *out = (int)v;
     return NULL;
 }
 
@@ -80,7 +89,16 @@ const char *eas_dav_set1(cmd_parms *cmd, void *dconf, const char *arg)
     if (!strcmp(which, "url"))
         return set_url(cmd, c, arg);
     if (!strcmp(which, "timeout"))
-        return set_timeout(cmd, c, arg);
+        return set_seconds(cmd, arg, 1, 600, &c->timeout);
+    if (!strcmp(which, "poll"))
+        return set_seconds(cmd, arg, DAV_POLL_MIN, DAV_POLL_MAX, &c->poll);
+    if (!strcmp(which, "secret")) {
+        if (strlen(arg) < 16)
+            return apr_psprintf(cmd->pool, "%s: the secret must be 16 "
+                                "characters at least", cmd->cmd->name);
+        c->notify_secret = arg;
+        return NULL;
+    }
     if (!strcmp(which, "ca")) {
         c->ca_file = arg;
         return NULL;
@@ -151,7 +169,23 @@ static int dv_user_params(request_rec *r, const void *conf, eas_user_t *u)
                                                    : DV_DEFAULT_TIMEOUT)));
     if (c->ca_file)
         apr_table_setn(u->params, "dav_ca_file", c->ca_file);
+    apr_table_setn(u->params, "dav_poll_interval", apr_itoa(
+                       r->pool, c->poll ? c->poll : DAV_POLL_DEFAULT));
     return credentials(r, c, u);
+}
+
+const char *eas_dav_notify_secret(request_rec *r)
+{
+    const dv_conf_t *c = eas_backend_req_conf(r, &eas_dav_glue);
+
+    return c ? c->notify_secret : NULL;
+}
+
+/* The change source's messages (never credentials: dav_watch.c). */
+static void watch_log(void *ctx, int level, apr_status_t rv, const char *msg)
+{
+    ap_log_error(APLOG_MARK, level, rv, ctx, EASLOGNO(01625) "change source: %s",
+                 msg);
 }
 
 static void dv_child_init(apr_pool_t *p, server_rec *s)
@@ -161,6 +195,8 @@ static void dv_child_init(apr_pool_t *p, server_rec *s)
     if (rv != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, EASLOGNO(01624)
                      "the DAV client cannot start in this process");
+    dav_watch_configure(watch_log, s,
+                        ap_runtime_dir_relative(p, DAV_DROP_DIR));
 }
 
 const eas_backend_glue_t eas_dav_glue = {

@@ -1,6 +1,7 @@
 /*
  * The dav backend's httpd side: EASDAVURL, EASDAVAuth,
- * EASDAVServiceAccount, EASDAVTimeout, EASDAVCAFile.
+ * EASDAVServiceAccount, EASDAVTimeout, EASDAVCAFile, EASDAVPollInterval,
+ * and EASNotifySecret for the notification endpoint (notify.c).
  */
 #ifndef EAS_DAV_GLUE_H
 #define EAS_DAV_GLUE_H
@@ -12,6 +13,9 @@ extern const eas_backend_glue_t eas_dav_glue;
 const char *eas_dav_set1(cmd_parms *cmd, void *dconf, const char *arg);
 const char *eas_dav_set_service(cmd_parms *cmd, void *dconf, const char *user,
                                 const char *password);
+
+/* The location's EASNotifySecret, or NULL. */
+const char *eas_dav_notify_secret(request_rec *r);
 
 /* For the module's directive table (ends with a comma). */
 #define EAS_DAV_DIRECTIVES \
@@ -30,6 +34,14 @@ const char *eas_dav_set_service(cmd_parms *cmd, void *dconf, const char *user,
         "(default 30)"), \
     AP_INIT_TAKE1("EASDAVCAFile", eas_dav_set1, "ca", RSRC_CONF | ACCESS_CONF, \
         "CA certificates to verify the DAV server with (default: the " \
-        "system's)"),
+        "system's)"), \
+    AP_INIT_TAKE1("EASDAVPollInterval", eas_dav_set1, "poll", \
+        RSRC_CONF | ACCESS_CONF, \
+        "Seconds between two polls of a collection a Ping waits on, 5 to " \
+        "3600 (default 30)"), \
+    AP_INIT_TAKE1("EASNotifySecret", eas_dav_set1, "secret", \
+        RSRC_CONF | ACCESS_CONF, \
+        "The secret a change notification (SetHandler eas-notify) must " \
+        "carry in its X-EAS-Notify-Secret header"),
 
 #endif

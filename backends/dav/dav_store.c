@@ -4,6 +4,7 @@
  * MKCALENDAR, extended MKCOL, PROPPATCH and DELETE.
  */
 #include "dav_backend.h"
+#include "dav_watch.h"
 
 #include <apr_strings.h>
 #include <stdlib.h>
@@ -337,5 +338,5 @@ const eas_backend_t eas_backend_dav = {
     .remove = dv_remove,
     .move = dv_move,
     .empty = dv_empty,
-    .source = NULL,
+    .source = &dav_source_ops,
 };
