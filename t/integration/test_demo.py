@@ -325,7 +325,6 @@ def sees_groupware(demo):
         assert eas.text_of(ann, C + "Birthday").startswith("1985-04-1")
         photo = base64.b64decode(eas.text_of(ann, C + "Picture"))
         assert photo.startswith(b"\x89PNG"), photo[:8]
-        return phone
     finally:
         phone.c.close()
 
