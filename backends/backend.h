@@ -313,7 +313,8 @@ struct eas_backend {
                           int subfolders, apr_pool_t *p);
 
     /* ---- optional: NULL when the backend cannot ---- */
-    /* Submit a message (RFC 5322) for delivery; NULL: the module's own
+    /* Submit a message (RFC 5322) for delivery; NULL or APR_ENOTIMPL (a
+       combined store whose mail backend has none): the module's own
        transport (sendmail or SMTP) is used. */
     apr_status_t (*send)(eas_store_t *st, const eas_blob_t *msg,
                          apr_pool_t *p);

@@ -3,10 +3,16 @@
 (the build directory copied as its out/, so that the demo's build has
 nothing to do): it starts, answers, refuses TRACE and stops, in a
 directory anyone may enter and, as root, in one www-data cannot enter;
-a start that fails says why and exits 1."""
+a start that fails, of httpd or of Radicale, says why and exits 1.  A
+phone sees mail, the seeded calendar, tasks and contacts from the demo's
+Radicale; stopping the demo stops Radicale; what the phone changed
+survives a restart."""
 
+import base64
 import http.client
 import os
+import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -20,6 +26,7 @@ import conftest
 import eas
 import httpd
 from eas import EAS_PATH
+from pim_httpd import A, Phone
 from prov_httpd import provision
 
 CFG = conftest._load_config()
@@ -43,8 +50,9 @@ def make_checkout(parent):
     return top
 
 
-def demo_server(top, port, *args):
-    env = dict(os.environ, EAS_DEMO_LISTEN="127.0.0.1:%d" % port)
+def demo_server(top, port, *args, env=None):
+    env = dict(os.environ, EAS_DEMO_LISTEN="127.0.0.1:%d" % port,
+               **(env or {}))
     return subprocess.run([os.path.join(top, "build", "demo-server")]
                           + list(args), capture_output=True, text=True,
                           env=env, timeout=600)
@@ -57,9 +65,16 @@ class Demo:
         self.port = httpd.free_port()
         self.started = None
 
-    def start(self):
-        self.started = demo_server(self.top, self.port)
+    def start(self, env=None):
+        self.started = demo_server(self.top, self.port, env=env)
         return self.started
+
+    def dav_port(self):
+        """Radicale's port, as the start printed it."""
+        m = re.search(r"\(Radicale\) at http://127\.0\.0\.1:(\d+)/",
+                      self.started.stdout)
+        assert m, self.started.stdout
+        return int(m.group(1))
 
     def stop(self):
         return demo_server(self.top, self.port, "stop")
@@ -149,6 +164,8 @@ def test_demo_from_a_directory_www_data_cannot_enter():
         assert "www-data cannot enter %s" % demo.top in res.stdout
         answers(demo)
         sends_mail(demo, real)
+        sees_groupware(demo)
+        radicale_is_www_data(demo, real)
         # Started again, it keeps the same place.
         res = demo.start()
         assert res.returncode == 0, res.stdout + res.stderr
@@ -157,6 +174,7 @@ def test_demo_from_a_directory_www_data_cannot_enter():
         res = demo.stop()
         assert res.returncode == 0 and "stopped" in res.stdout, res.stdout
         assert not os.path.exists(os.path.join(real, "httpd.pid"))
+        assert not os.path.exists(os.path.join(real, "radicale.pid"))
     finally:
         demo.stop()
         demo.remove()
@@ -209,3 +227,169 @@ def test_failed_start_says_why(demo):
     assert "demo-server: httpd did not start" in res.stderr, out
     assert "Address already in use" in out, out
     assert "mod_eas answers" not in out, out
+
+
+def test_failed_radicale_start_says_why(demo):
+    # Radicale's port is taken: it cannot listen, the demo says so and
+    # httpd is not started.
+    parent = tempfile.mkdtemp(prefix="mod_eas-demo-")
+    os.chmod(parent, 0o755)
+    other = Demo(parent)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(1)
+        taken = "127.0.0.1:%d" % s.getsockname()[1]
+        try:
+            res = other.start(env={"EAS_DEMO_DAV_LISTEN": taken})
+            httpd_open = port_open(other.port)
+        finally:
+            other.stop()
+            other.remove()
+    out = res.stdout + res.stderr
+    assert res.returncode == 1, out
+    assert "demo-server: Radicale did not start" in res.stderr, out
+    assert "radicale.log:" in res.stderr, out
+    assert "Address already in use" in out, out
+    assert "mod_eas answers" not in out and not httpd_open, out
+
+
+# ---------------------------------------------------------------- groupware
+
+C = "Contacts:"
+CAL = "Calendar:"
+T = "Tasks:"
+
+
+class DemoPhone(Phone):
+    """A phone of the demo user, provisioned (the demo asks for the
+    policy): FolderSync and Sync as pim_httpd.Phone does them."""
+
+    def __init__(self, demo, device):
+        self.c = demo.client()
+        self.user, self.device, self.version = "demo", device, "14.1"
+        self.keys, self.folders = {}, {}
+        _, self.policy = provision(self.c, device_id=device)
+
+    def post(self, cmd, tree):
+        r = self.c.post(eas.plain_query(cmd, user=self.user,
+                                        device_id=self.device),
+                        eas.encode(tree), version=self.version,
+                        headers={"X-MS-PolicyKey": str(self.policy)})
+        assert r.status == 200, (r.status, r.body[:300])
+        return r.tree()
+
+    def folder_named(self, name, ftype):
+        ids = [i for i, f in self.folders.items() if f == (name, ftype)]
+        assert len(ids) == 1, (name, ftype, self.folders)
+        return ids[0]
+
+    def items(self, name, ftype, ns, field):
+        """Every item of a folder, by its field (e.g. the Subject)."""
+        adds = self.sync_all(self.folder_named(name, ftype))
+        return {eas.text_of(a, ns + field): a for a in adds.values()}
+
+
+def port_open(port):
+    with socket.socket() as s:
+        s.settimeout(5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def sees_groupware(demo):
+    """Mail and the seeded calendar, task list and address book."""
+    phone = DemoPhone(demo, "demopim%s" % uuid.uuid4().hex[:8])
+    try:
+        phone.folder_sync()
+        phone.folder_named("Inbox", 2)
+        events = phone.items("Calendar", 8, CAL, "Subject")
+        assert set(events) == {"Company holiday", "Team meeting",
+                               "Lunch with Ann"}, events
+        assert eas.text_of(events["Company holiday"],
+                           CAL + "AllDayEvent") == "1"
+        meeting = events["Team meeting"]
+        assert eas.text_of(meeting, CAL + "Type") == "1"       # weekly
+        exceptions = eas.find_all(meeting, CAL + "Exception")
+        assert sorted("deleted" if eas.text_of(x, CAL + "Deleted") == "1"
+                      else eas.text_of(x, CAL + "Subject")
+                      for x in exceptions) == [
+            "Team meeting (moved to the afternoon)", "deleted"], exceptions
+        assert eas.text_of(events["Lunch with Ann"],
+                           CAL + "Email") == "ann@example.org"
+        tasks = phone.items("Tasks", 7, T, "Subject")
+        assert {k: eas.text_of(v, T + "Complete") for k, v in tasks.items()
+                } == {"Point a phone at the demo": "0",
+                      "Build mod_eas": "1"}, tasks
+        people = phone.items("Contacts", 9, C, "FirstName")
+        assert set(people) == {"Ann", "Bob", "Carol"}, people
+        ann = people["Ann"]
+        assert eas.text_of(ann, C + "Birthday").startswith("1985-04-1")
+        photo = base64.b64decode(eas.text_of(ann, C + "Picture"))
+        assert photo.startswith(b"\x89PNG"), photo[:8]
+    finally:
+        phone.c.close()
+
+
+def test_demo_serves_groupware(demo):
+    out = demo.started.stdout
+    assert demo.dav_port() != demo.port
+    assert "(user demo, password demo)" in out.split("(Radicale) at")[1]
+    sees_groupware(demo)
+
+
+def radicale_is_www_data(demo, real):
+    """Radicale runs as www-data, its directory that account's alone."""
+    with open(os.path.join(real, "radicale.pid")) as f:
+        pid = int(f.read())
+    with open("/proc/%d/status" % pid) as f:
+        uids = re.search(r"^Uid:\s+(.*)$", f.read(), re.M).group(1).split()
+    www = pwd.getpwnam("www-data").pw_uid
+    assert set(map(int, uids)) == {www}, uids
+    st = os.stat(os.path.join(real, "dav"))
+    assert st.st_uid == www and st.st_mode & 0o777 == 0o700, oct(st.st_mode)
+
+
+def add_contact(cid, first, last):
+    return (A + "Add", [(A + "ClientId", cid), (A + "ApplicationData", [
+        (C + "FirstName", first), (C + "LastName", last)])])
+
+
+def test_restart_keeps_what_the_phone_changed(demo):
+    # The phone adds a contact and deletes a seeded one; the demo stops
+    # (Radicale with it) and starts again: neither change is undone.
+    phone = DemoPhone(demo, "demopim02")
+    phone.folder_sync()
+    book = phone.folder_named("Contacts", 9)
+    bob = [sid for sid, a in phone.sync_all(book).items()
+           if eas.text_of(a, C + "FirstName") == "Bob"]
+    c = phone.sync(book, commands=[add_contact("demo-add-1", "Dora", "Dev"),
+                                   (A + "Delete", [(A + "ServerId", bob[0])])])
+    assert eas.text_of(c, A + "Status") == "1", c
+    assert eas.text_of(eas.find_all(c, A + "Responses")[0],
+                       A + "Status") == "1", c
+    phone.c.close()
+
+    dav_port = demo.dav_port()
+    assert port_open(dav_port)
+    res = demo.stop()
+    assert res.returncode == 0 and "stopped" in res.stdout, res.stdout
+    assert not port_open(dav_port) and not port_open(demo.port)
+    res = demo.start()
+    assert res.returncode == 0, res.stdout + res.stderr
+
+    again = DemoPhone(demo, "demopim03")
+    again.folder_sync()
+    people = again.items("Contacts", 9, C, "FirstName")
+    assert set(people) == {"Ann", "Carol", "Dora"}, people
+    assert len(again.items("Calendar", 8, CAL, "Subject")) == 3
+    again.c.close()
+    # The first phone is told of nothing new: an empty answer (MS-ASCMD
+    # 2.2.2.20).
+    phone.c = demo.client()
+    query = eas.plain_query("Sync", user="demo", device_id="demopim02")
+    r = phone.c.post(query, eas.encode((A + "Sync", [(A + "Collections", [
+        (A + "Collection", [(A + "SyncKey", phone.keys[book]),
+                            (A + "CollectionId", book),
+                            (A + "GetChanges", None)])])])),
+        headers={"X-MS-PolicyKey": str(phone.policy)})
+    phone.c.close()
+    assert r.status == 200 and r.body == b"", (r.status, r.body)
