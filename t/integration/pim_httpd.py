@@ -126,6 +126,12 @@ class Phone:
         """The id of the first folder of a type (8 Calendar, 9 Contacts)."""
         return [i for i, (_, t) in self.folders.items() if t == ftype][0]
 
+    CLASSES = {7: "Tasks", 15: "Tasks", 8: "Calendar", 13: "Calendar",
+               9: "Contacts", 14: "Contacts", 10: "Notes", 17: "Notes"}
+
+    def class_of(self, coll):
+        return self.CLASSES.get(self.folders.get(coll, ("", 0))[1], "Email")
+
     def prime(self, coll):
         """SyncKey 0 of a collection: its first key, nothing sent."""
         first = self.post("Sync", (A + "Sync", [(A + "Collections", [
@@ -143,6 +149,9 @@ class Phone:
             self.prime(coll)
         kids = [(A + "SyncKey", key or self.keys[coll]),
                 (A + "CollectionId", coll)]
+        if self.version.startswith("12."):
+            # 12.x phones name the class before the key.
+            kids.insert(0, (A + "Class", self.class_of(coll)))
         if get_changes:
             kids.append((A + "GetChanges", None))
         if window:
