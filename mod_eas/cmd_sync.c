@@ -236,6 +236,7 @@ static int stream(eas_sync_req_t *sr)
 
     scratch = eas_pool_own(sr->r->pool);
     sr->unsent = apr_array_make(sr->r->pool, 4, sizeof(const char *));
+    sr->skipped = apr_array_make(sr->r->pool, 4, sizeof(eas_item_ref_t));
     eas_enc_start(e, A(Sync));
     eas_enc_start(e, A(Collections));
     for (i = 0; i < sr->colls->nelts; i++) {
@@ -243,9 +244,12 @@ static int stream(eas_sync_req_t *sr)
                                                   eas_sync_coll_t);
 
         apr_array_clear(sr->unsent);
+        apr_array_clear(sr->skipped);
         eas_sync_collection_write(sr, c, e, scratch);
-        /* Stored with the key before writing: take back what failed. */
+        /* Stored with the key before writing: take back what failed,
+           and keep what is invalid out until it changes. */
         eas_sync_note_unsent(sr->ctx, c->id, sr->unsent);
+        eas_sync_note_skipped(sr->ctx, c->id, sr->skipped);
     }
     eas_enc_end(e);
     eas_enc_end(e);

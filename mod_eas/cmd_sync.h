@@ -75,6 +75,8 @@ typedef struct {
     apr_time_t now;
     eas_store_t *store;         /* opened on first use */
     apr_array_header_t *folders;    /* the store's folders, listed once */
+    apr_array_header_t *skipped;    /* eas_item_ref_t of Adds refused by
+                                       their converter, likewise */
     apr_array_header_t *unsent; /* item ids of Adds left out while writing
                                    the collection being written */
     apr_pool_t *pool;           /* for listings and snapshots; NULL: r's */

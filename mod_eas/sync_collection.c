@@ -262,16 +262,33 @@ static void write_replies(eas_sync_req_t *sr, const eas_sync_coll_t *c,
     eas_enc_end(e);
 }
 
+static void skipped(eas_sync_req_t *sr, const eas_item_ref_t *item)
+{
+    eas_item_ref_t *r = apr_array_push(sr->skipped);
+
+    memset(r, 0, sizeof(*r));
+    r->id = apr_pstrdup(sr->r->pool, item->id);
+    r->token = apr_pstrdup(sr->r->pool, item->token ? item->token : "");
+}
+
 static void write_change(eas_sync_req_t *sr, const eas_sync_coll_t *c,
                          const eas_change_t *ch, eas_wbxml_enc_t *e,
                          apr_pool_t *scratch)
 {
     switch (ch->kind) {
     case EAS_CHANGE_ADD:
-        /* Left out: the key's snapshot must not claim it (cmd_sync.c). */
-        if (eas_sync_item_add(sr, c, ch->item, e, scratch) != 0)
+        /* Left out: the key's snapshot must not claim it (cmd_sync.c),
+           or, refused by its converter, claims it as skipped. */
+        switch (eas_sync_item_add(sr, c, ch->item, e, scratch)) {
+        case 0:
+            break;
+        case EAS_SYNC_ITEM_INVALID:
+            skipped(sr, ch->item);
+            break;
+        default:
             APR_ARRAY_PUSH(sr->unsent, const char *) =
                 apr_pstrdup(sr->r->pool, ch->id);
+        }
         break;
     case EAS_CHANGE_CHANGE:
         if (eas_sync_pim_class(c)) {

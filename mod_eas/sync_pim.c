@@ -12,6 +12,7 @@
 #include "mod_eas.h"
 #include "sync_pim.h"
 #include "sync_conf.h"
+#include "sync_item.h"
 #include "server_id.h"
 
 #include <apr_buckets.h>
@@ -150,7 +151,7 @@ static int write_data(eas_sync_req_t *sr, const eas_sync_coll_t *c,
     pim_opts(sr, c, prefs, &o);
     if (eas_pim_check(sr->r, sr->ctx->user->login, c->folder, item, &blob,
                       &o, p) != 0)
-        return -1;
+        return EAS_SYNC_ITEM_INVALID;
     if (kind) {
         eas_enc_start(e, kind);
         eas_enc_str(e, A(ServerId), eas_server_id(p, c->id, item));

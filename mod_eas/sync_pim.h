@@ -35,13 +35,14 @@ const eas_pim_class_t *eas_sync_pim_class(const eas_sync_coll_t *c);
 
 /*
  * <kind> (AirSync Add or Change) with the item's whole ApplicationData;
- * 0, or -1 when it could not be read or converted (logged, nothing
- * written: the item is left out).
+ * 0, or -1 when it could not be read, EAS_SYNC_ITEM_INVALID (sync_item.h)
+ * when its converter refused it (logged, nothing written: the item is
+ * left out).
  */
 int eas_sync_pim_write(eas_sync_req_t *sr, const eas_sync_coll_t *c,
                        eas_tag_t kind, const char *item, eas_wbxml_enc_t *e,
                        apr_pool_t *scratch);
-/* The ApplicationData of a Fetch, or -1 as above. */
+/* The ApplicationData of a Fetch, or non-zero as above. */
 int eas_sync_pim_fetch(eas_sync_req_t *sr, const eas_sync_coll_t *c,
                        const char *item, eas_wbxml_enc_t *e,
                        apr_pool_t *scratch);

@@ -413,3 +413,12 @@ def test_malformed_server_item_is_skipped(pim_server, pim_log, radicale):
         == ["Good 0", "Good 1", "Good 2"]
     lines = pim_log.wait_for("EAS01761")
     assert lines and "Broken" not in "".join(lines)
+    # Skipped, not retried at every Sync (a Ping would never sleep).
+    assert phone.sync(coll) is None
+    assert phone.estimate(coll) == (1, 0)
+    # Put right by the other client: now it comes, as an Add.
+    dav.put(user, cal + bad + ".ics",
+            event(bad, "Mended", now() + datetime.timedelta(days=5)))
+    c = phone.sync(coll)
+    assert subjects(c) == ["Mended"], c
+    assert not eas.find_all(c, A + "Change"), c
