@@ -130,6 +130,7 @@ int eas_cmd_getitemestimate(eas_request_t *req)
     sr->version = req->version;
     sr->now = apr_time_now();
     sr->max_age_filter = pc ? pc->values[EAS_POL_MaxEmailAgeFilter] : 0;
+    sr->max_cal_filter = pc ? pc->values[EAS_POL_MaxCalendarAgeFilter] : 0;
     cache = eas_sync_cache_load(sr);
     res = apr_palloc(r->pool, count * sizeof(*res));
     /* All first: a store or database failure is an HTTP error (logged). */

@@ -63,6 +63,16 @@ apr_status_t eas_sync_snapshot(eas_sync_req_t *sr, const char *collection,
     return APR_SUCCESS;
 }
 
+/* The policy's widest window for the folder's class (0: none). */
+static int max_filter(eas_sync_req_t *sr, const char *folder)
+{
+    const eas_folder_t *f = eas_sync_folder(sr, folder);
+
+    if (!f || f->cls == EAS_CLASS_EMAIL)
+        return sr->max_age_filter;
+    return f->cls == EAS_CLASS_CALENDAR ? sr->max_cal_filter : 0;
+}
+
 apr_array_header_t *eas_sync_pending(eas_sync_req_t *sr, const char *folder,
                                      const eas_snapshot_t *s,
                                      const eas_sync_options_t *o)
@@ -73,7 +83,7 @@ apr_array_header_t *eas_sync_pending(eas_sync_req_t *sr, const char *folder,
 
     /* Everything, old items too: those the device has and the window no
        longer covers become soft deletes. */
-    eas_sync_filter(o->filter_type, sr->max_age_filter, sr->now, &f);
+    eas_sync_filter(o->filter_type, max_filter(sr, folder), sr->now, &f);
     rv = sr->store->backend->list(sr->store, folder, &f, &items,
                                   eas_sync_pool(sr));
     if (rv != APR_SUCCESS) {

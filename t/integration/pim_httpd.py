@@ -36,6 +36,9 @@ def locations(dav_url):
         PATH: base,
         # The same, with Sync limits small enough to page through.
         PATH + "-small": base + "    EASMaxWindowSize 5\n",
+        # Windows narrowed by policy: mail to a day, calendars to 2 weeks.
+        PATH + "-policy": base + ("    EASPolicyMaxEmailAgeFilter 1\n"
+                                  "    EASPolicyMaxCalendarAgeFilter 4\n"),
         # Groupware items and photos limited to a few kilobytes.
         PATH + "-limits": base + ("    EASMaxItemSize 4096\n"
                                   "    EASMaxPhotoSize 1024\n"),

@@ -153,6 +153,19 @@ def test_calendar_filter_type_two_weeks(pim_server, pim_log, radicale):
     assert len(by_subject) == 3
 
 
+def test_calendar_window_by_its_own_policy(pim_server, pim_log, radicale):
+    """MaxCalendarAgeFilter narrows a calendar's window; the mail one
+    (MaxEmailAgeFilter, a day here) does not."""
+    dav, user = radicale, "carol"
+    seed_calendar(dav, user, "Policed")
+    phone = Phone(pim_server, user, device="cmd0012", path=PATH + "-policy")
+    phone.folder_sync()
+    coll = folder_named(phone, "Policed")
+    adds = phone.sync_all(coll, options=filter_type(0))
+    assert sorted(eas.text_of(a, CAL + "Subject") for a in adds.values()) \
+        == ["last week", "next week", "weekly"]
+
+
 def test_tasks_filter_incomplete(pim_server, pim_log, radicale):
     dav, user = radicale, "carol"
     tasks = dav.mkcalendar(user, "Chores", comps=("VTODO",))
