@@ -216,6 +216,9 @@ def test_estimate_counts_what_sync_sends(pim_server, pim_log, radicale):
     assert phone.estimate(coll) == (1, 0)
     # Widened, last year's event would come.
     assert phone.estimate(coll, options=filter_type(0)) == (1, 1)
+    # Incomplete tasks of a calendar: not a collection to estimate so.
+    assert phone.estimate(coll, options=filter_type(8)) == (2, None)
+    assert pim_log.wait_for("EAS01772")
 
 
 def test_estimate_of_contacts_and_tasks(pim_server, pim_log, radicale):
