@@ -9,6 +9,8 @@ import datetime
 import uuid
 from xml.etree import ElementTree
 
+import pytest
+
 from pim_httpd import A, B, PATH, Phone, pim_log, pim_server  # noqa: F401
 from radicale import radicale, todo  # noqa: F401
 import eas
@@ -247,21 +249,22 @@ def test_estimate_of_contacts_and_tasks(pim_server, pim_log, radicale):
 NOTE_TEXT = "Met at the fair; call back about the offer."
 
 
+@pytest.mark.parametrize("version", ["14.1", "12.1"])
 def test_itemoperations_fetch_of_groupware_items(pim_server, pim_log,
-                                                 radicale):
+                                                 radicale, version):
     dav, user = radicale, "carol"
-    book = dav.mkaddressbook(user, "Fetched")
+    book = dav.mkaddressbook(user, "Fetched " + version)
     dav.put(user, book + "f.vcf",
             card("f-1", "Fiona", "Fetch", "NOTE:%s\r\n" % NOTE_TEXT))
-    cal = dav.mkcalendar(user, "FetchedCal")
+    cal = dav.mkcalendar(user, "FetchedCal " + version)
     uid = str(uuid.uuid4())
     dav.put(user, cal + uid + ".ics",
             event(uid, "Budget", now() + datetime.timedelta(days=3),
                   extra="DESCRIPTION:Bring the figures\r\n"))
-    phone = Phone(pim_server, user, device="cmd0007")
+    phone = Phone(pim_server, user, device="cmd0007", version=version)
     phone.folder_sync()
-    contacts, events = folder_named(phone, "Fetched"), \
-        folder_named(phone, "FetchedCal")
+    contacts, events = folder_named(phone, "Fetched " + version), \
+        folder_named(phone, "FetchedCal " + version)
     (csid, _), = phone.sync_all(contacts).items()
     (esid, _), = phone.sync_all(events).items()
 
@@ -269,6 +272,7 @@ def test_itemoperations_fetch_of_groupware_items(pim_server, pim_log,
     assert eas.text_of(f, "ItemOperations:Status") == "1", f
     assert eas.text_of(f, A + "ServerId") == csid
     assert eas.text_of(f, A + "CollectionId") == contacts
+    assert eas.text_of(f, A + "Class") == "Contacts"
     props = eas.find_all(f, "ItemOperations:Properties")[0]
     assert eas.text_of(props, C + "FirstName") == "Fiona"
     assert eas.text_of(props, C + "LastName") == "Fetch"
@@ -326,6 +330,29 @@ def test_moveitems_between_calendars(pim_server, pim_log, radicale):
     assert eas.text_of(f, CAL + "Subject") == "Offsite"
     # A move of the old id again: the source item is gone.
     assert phone.move(sid, src, dst)[0] == 1
+
+
+def test_moveitems_keeps_both_of_one_name(pim_server, pim_log, radicale):
+    """A contact moves to an address book that has an item of the same
+    name: it takes a fresh one there, and nothing is overwritten."""
+    dav, user = radicale, "carol"
+    here = dav.mkaddressbook(user, "Here")
+    there = dav.mkaddressbook(user, "There")
+    dav.put(user, here + "same.vcf", card("h-1", "Hal", "Here"))
+    dav.put(user, there + "same.vcf", card("t-1", "Tia", "There"))
+    phone = Phone(pim_server, user, device="cmd0013")
+    phone.folder_sync()
+    src, dst = folder_named(phone, "Here"), folder_named(phone, "There")
+    (sid, _), = phone.sync_all(src).items()
+    (tia, _), = phone.sync_all(dst).items()
+    status, new_sid = phone.move(sid, src, dst)
+    assert status == 3 and new_sid not in (sid, tia)
+    assert members(dav, user, here) == {}
+    moved = members(dav, user, there)
+    assert len(moved) == 2
+    assert "FN:Tia There" in moved[there + "same.vcf"]
+    assert sum("FN:Hal Here" in d for d in moved.values()) == 1
+    assert phone.sync(dst) is None
 
 
 def test_moveitems_across_kinds_is_refused(pim_server, pim_log, radicale):
