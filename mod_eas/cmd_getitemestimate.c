@@ -47,6 +47,7 @@ static int estimate(eas_sync_req_t *sr, const eas_node_t *n,
                     apr_array_header_t *cache, gie_result_t *res)
 {
     const char *key = eas_node_text(n, A(SyncKey));
+    const eas_folder_t *f;
     eas_sync_options_t o;
     eas_snapshot_t *s;
     apr_array_header_t *pending;
@@ -65,7 +66,7 @@ static int estimate(eas_sync_req_t *sr, const eas_node_t *n,
     }
     if (eas_sync_store(sr) != OK)
         return -1;
-    if (!res->id || !eas_sync_folder(sr, res->id)) {
+    if (!res->id || !(f = eas_sync_folder(sr, res->id))) {
         res->status = GIE_BAD_COLLECTION;
         return 0;
     }
@@ -77,6 +78,14 @@ static int estimate(eas_sync_req_t *sr, const eas_node_t *n,
     for (i = 0; !found && cache && i < cache->nelts; i++)
         if (strcmp(APR_ARRAY_IDX(cache, i, eas_sync_coll_t).id, res->id) == 0)
             o = APR_ARRAY_IDX(cache, i, eas_sync_coll_t).opts;
+    if (o.filter_type == EAS_FILTER_INCOMPLETE && f->cls != EAS_CLASS_TASKS) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, sr->r, EASLOGNO(01772)
+                      "GetItemEstimate of collection %s: FilterType 8 "
+                      "(incomplete tasks) for a folder of %s", res->id,
+                      eas_class_name(f->cls));
+        res->status = GIE_BAD_COLLECTION;
+        return 0;
+    }
     if ((rv = eas_sync_snapshot(sr, res->id, key, &s)) == APR_ENOENT) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, sr->r, EASLOGNO(01152)
                       "GetItemEstimate of collection %s with unknown "
@@ -130,6 +139,7 @@ int eas_cmd_getitemestimate(eas_request_t *req)
     sr->version = req->version;
     sr->now = apr_time_now();
     sr->max_age_filter = pc ? pc->values[EAS_POL_MaxEmailAgeFilter] : 0;
+    sr->max_cal_filter = pc ? pc->values[EAS_POL_MaxCalendarAgeFilter] : 0;
     cache = eas_sync_cache_load(sr);
     res = apr_palloc(r->pool, count * sizeof(*res));
     /* All first: a store or database failure is an HTTP error (logged). */

@@ -1,9 +1,13 @@
 /*
  * MoveItems (MS-ASCMD 2.2.1.12): move items between folders; the device
  * has already moved them, so the sync state of both folders is told.
+ * Items move between folders of one class only (mail to mail, an event
+ * to another calendar): any other move is Status 5, as is a move the
+ * store cannot make (MS-ASCMD 2.2.3.177.10).
  */
 #include "mod_eas.h"
 #include "context.h"
+#include "folder_state.h"
 #include "response.h"
 #include "sync_adjust.h"
 #include "server_id.h"
@@ -22,6 +26,32 @@ enum {
     MOVE_FAILED = 5
 };
 
+/*
+ * The folders' classes allow the move: 0, else its status (logged).
+ * Folders the store does not list are left to the store to refuse.
+ */
+static int classes_allow(eas_ctx_t *ctx, const char *src, const char *dst)
+{
+    request_rec *r = ctx->req->r;
+    apr_array_header_t *all = eas_folder_list(ctx);
+    const eas_folder_t *from = all ? eas_folder_find(all, src) : NULL;
+    const eas_folder_t *to = all ? eas_folder_find(all, dst) : NULL;
+
+    if (!all)
+        return MOVE_FAILED;
+    if (!from)
+        return MOVE_BAD_SOURCE;
+    if (!to)
+        return MOVE_BAD_DESTINATION;
+    if (from->cls == to->cls)
+        return 0;
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EASLOGNO(01770)
+                  "MoveItems from folder %s (%s) to folder %s (%s): items "
+                  "move only between folders of one class: Status 5", src,
+                  eas_class_name(from->cls), dst, eas_class_name(to->cls));
+    return MOVE_FAILED;
+}
+
 static int move_one(eas_ctx_t *ctx, eas_store_t *st, const char *src_msg,
                     const char *src_fld, const char *dst_fld,
                     const char **dst_msg)
@@ -38,12 +68,20 @@ static int move_one(eas_ctx_t *ctx, eas_store_t *st, const char *src_msg,
         return MOVE_BAD_DESTINATION;
     if (strcmp(src_fld, dst_fld) == 0)
         return MOVE_SAME_FOLDER;
+    if ((rv = classes_allow(ctx, src_fld, dst_fld)) != 0)
+        return (int)rv;
     rv = st->backend->move(st, folder, item, dst_fld, &new_id, r->pool);
     if (rv == APR_ENOENT) {
         /* Which side is missing decides the status. */
         if (st->backend->stat(st, folder, item, &ref, r->pool) == APR_SUCCESS)
             return MOVE_BAD_DESTINATION;
         return MOVE_BAD_SOURCE;
+    }
+    if (rv == APR_ENOTIMPL) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, EASLOGNO(01771)
+                      "MoveItems: the store cannot move %s to folder %s: "
+                      "Status 5", src_msg, dst_fld);
+        return MOVE_FAILED;
     }
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, EASLOGNO(00640)
@@ -93,7 +131,8 @@ int eas_cmd_moveitems(eas_request_t *req)
         int status = move_one(ctx, st, src, eas_node_text(m, T(SrcFldId)),
                               to, &dst);
 
-        /* Failures of the store are logged where they happen. */
+        /* Failures of the store and refusals by class are logged where
+           they happen. */
         if (status != MOVE_OK && status != MOVE_FAILED)
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, EASLOGNO(00642)
                           "MoveItems of '%s' to folder '%s': Status %d, %s",

@@ -214,11 +214,13 @@ static int use_cache(eas_sync_req_t *sr, int needed)
     return 0;
 }
 
-static int max_age_filter(request_rec *r)
+/* The policy's widest windows for mail and for calendars (0: none). */
+static void max_age_filters(eas_sync_req_t *sr)
 {
-    const eas_policy_conf_t *pc = eas_policy_conf(r);
+    const eas_policy_conf_t *pc = eas_policy_conf(sr->r);
 
-    return pc ? pc->values[EAS_POL_MaxEmailAgeFilter] : 0;
+    sr->max_age_filter = pc ? pc->values[EAS_POL_MaxEmailAgeFilter] : 0;
+    sr->max_cal_filter = pc ? pc->values[EAS_POL_MaxCalendarAgeFilter] : 0;
 }
 
 /*
@@ -236,6 +238,7 @@ static int stream(eas_sync_req_t *sr)
 
     scratch = eas_pool_own(sr->r->pool);
     sr->unsent = apr_array_make(sr->r->pool, 4, sizeof(const char *));
+    sr->skipped = apr_array_make(sr->r->pool, 4, sizeof(eas_item_ref_t));
     eas_enc_start(e, A(Sync));
     eas_enc_start(e, A(Collections));
     for (i = 0; i < sr->colls->nelts; i++) {
@@ -243,9 +246,12 @@ static int stream(eas_sync_req_t *sr)
                                                   eas_sync_coll_t);
 
         apr_array_clear(sr->unsent);
+        apr_array_clear(sr->skipped);
         eas_sync_collection_write(sr, c, e, scratch);
-        /* Stored with the key before writing: take back what failed. */
+        /* Stored with the key before writing: take back what failed,
+           and keep what is invalid out until it changes. */
         eas_sync_note_unsent(sr->ctx, c->id, sr->unsent);
+        eas_sync_note_skipped(sr->ctx, c->id, sr->skipped);
     }
     eas_enc_end(e);
     eas_enc_end(e);
@@ -267,7 +273,7 @@ int eas_cmd_sync(eas_request_t *req)
     sr->version = req->version;
     sr->now = apr_time_now();
     sr->colls = apr_array_make(r->pool, 4, sizeof(eas_sync_coll_t));
-    sr->max_age_filter = max_age_filter(r);
+    max_age_filters(sr);
     if (t) {
         const char *w = eas_node_text(t, A(WindowSize));
 

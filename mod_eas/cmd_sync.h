@@ -72,9 +72,12 @@ typedef struct {
     apr_array_header_t *colls;  /* eas_sync_coll_t */
     int budget;                 /* items this response may still carry */
     int max_age_filter;         /* the policy's MaxEmailAgeFilter, 0: none */
+    int max_cal_filter;         /* its MaxCalendarAgeFilter, 0: none */
     apr_time_t now;
     eas_store_t *store;         /* opened on first use */
     apr_array_header_t *folders;    /* the store's folders, listed once */
+    apr_array_header_t *skipped;    /* eas_item_ref_t of Adds refused by
+                                       their converter, likewise */
     apr_array_header_t *unsent; /* item ids of Adds left out while writing
                                    the collection being written */
     apr_pool_t *pool;           /* for listings and snapshots; NULL: r's */

@@ -8,6 +8,7 @@
 
 #include "context.h"
 #include "email.h"
+#include "pim.h"
 
 /* ItemOperations Status values (MS-ASCMD 2.2.3.177.8). */
 enum {
@@ -33,6 +34,7 @@ enum {
 
 typedef enum {
     EAS_FETCH_ITEM,             /* the item's properties (as Sync sends) */
+    EAS_FETCH_PIM,              /* a groupware item's, by its converter */
     EAS_FETCH_RAW,              /* a byte range of the item's MIME */
     EAS_FETCH_ATTACHMENT        /* an attachment's content */
 } eas_fetch_kind_t;
@@ -57,6 +59,8 @@ typedef struct {
     eas_fetch_kind_t kind;
     eas_blob_t msg;             /* EAS_FETCH_ITEM: the raw message */
     eas_email_opts_t opts;      /* EAS_FETCH_ITEM: how to render it */
+    const eas_folder_t *folder; /* EAS_FETCH_PIM: the item's folder */
+    eas_pim_opts_t pim;         /* EAS_FETCH_PIM: how to render it */
     eas_blob_t data;            /* RAW, ATTACHMENT: the bytes to send */
     apr_off_t total;            /* their whole size before the range */
     apr_off_t first;            /* offset of data within the whole */

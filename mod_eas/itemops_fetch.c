@@ -1,14 +1,17 @@
 /*
  * One Fetch of ItemOperations: an item (its properties, or a byte range
- * of its MIME) or an attachment by FileReference; and the attachment
+ * of its MIME; a groupware item's through its class's converter, as Sync
+ * sends them) or an attachment by FileReference; and the attachment
  * loading GetAttachment shares.  The store is the user's own, so another
  * user's ids simply do not resolve.
  */
 #include "mod_eas.h"
 #include "itemops.h"
+#include "folder_state.h"
 #include "policy.h"
 #include "mailops_conf.h"
 #include "server_id.h"
+#include "sync_pim.h"
 
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -212,6 +215,31 @@ static int fetch_attachment(eas_ctx_t *ctx, eas_fetch_t *f,
     return take_range(ctx->req->r, f, &whole, b);
 }
 
+/*
+ * A contact, event, task or note: its properties as Sync would send them,
+ * through its class's converter with the Fetch's body preferences.  The
+ * status, or -1 for a mail item.
+ */
+static int groupware(eas_ctx_t *ctx, eas_fetch_t *f, const char *folder,
+                     const char *item)
+{
+    request_rec *r = ctx->req->r;
+    apr_array_header_t *all = eas_folder_list(ctx);
+
+    if (!all)
+        return EAS_IO_SERVER;       /* logged */
+    f->folder = eas_folder_find(all, folder);
+    if (!f->folder || !eas_pim_class(f->folder->cls))
+        return -1;
+    f->kind = EAS_FETCH_PIM;
+    eas_pim_opts_init(r, ctx->user->email, ctx->req->version,
+                      apr_time_now(), f->prefs, f->nprefs, &f->pim);
+    if (eas_pim_check(r, ctx->user->login, f->folder, item, &f->msg, &f->pim,
+                      r->pool) != 0)
+        return EAS_IO_CONVERSION;
+    return EAS_IO_OK;
+}
+
 static int fetch_item(eas_ctx_t *ctx, eas_fetch_t *f, eas_fetch_budget_t *b)
 {
     request_rec *r = ctx->req->r;
@@ -238,8 +266,10 @@ static int fetch_item(eas_ctx_t *ctx, eas_fetch_t *f, eas_fetch_budget_t *b)
         f->kind = EAS_FETCH_RAW;
         return take_range(r, f, &f->msg, b);
     }
-    f->kind = EAS_FETCH_ITEM;
     b->used += (apr_off_t)f->msg.len;
+    if ((st = groupware(ctx, f, folder, item)) >= 0)
+        return st;
+    f->kind = EAS_FETCH_ITEM;
     f->opts.version = ctx->req->version;
     f->opts.prefs = f->prefs;
     f->opts.nprefs = f->nprefs;

@@ -6,6 +6,7 @@
  */
 #include "mod_eas.h"
 #include "itemops.h"
+#include "sync_pim.h"
 #include "response.h"
 #include "trace.h"
 
@@ -74,10 +75,14 @@ void eas_fetch_write(eas_fetch_out_t *out, const eas_fetch_t *f,
         return;
     }
     if (f->server_id)
-        eas_enc_str(e, EAS_AirSync_Class, "Email");
+        eas_enc_str(e, EAS_AirSync_Class, f->kind == EAS_FETCH_PIM
+                    ? eas_pim_class_label(f->folder->cls) : "Email");
     eas_enc_start(e, IO(Properties));
     if (f->kind == EAS_FETCH_ITEM) {
         eas_email_write(e, &f->msg, &f->opts, p);
+    }
+    else if (f->kind == EAS_FETCH_PIM) {
+        eas_pim_write_props(f->folder, &f->msg, &f->pim, e, p);
     }
     else {
         if (f->kind == EAS_FETCH_ATTACHMENT)

@@ -75,6 +75,24 @@ void eas_sync_note_emptied(eas_ctx_t *ctx, const char *folder)
     edit_all(ctx, folder, clear, NULL);
 }
 
+static void skip_all(eas_snapshot_t *s, const void *baton)
+{
+    const apr_array_header_t *items = baton;
+    int i;
+
+    for (i = 0; i < items->nelts; i++) {
+        const eas_item_ref_t *it = &APR_ARRAY_IDX(items, i, eas_item_ref_t);
+        eas_snapshot_skip(s, it->id, it->token);
+    }
+}
+
+void eas_sync_note_skipped(eas_ctx_t *ctx, const char *folder,
+                           const apr_array_header_t *items)
+{
+    if (items->nelts)
+        edit_all(ctx, folder, skip_all, items);
+}
+
 static void drop_all(eas_snapshot_t *s, const void *baton)
 {
     const apr_array_header_t *ids = baton;

@@ -15,6 +15,10 @@ void eas_sync_note_move(eas_ctx_t *ctx, const char *src, const char *src_item,
                         const char *token);
 /* The device emptied the folder itself. */
 void eas_sync_note_emptied(eas_ctx_t *ctx, const char *folder);
+/* The items (eas_item_ref_t) were left out for good at their tokens:
+   skipped until they change (eas_snapshot_skip). */
+void eas_sync_note_skipped(eas_ctx_t *ctx, const char *folder,
+                           const apr_array_header_t *items);
 /* The items (ids) were not sent after all, though the new key has them. */
 void eas_sync_note_unsent(eas_ctx_t *ctx, const char *folder,
                           const apr_array_header_t *ids);

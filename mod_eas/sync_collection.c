@@ -63,6 +63,16 @@ apr_status_t eas_sync_snapshot(eas_sync_req_t *sr, const char *collection,
     return APR_SUCCESS;
 }
 
+/* The policy's widest window for the folder's class (0: none). */
+static int max_filter(eas_sync_req_t *sr, const char *folder)
+{
+    const eas_folder_t *f = eas_sync_folder(sr, folder);
+
+    if (!f || f->cls == EAS_CLASS_EMAIL)
+        return sr->max_age_filter;
+    return f->cls == EAS_CLASS_CALENDAR ? sr->max_cal_filter : 0;
+}
+
 apr_array_header_t *eas_sync_pending(eas_sync_req_t *sr, const char *folder,
                                      const eas_snapshot_t *s,
                                      const eas_sync_options_t *o)
@@ -73,7 +83,7 @@ apr_array_header_t *eas_sync_pending(eas_sync_req_t *sr, const char *folder,
 
     /* Everything, old items too: those the device has and the window no
        longer covers become soft deletes. */
-    eas_sync_filter(o->filter_type, sr->max_age_filter, sr->now, &f);
+    eas_sync_filter(o->filter_type, max_filter(sr, folder), sr->now, &f);
     rv = sr->store->backend->list(sr->store, folder, &f, &items,
                                   eas_sync_pool(sr));
     if (rv != APR_SUCCESS) {
@@ -262,16 +272,33 @@ static void write_replies(eas_sync_req_t *sr, const eas_sync_coll_t *c,
     eas_enc_end(e);
 }
 
+static void skipped(eas_sync_req_t *sr, const eas_item_ref_t *item)
+{
+    eas_item_ref_t *r = apr_array_push(sr->skipped);
+
+    memset(r, 0, sizeof(*r));
+    r->id = apr_pstrdup(sr->r->pool, item->id);
+    r->token = apr_pstrdup(sr->r->pool, item->token ? item->token : "");
+}
+
 static void write_change(eas_sync_req_t *sr, const eas_sync_coll_t *c,
                          const eas_change_t *ch, eas_wbxml_enc_t *e,
                          apr_pool_t *scratch)
 {
     switch (ch->kind) {
     case EAS_CHANGE_ADD:
-        /* Left out: the key's snapshot must not claim it (cmd_sync.c). */
-        if (eas_sync_item_add(sr, c, ch->item, e, scratch) != 0)
+        /* Left out: the key's snapshot must not claim it (cmd_sync.c),
+           or, refused by its converter, claims it as skipped. */
+        switch (eas_sync_item_add(sr, c, ch->item, e, scratch)) {
+        case 0:
+            break;
+        case EAS_SYNC_ITEM_INVALID:
+            skipped(sr, ch->item);
+            break;
+        default:
             APR_ARRAY_PUSH(sr->unsent, const char *) =
                 apr_pstrdup(sr->r->pool, ch->id);
+        }
         break;
     case EAS_CHANGE_CHANGE:
         if (eas_sync_pim_class(c)) {

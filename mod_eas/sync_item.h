@@ -11,8 +11,10 @@
 
 /*
  * <Add> for item; 0, or -1 if it could not be read (gone by now, or
- * unreadable: logged) and was left out.
+ * unreadable: logged) and was left out, or EAS_SYNC_ITEM_INVALID if its
+ * converter refused it (logged; left out until it changes).
  */
+#define EAS_SYNC_ITEM_INVALID (-2)
 int eas_sync_item_add(eas_sync_req_t *sr, const eas_sync_coll_t *c,
                       const eas_item_ref_t *item, eas_wbxml_enc_t *e,
                       apr_pool_t *scratch);

@@ -12,20 +12,26 @@
 #include "mod_eas.h"
 #include "sync_pim.h"
 #include "sync_conf.h"
+#include "sync_item.h"
 #include "server_id.h"
 
+#include <apr_buckets.h>
 #include <apr_strings.h>
 
 #define A(name) EAS_AirSync_##name
 
-const char *eas_sync_class_name(const eas_sync_coll_t *c)
+const char *eas_pim_class_label(eas_class_t cls)
 {
     static const char *const names[EAS_NCLASSES] = {
         "Email", "Calendar", "Contacts", "Tasks", "Notes"
     };
 
-    return c->folder && (unsigned)c->folder->cls < EAS_NCLASSES
-           ? names[c->folder->cls] : "Email";
+    return (unsigned)cls < EAS_NCLASSES ? names[cls] : "Email";
+}
+
+const char *eas_sync_class_name(const eas_sync_coll_t *c)
+{
+    return c->folder ? eas_pim_class_label(c->folder->cls) : "Email";
 }
 
 const eas_pim_class_t *eas_sync_pim_class(const eas_sync_coll_t *c)
@@ -33,14 +39,31 @@ const eas_pim_class_t *eas_sync_pim_class(const eas_sync_coll_t *c)
     return c->folder ? eas_pim_class(c->folder->cls) : NULL;
 }
 
+void eas_pim_opts_init(request_rec *r, const char *user_email, int version,
+                       apr_time_t now, const eas_bodypref_t *prefs,
+                       int nprefs, eas_pim_opts_t *o)
+{
+    const eas_sync_conf_t *conf = eas_sync_conf(r);
+
+    memset(o, 0, sizeof(*o));
+    o->version = version;
+    o->prefs = prefs;
+    o->nprefs = nprefs;
+    o->max_item = (apr_size_t)conf->max_item;
+    o->max_photo = (apr_size_t)conf->max_photo;
+    o->max_attendees = conf->max_attendees;
+    o->user_email = user_email;
+    o->tzid = conf->tzid;
+    o->now = now;
+}
+
+/* The collection's options in the converter's terms. */
 static void pim_opts(eas_sync_req_t *sr, const eas_sync_coll_t *c,
                      eas_bodypref_t *prefs, eas_pim_opts_t *o)
 {
-    const eas_sync_conf_t *conf = eas_sync_conf(sr->r);
     const eas_sync_options_t *so = &c->opts;
     int i;
 
-    memset(o, 0, sizeof(*o));
     for (i = 0; i < so->nprefs; i++) {
         prefs[i].type = so->prefs[i].type;
         prefs[i].truncation = so->prefs[i].has_truncation
@@ -48,15 +71,53 @@ static void pim_opts(eas_sync_req_t *sr, const eas_sync_coll_t *c,
         prefs[i].all_or_none = so->prefs[i].all_or_none;
         prefs[i].preview = so->prefs[i].preview;
     }
-    o->version = sr->version;
-    o->prefs = prefs;
-    o->nprefs = so->nprefs;
-    o->max_item = (apr_size_t)conf->max_item;
-    o->max_photo = (apr_size_t)conf->max_photo;
-    o->max_attendees = conf->max_attendees;
-    o->user_email = sr->ctx->user->email;
-    o->tzid = conf->tzid;
-    o->now = sr->now;
+    eas_pim_opts_init(sr->r, sr->ctx->user->email, sr->version, sr->now,
+                      prefs, so->nprefs, o);
+}
+
+/*
+ * Whether the converter takes the item: a run into an encoder whose
+ * output is dropped, so that a refused item leaves nothing at all in the
+ * response (not even the Add around it).
+ */
+static apr_status_t dry_run(const eas_pim_class_t *pc, const eas_blob_t *blob,
+                            const eas_pim_opts_t *o, const char **err,
+                            apr_pool_t *p)
+{
+    apr_bucket_alloc_t *ba = apr_bucket_alloc_create(p);
+    eas_wbxml_enc_t *e = eas_wbxml_enc_create(p, apr_brigade_create(p, ba),
+                                              NULL, NULL);
+    apr_status_t rv;
+
+    eas_enc_start(e, A(ApplicationData));
+    rv = pc->write(e, blob, o, err, p);
+    eas_enc_finish(e);         /* what it wrote goes with p */
+    return rv;
+}
+
+int eas_pim_check(request_rec *r, const char *login, const eas_folder_t *f,
+                  const char *item, const eas_blob_t *blob,
+                  const eas_pim_opts_t *o, apr_pool_t *p)
+{
+    const eas_pim_class_t *pc = eas_pim_class(f->cls);
+    const char *err = NULL;
+    apr_status_t rv = pc ? dry_run(pc, blob, o, &err, p) : APR_EINVAL;
+
+    if (rv != APR_SUCCESS)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r, EASLOGNO(01761)
+                      "item %s:%s of %s is not a valid %s item (%s): "
+                      "left out", f->id, item, login,
+                      eas_class_name(f->cls), err ? err : "?");
+    return rv == APR_SUCCESS ? 0 : -1;
+}
+
+void eas_pim_write_props(const eas_folder_t *f, const eas_blob_t *blob,
+                         const eas_pim_opts_t *o, eas_wbxml_enc_t *e,
+                         apr_pool_t *p)
+{
+    const char *err = NULL;
+
+    eas_pim_class(f->cls)->write(e, blob, o, &err, p);
 }
 
 /* The item's bytes; APR_ENOENT if it is gone (logged otherwise). */
@@ -68,46 +129,39 @@ static apr_status_t read_item(eas_sync_req_t *sr, const eas_sync_coll_t *c,
     apr_status_t rv = st->backend->fetch(st, c->id, item, blob, p);
 
     if (rv != APR_SUCCESS && rv != APR_ENOENT)
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, sr->r, EASLOGNO(01150)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, sr->r, EASLOGNO(01760)
                       "cannot read item %s:%s of %s", c->id, item,
                       sr->ctx->user->login);
     return rv;
 }
 
-/*
- * The converted item inside <ApplicationData>.  A converter refuses a
- * malformed item before it writes anything (pim.h), so a refusal leaves
- * nothing half written.
- */
+/* The converted item inside <ApplicationData>; a refused item is left
+   out whole (logged). */
 static int write_data(eas_sync_req_t *sr, const eas_sync_coll_t *c,
                       const char *item, eas_tag_t kind, eas_wbxml_enc_t *e,
                       apr_pool_t *p)
 {
-    const eas_pim_class_t *pc = eas_sync_pim_class(c);
     eas_bodypref_t prefs[EAS_SYNC_MAX_PREFS];
     eas_pim_opts_t o;
     eas_blob_t blob;
-    const char *err = NULL;
-    apr_status_t rv;
 
-    if (!pc || read_item(sr, c, item, &blob, p) != APR_SUCCESS)
+    if (!eas_sync_pim_class(c)
+        || read_item(sr, c, item, &blob, p) != APR_SUCCESS)
         return -1;
     pim_opts(sr, c, prefs, &o);
+    if (eas_pim_check(sr->r, sr->ctx->user->login, c->folder, item, &blob,
+                      &o, p) != 0)
+        return EAS_SYNC_ITEM_INVALID;
     if (kind) {
         eas_enc_start(e, kind);
         eas_enc_str(e, A(ServerId), eas_server_id(p, c->id, item));
     }
     eas_enc_start(e, A(ApplicationData));
-    rv = pc->write(e, &blob, &o, &err, p);
+    eas_pim_write_props(c->folder, &blob, &o, e, p);
     eas_enc_end(e);
     if (kind)
         eas_enc_end(e);
-    if (rv != APR_SUCCESS)
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, sr->r, EASLOGNO(01151)
-                      "item %s:%s of %s is not a valid %s item (%s): "
-                      "left out", c->id, item, sr->ctx->user->login,
-                      eas_class_name(c->folder->cls), err ? err : "?");
-    return rv == APR_SUCCESS ? 0 : -1;
+    return 0;
 }
 
 int eas_sync_pim_write(eas_sync_req_t *sr, const eas_sync_coll_t *c,
@@ -147,7 +201,7 @@ static int write_status(eas_sync_req_t *sr, const eas_sync_coll_t *c,
         break;
     }
     ap_log_rerror(APLOG_MARK, status == EAS_SYNC_SERVER_ERROR ? APLOG_ERR
-                  : APLOG_INFO, rv, sr->r, EASLOGNO(01152)
+                  : APLOG_INFO, rv, sr->r, EASLOGNO(01762)
                   "Sync %s in collection %s of %s: the store refused it, "
                   "status %d", what, c->id, sr->ctx->user->login, status);
     return status;
@@ -167,14 +221,21 @@ static int convert(eas_sync_req_t *sr, const eas_sync_coll_t *c,
     if (!data)
         return EAS_SYNC_PROTOCOL;
     pim_opts(sr, c, prefs, &o);
-    rv = pc->read(data, old, &o, out, &err, sr->r->pool);
+    /* An item without a single property is not one (MS-ASCMD: Status 6,
+       an invalid item), whatever a converter would make of it. */
+    if (!data->child) {
+        rv = APR_EINVAL;
+        err = "empty ApplicationData";
+    }
+    else
+        rv = pc->read(data, old, &o, out, &err, sr->r->pool);
     if (rv == APR_SUCCESS && o.max_item && out->data.len > o.max_item) {
         rv = APR_EINVAL;
         err = apr_psprintf(sr->r->pool, "%" APR_SIZE_T_FMT " bytes, over "
                            "EASMaxItemSize", out->data.len);
     }
     if (rv != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, sr->r, EASLOGNO(01153)
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, sr->r, EASLOGNO(01763)
                       "Sync %s in collection %s: the device's %s item "
                       "cannot be converted (%s): status 6",
                       old ? "Change" : "Add", c->id,
@@ -224,7 +285,7 @@ int eas_sync_pim_add(eas_sync_req_t *sr, eas_sync_coll_t *c,
     if (client_id
         && eas_state_clientadd_put(sr->ctx->state, c->id, client_id, *item)
            != APR_SUCCESS)
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, sr->r, EASLOGNO(01154)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, sr->r, EASLOGNO(01764)
                       "cannot remember the ClientId of an Add in collection "
                       "%s: %s", c->id, eas_state_error(sr->ctx->state));
     /* The device has it as it sent it: not echoed back. */

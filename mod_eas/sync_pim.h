@@ -8,21 +8,41 @@
 #include "cmd_sync.h"
 #include "pim.h"
 
-/* The collection's class as Sync names it: "Email", "Calendar"... */
+/* A class as Sync and ItemOperations name it: "Email", "Calendar"... */
+const char *eas_pim_class_label(eas_class_t cls);
+/* The collection's class so named. */
 const char *eas_sync_class_name(const eas_sync_coll_t *c);
+
+/*
+ * Groupware items outside Sync (ItemOperations Fetch) go through the
+ * same three steps as in Sync: the converter's options for the request
+ * (its limits, the user, the body preferences given), a check that the
+ * item converts (0; -1 logged: leave it out, nothing is written), then
+ * the item's properties (the children of ApplicationData or Properties).
+ */
+void eas_pim_opts_init(request_rec *r, const char *user_email, int version,
+                       apr_time_t now, const eas_bodypref_t *prefs,
+                       int nprefs, eas_pim_opts_t *o);
+int eas_pim_check(request_rec *r, const char *login, const eas_folder_t *f,
+                  const char *item, const eas_blob_t *blob,
+                  const eas_pim_opts_t *o, apr_pool_t *p);
+void eas_pim_write_props(const eas_folder_t *f, const eas_blob_t *blob,
+                         const eas_pim_opts_t *o, eas_wbxml_enc_t *e,
+                         apr_pool_t *p);
 
 /* The converter of the collection's class, or NULL for mail. */
 const eas_pim_class_t *eas_sync_pim_class(const eas_sync_coll_t *c);
 
 /*
  * <kind> (AirSync Add or Change) with the item's whole ApplicationData;
- * 0, or -1 when it could not be read or converted (logged, nothing
- * written: the item is left out).
+ * 0, or -1 when it could not be read, EAS_SYNC_ITEM_INVALID (sync_item.h)
+ * when its converter refused it (logged, nothing written: the item is
+ * left out).
  */
 int eas_sync_pim_write(eas_sync_req_t *sr, const eas_sync_coll_t *c,
                        eas_tag_t kind, const char *item, eas_wbxml_enc_t *e,
                        apr_pool_t *scratch);
-/* The ApplicationData of a Fetch, or -1 as above. */
+/* The ApplicationData of a Fetch, or non-zero as above. */
 int eas_sync_pim_fetch(eas_sync_req_t *sr, const eas_sync_coll_t *c,
                        const char *item, eas_wbxml_enc_t *e,
                        apr_pool_t *scratch);

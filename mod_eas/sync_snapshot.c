@@ -101,6 +101,22 @@ void eas_snapshot_set(eas_snapshot_t *s, const char *id, const char *token)
                  apr_pstrdup(s->pool, storable(token)));
 }
 
+/* A skipped item's token: the mark, then the token it was skipped at.
+   Change tokens (ETags, flags) never begin so. */
+#define SKIP_MARK "~skip~"
+#define SKIP_LEN (sizeof(SKIP_MARK) - 1)
+
+static int is_skip(const char *token)
+{
+    return strncmp(token, SKIP_MARK, SKIP_LEN) == 0;
+}
+
+void eas_snapshot_skip(eas_snapshot_t *s, const char *id, const char *token)
+{
+    eas_snapshot_set(s, id, apr_pstrcat(s->pool, SKIP_MARK, storable(token),
+                                        NULL));
+}
+
 void eas_snapshot_remove(eas_snapshot_t *s, const char *id)
 {
     apr_hash_set(s->map, id, APR_HASH_KEY_STRING, NULL);
@@ -190,8 +206,9 @@ static void find_deletes(const eas_snapshot_t *s,
     }
     for (hi = apr_hash_first(p, s->map); hi; hi = apr_hash_next(hi)) {
         const void *k;
-        apr_hash_this(hi, &k, NULL, NULL);
-        if (!apr_hash_get(present, k, APR_HASH_KEY_STRING))
+        void *v;
+        apr_hash_this(hi, &k, NULL, &v);
+        if (!apr_hash_get(present, k, APR_HASH_KEY_STRING) && !is_skip(v))
             push(dels, EAS_CHANGE_DELETE, k, NULL);
     }
 }
@@ -219,6 +236,11 @@ apr_array_header_t *eas_snapshot_diff(const eas_snapshot_t *s,
             continue;
         }
         matched++;
+        if (is_skip(seen)) {
+            if (in_window && strcmp(seen + SKIP_LEN, storable(it->token)))
+                push(adds, EAS_CHANGE_ADD, it->id, it);
+            continue;
+        }
         if (!in_window)
             push(dels, EAS_CHANGE_SOFTDELETE, it->id, NULL);
         else if (strcmp(seen, storable(it->token)) != 0)

@@ -44,6 +44,12 @@ unsigned eas_snapshot_count(const eas_snapshot_t *s);
 apr_array_header_t *eas_snapshot_ids(const eas_snapshot_t *s, apr_pool_t *p);
 /* Forget every id. */
 void eas_snapshot_clear(eas_snapshot_t *s);
+/*
+ * Mark id as left out at token (an item its converter refused): the diff
+ * sends nothing for it while its token stays, an Add when it changes,
+ * and nothing when it goes or leaves the window.
+ */
+void eas_snapshot_skip(eas_snapshot_t *s, const char *id, const char *token);
 
 /*
  * Changes from the snapshot to items (eas_item_ref_t, as a backend lists

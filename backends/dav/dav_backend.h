@@ -76,5 +76,8 @@ apr_status_t dv_replace(eas_store_t *st, const char *folder_id,
 apr_status_t dv_remove(eas_store_t *st, const char *folder_id,
                        const char *item_id, const char *if_token,
                        apr_pool_t *p);
+apr_status_t dv_move(eas_store_t *st, const char *folder_id,
+                     const char *item_id, const char *to_folder_id,
+                     const char **new_id, apr_pool_t *p);
 
 #endif

@@ -304,7 +304,8 @@ apr_status_t dav_fetch_etag(dav_client_t *c, const char *path,
         "<D:propfind xmlns:D=\"DAV:\"><D:prop><D:getetag/></D:prop>"
         "</D:propfind>";
     dav_req_t rq = { "PROPFIND", path, "0", body, sizeof(body) - 1,
-                     "application/xml; charset=utf-8", NULL, NULL };
+                     "application/xml; charset=utf-8", NULL, NULL, NULL,
+                     NULL };
     dav_multistatus_t ms;
     dav_resp_t rs;
     apr_status_t rv = dav_http_ms(c, &rq, &rs, &ms, p);

@@ -238,6 +238,15 @@ apr_status_t dav_put(dav_client_t *c, const char *href, dav_kind_t kind,
                      const char *etag, const char *data, apr_size_t len,
                      const char **new_etag, apr_pool_t *p);
 
+/*
+ * Move an item into the collection coll, keeping its name there unless one
+ * of that name exists (then a fresh one); never over another item
+ * (Overwrite: F).  Both ends must be in the user's space (APR_EACCES).
+ * The new href in *href.  APR_ENOTIMPL: the server has no MOVE.
+ */
+apr_status_t dav_move(dav_client_t *c, const char *from, const char *coll,
+                      dav_kind_t kind, const char **href, apr_pool_t *p);
+
 /* Delete an item if it still has etag (NULL: whatever it has). */
 apr_status_t dav_delete(dav_client_t *c, const char *href, const char *etag,
                         apr_pool_t *p);
@@ -372,6 +381,8 @@ typedef struct {
     const char *ctype;
     const char *if_match;
     const char *if_none_match;
+    const char *destination;    /* MOVE: an absolute URL */
+    const char *overwrite;      /* MOVE: "F" or "T" */
 } dav_req_t;
 
 typedef struct {

@@ -42,7 +42,8 @@ static const char *principal_at(dav_client_t *c, const char *path,
                                 apr_status_t *rv, apr_pool_t *p)
 {
     dav_req_t rq = { "PROPFIND", path, "0", principal_body,
-                     sizeof(principal_body) - 1, XML_CT, NULL, NULL };
+                     sizeof(principal_body) - 1, XML_CT, NULL, NULL, NULL,
+                     NULL };
     dav_multistatus_t ms;
     dav_resp_t rs;
     dav_url_t at = c->base;
@@ -94,7 +95,7 @@ static apr_status_t read_homes(dav_client_t *c, const char *principal,
                                apr_pool_t *p)
 {
     dav_req_t rq = { "PROPFIND", principal, "0", homes_body,
-                     sizeof(homes_body) - 1, XML_CT, NULL, NULL };
+                     sizeof(homes_body) - 1, XML_CT, NULL, NULL, NULL, NULL };
     dav_homes_t *h = apr_pcalloc(c->pool, sizeof(*h));
     dav_multistatus_t ms;
     dav_resp_t rs;
@@ -188,7 +189,7 @@ static apr_status_t list_home(dav_client_t *c, const char *home,
                               apr_array_header_t *out, apr_pool_t *p)
 {
     dav_req_t rq = { "PROPFIND", home, "1", list_body, sizeof(list_body) - 1,
-                     XML_CT, NULL, NULL };
+                     XML_CT, NULL, NULL, NULL, NULL };
     dav_multistatus_t ms;
     dav_resp_t rs;
     apr_status_t rv = dav_http_ms(c, &rq, &rs, &ms, p);
@@ -238,7 +239,7 @@ apr_status_t dav_collection_get(dav_client_t *c, const char *coll,
                                 dav_collection_t *out, apr_pool_t *p)
 {
     dav_req_t rq = { "PROPFIND", NULL, "0", list_body, sizeof(list_body) - 1,
-                     XML_CT, NULL, NULL };
+                     XML_CT, NULL, NULL, NULL, NULL };
     dav_multistatus_t ms;
     dav_resp_t rs;
     apr_status_t rv = dav_check_href(c, coll, 1, &rq.path, p);

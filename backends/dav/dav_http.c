@@ -124,6 +124,12 @@ static struct curl_slist *headers(dav_client_t *c, const dav_req_t *rq,
     if (rq->if_none_match)
         l = curl_slist_append(l, apr_pstrcat(p, "If-None-Match: ",
                                              rq->if_none_match, NULL));
+    if (rq->destination)
+        l = curl_slist_append(l, apr_pstrcat(p, "Destination: ",
+                                             rq->destination, NULL));
+    if (rq->overwrite)
+        l = curl_slist_append(l, apr_pstrcat(p, "Overwrite: ", rq->overwrite,
+                                             NULL));
     if (c->auth)
         l = curl_slist_append(l, c->auth);
     return l;

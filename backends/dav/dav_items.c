@@ -2,7 +2,8 @@
  * The dav backend's items (dav_backend.h): listings with the FilterType
  * decided by the server (a CalDAV time-range query counts an event whose
  * occurrence overlaps the window; "not completed" for to-dos), reads,
- * and writes with If-Match on the ETag the device last saw.
+ * writes with If-Match on the ETag the device last saw, and moves between
+ * collections of one kind (MOVE, RFC 4918 section 9.9, or copy and delete).
  */
 #include "dav_backend.h"
 
@@ -260,4 +261,66 @@ apr_status_t dv_remove(eas_store_t *st, const char *folder_id,
     if (rv == APR_SUCCESS || rv == APR_ENOENT)
         m_forget(st, f, href, p);
     return dv_status(rv);
+}
+
+/*
+ * A move by copy for a server without MOVE: the item is stored in the
+ * other collection, then deleted where it was unless it changed
+ * meanwhile (then the copy goes again and the item stays).
+ */
+static apr_status_t copy_move(dv_store_t *s, const dv_folder_t *t,
+                              const char *href, const char **to,
+                              apr_pool_t *p)
+{
+    const char *etag = NULL;
+    dav_item_t it;
+    apr_status_t rv = dav_get(s->client, href, &it, p);
+
+    if (rv == APR_SUCCESS)
+        rv = dav_put_new(s->client, t->href, t->kind, it.data, it.len, to,
+                         &etag, p);
+    if (rv != APR_SUCCESS)
+        return rv;
+    rv = dav_delete(s->client, href, it.etag, p);
+    if (rv == APR_SUCCESS || rv == APR_ENOENT)
+        return APR_SUCCESS;
+    dav_delete(s->client, *to, etag, p);
+    return rv;
+}
+
+static int same_kind(const dv_folder_t *a, const dv_folder_t *b)
+{
+    return a->kind == b->kind && (a->comp == b->comp
+                                  || (a->comp && b->comp
+                                      && strcmp(a->comp, b->comp) == 0));
+}
+
+/*
+ * MOVE on the server where it can (one request, the item's data and
+ * name kept, never two copies or none), else a copy then a delete.
+ * Items keep their kind: an event moves only to another calendar.
+ */
+apr_status_t dv_move(eas_store_t *st, const char *folder_id,
+                     const char *item_id, const char *to_folder_id,
+                     const char **new_id, apr_pool_t *p)
+{
+    dv_store_t *s = (dv_store_t *)st;
+    const eas_idmap_t *m = st->ctx.idmap;
+    const dv_folder_t *f, *t;
+    const char *href, *to = NULL;
+    apr_status_t rv = item_of(st, folder_id, item_id, &f, &href, p);
+
+    if (rv == APR_SUCCESS)
+        rv = folder_of(st, to_folder_id, &t);
+    if (rv != APR_SUCCESS)
+        return rv;
+    if (!same_kind(f, t) || strcmp(f->href, t->href) == 0)
+        return APR_ENOTIMPL;
+    rv = dav_move(s->client, href, t->href, t->kind, &to, p);
+    if (rv == APR_ENOTIMPL)
+        rv = copy_move(s, t, href, &to, p);
+    if (rv != APR_SUCCESS)
+        return dv_status(rv);
+    m_forget(st, f, href, p);
+    return m->to_id(m, item_ns(t, p), to, 1, new_id, p);
 }

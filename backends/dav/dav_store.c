@@ -308,13 +308,6 @@ static apr_status_t dv_set_flags(eas_store_t *st, const char *folder_id,
     return APR_ENOTIMPL;        /* flags are mail's */
 }
 
-static apr_status_t dv_move(eas_store_t *st, const char *folder_id,
-                            const char *item_id, const char *to_folder_id,
-                            const char **new_id, apr_pool_t *p)
-{
-    return APR_ENOTIMPL;
-}
-
 static apr_status_t dv_empty(eas_store_t *st, const char *folder_id,
                              int subfolders, apr_pool_t *p)
 {

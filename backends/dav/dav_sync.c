@@ -20,7 +20,7 @@ static dav_req_t report(const char *path, const char *depth,
                         const char *body)
 {
     dav_req_t rq = { "REPORT", path, depth, body, strlen(body), XML_CT,
-                     NULL, NULL };
+                     NULL, NULL, NULL, NULL };
     return rq;
 }
 
@@ -149,7 +149,7 @@ apr_status_t dav_etags(dav_client_t *c, const char *coll,
         "<D:propfind xmlns:D=\"DAV:\"><D:prop><D:getetag/><D:resourcetype/>"
         "</D:prop></D:propfind>";
     dav_req_t rq = { "PROPFIND", NULL, "1", body, sizeof(body) - 1, XML_CT,
-                     NULL, NULL };
+                     NULL, NULL, NULL, NULL };
     apr_status_t rv = dav_check_href(c, coll, 1, &rq.path, p);
 
     *out = apr_array_make(p, 1, sizeof(dav_ref_t));

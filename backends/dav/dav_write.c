@@ -2,11 +2,12 @@
  * Reading and writing single items and collections: GET, PUT with
  * If-None-Match: * for a new item at an href of our own making and with
  * If-Match for a change, DELETE with If-Match (RFC 4918 sections 9.4,
- * 9.6, 9.7; RFC 9110 section 13.1), the new ETag from the answer or asked
- * for when the server sends none (RFC 4791 section 5.3.4); MKCALENDAR (RFC
- * 4791 section 5.3.1), extended MKCOL for address books (RFC 5689, RFC
- * 6352 section 6.3.1), PROPPATCH of the displayname (RFC 4918 section
- * 9.2) and DELETE of a collection.
+ * 9.6, 9.7; RFC 9110 section 13.1), MOVE of an item to another
+ * collection with Overwrite: F (RFC 4918 section 9.9), the new ETag from
+ * the answer or asked for when the server sends none (RFC 4791 section
+ * 5.3.4); MKCALENDAR (RFC 4791 section 5.3.1), extended MKCOL for address
+ * books (RFC 5689, RFC 6352 section 6.3.1), PROPPATCH of the displayname
+ * (RFC 4918 section 9.2) and DELETE of a collection.
  */
 #include "dav_client.h"
 
@@ -46,7 +47,8 @@ static apr_status_t outcome(dav_client_t *c, const dav_req_t *rq,
 apr_status_t dav_get(dav_client_t *c, const char *href, dav_item_t *out,
                      apr_pool_t *p)
 {
-    dav_req_t rq = { "GET", NULL, NULL, NULL, 0, NULL, NULL, NULL };
+    dav_req_t rq = { "GET", NULL, NULL, NULL, 0, NULL, NULL, NULL,
+                     NULL, NULL };
     dav_resp_t rs;
     apr_status_t rv = dav_check_href(c, href, 0, &rq.path, p);
 
@@ -89,7 +91,7 @@ apr_status_t dav_put_new(dav_client_t *c, const char *coll, dav_kind_t kind,
                          apr_pool_t *p)
 {
     dav_req_t rq = { "PUT", NULL, NULL, data, len, content_type(kind), NULL,
-                     "*" };
+                     "*", NULL, NULL };
     apr_status_t rv = dav_check_href(c, coll, 1, &coll, p);
 
     *href = *etag = NULL;
@@ -108,7 +110,7 @@ apr_status_t dav_put(dav_client_t *c, const char *href, dav_kind_t kind,
                      const char **new_etag, apr_pool_t *p)
 {
     dav_req_t rq = { "PUT", NULL, NULL, data, len, content_type(kind), etag,
-                     NULL };
+                     NULL, NULL, NULL };
     apr_status_t rv = dav_check_href(c, href, 0, &rq.path, p);
 
     *new_etag = NULL;
@@ -119,10 +121,79 @@ apr_status_t dav_put(dav_client_t *c, const char *href, dav_kind_t kind,
     return put(c, &rq, new_etag, p);
 }
 
+/* The last segment of an item's path ("x.ics"), or NULL. */
+static const char *item_name(const char *path)
+{
+    const char *n = strrchr(path, '/');
+
+    return n && n[1] ? n + 1 : NULL;
+}
+
+/*
+ * The Destination of a MOVE: the URL of path on the client's origin, with
+ * the authority as the request's Host header has it (no default port), as
+ * a server compares the two.
+ */
+static const char *destination(const dav_client_t *c, const char *path,
+                               apr_pool_t *p)
+{
+    const dav_url_t *u = &c->base;
+    int v6 = strchr(u->host, ':') != NULL;
+    int deflt = (u->port == 80 && strcmp(u->scheme, "http") == 0)
+                || (u->port == 443 && strcmp(u->scheme, "https") == 0);
+
+    return apr_psprintf(p, "%s://%s%s%s%s%s", u->scheme, v6 ? "[" : "",
+                        u->host, v6 ? "]" : "",
+                        deflt ? "" : apr_psprintf(p, ":%d", u->port), path);
+}
+
+/* MOVE rq.path to dest (checked), never over an existing item. */
+static apr_status_t move_to(dav_client_t *c, dav_req_t *rq, const char *dest,
+                            apr_pool_t *p)
+{
+    dav_resp_t rs;
+    apr_status_t rv = dav_check_href(c, dest, 0, &dest, p);
+
+    if (rv != APR_SUCCESS)
+        return rv;
+    rq->destination = destination(c, dest, p);
+    rq->overwrite = "F";
+    rv = dav_http(c, rq, &rs, p);
+    return rv == APR_SUCCESS ? outcome(c, rq, &rs) : rv;
+}
+
+apr_status_t dav_move(dav_client_t *c, const char *from, const char *coll,
+                      dav_kind_t kind, const char **href, apr_pool_t *p)
+{
+    dav_req_t rq = { "MOVE", NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL,
+                     NULL };
+    const char *name, *dest;
+    apr_status_t rv = dav_check_href(c, from, 0, &rq.path, p);
+
+    *href = NULL;
+    if (rv == APR_SUCCESS)
+        rv = dav_check_href(c, coll, 1, &coll, p);
+    if (rv != APR_SUCCESS)
+        return rv;
+    if (!(name = item_name(rq.path)))
+        return APR_EINVAL;
+    dest = apr_pstrcat(p, coll, name, NULL);
+    rv = move_to(c, &rq, dest, p);
+    if (rv == DAV_ECONFLICT) {          /* that name is taken there */
+        dest = apr_pstrcat(p, coll, fresh_name(p),
+                           kind == DAV_KIND_CALENDAR ? ".ics" : ".vcf", NULL);
+        rv = move_to(c, &rq, dest, p);
+    }
+    if (rv == APR_SUCCESS)
+        *href = dest;
+    return rv;
+}
+
 apr_status_t dav_delete(dav_client_t *c, const char *href, const char *etag,
                         apr_pool_t *p)
 {
-    dav_req_t rq = { "DELETE", NULL, NULL, NULL, 0, NULL, etag, NULL };
+    dav_req_t rq = { "DELETE", NULL, NULL, NULL, 0, NULL, etag, NULL,
+                     NULL, NULL };
     dav_resp_t rs;
     apr_status_t rv = dav_check_href(c, href, 0, &rq.path, p);
 
@@ -154,7 +225,7 @@ static apr_status_t make(dav_client_t *c, const char *method,
                          const char **href, apr_pool_t *p)
 {
     dav_req_t rq = { method, NULL, NULL, body, strlen(body), XML_CT, NULL,
-                     NULL };
+                     NULL, NULL, NULL };
     dav_resp_t rs;
     apr_status_t rv;
 
@@ -221,7 +292,8 @@ apr_status_t dav_mkaddressbook(dav_client_t *c, const char *home,
 apr_status_t dav_rename(dav_client_t *c, const char *coll, const char *name,
                         apr_pool_t *p)
 {
-    dav_req_t rq = { "PROPPATCH", NULL, NULL, NULL, 0, XML_CT, NULL, NULL };
+    dav_req_t rq = { "PROPPATCH", NULL, NULL, NULL, 0, XML_CT, NULL, NULL,
+                     NULL, NULL };
     dav_multistatus_t ms;
     dav_resp_t rs;
     apr_status_t rv = dav_check_href(c, coll, 1, &rq.path, p);
@@ -267,7 +339,8 @@ static int is_root(const dav_client_t *c, const char *path)
 apr_status_t dav_delete_collection(dav_client_t *c, const char *coll,
                                    apr_pool_t *p)
 {
-    dav_req_t rq = { "DELETE", NULL, NULL, NULL, 0, NULL, NULL, NULL };
+    dav_req_t rq = { "DELETE", NULL, NULL, NULL, 0, NULL, NULL, NULL,
+                     NULL, NULL };
     dav_resp_t rs;
     apr_status_t rv = dav_check_href(c, coll, 1, &rq.path, p);
 

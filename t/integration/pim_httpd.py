@@ -39,6 +39,12 @@ def locations(dav_url, down_url):
         # A DAV server that does not answer (a port nobody listens on).
         PATH + "-down": base.replace(dav_url, down_url)
                         + "    EASDAVTimeout 2\n",
+        # Windows narrowed by policy: mail to a day, calendars to 2 weeks.
+        PATH + "-policy": base + ("    EASPolicyMaxEmailAgeFilter 1\n"
+                                  "    EASPolicyMaxCalendarAgeFilter 4\n"),
+        # Groupware items and photos limited to a few kilobytes.
+        PATH + "-limits": base + ("    EASMaxItemSize 4096\n"
+                                  "    EASMaxPhotoSize 1024\n"),
     }
 
 
@@ -86,7 +92,11 @@ def password(user):
 # ---------------------------------------------------------------- a phone
 
 A = "AirSync:"
+B = "AirSyncBase:"
 F = "FolderHierarchy:"
+G = "GetItemEstimate:"
+IO = "ItemOperations:"
+M = "Move:"
 
 
 class Phone:
@@ -106,7 +116,9 @@ class Phone:
                                         device_id=self.device),
                         eas.encode(tree), version=self.version)
         assert r.status == 200, (r.status, r.body[:300])
-        return r.tree() if r.body else None     # empty: nothing new
+        if not r.body:
+            return None     # a Sync with nothing to say (12.1 and later)
+        return r.tree()
 
     def folder_sync(self):
         t = self.post("FolderSync", (F + "FolderSync",
@@ -122,17 +134,32 @@ class Phone:
         """The id of the first folder of a type (8 Calendar, 9 Contacts)."""
         return [i for i, (_, t) in self.folders.items() if t == ftype][0]
 
+    CLASSES = {7: "Tasks", 15: "Tasks", 8: "Calendar", 13: "Calendar",
+               9: "Contacts", 14: "Contacts", 10: "Notes", 17: "Notes"}
+
+    def class_of(self, coll):
+        return self.CLASSES.get(self.folders.get(coll, ("", 0))[1], "Email")
+
+    def prime(self, coll):
+        """SyncKey 0 of a collection: its first key, nothing sent."""
+        first = self.post("Sync", (A + "Sync", [(A + "Collections", [
+            (A + "Collection", [(A + "SyncKey", "0"),
+                                (A + "CollectionId", coll)])])]))
+        self.keys[coll] = eas.text_of(first, A + "SyncKey")
+        return self.keys[coll]
+
     def sync(self, coll, commands=None, options=None, get_changes=True,
              key=None, window=None):
-        """One Sync of one collection; its Collection element.  The key
-        answered becomes the collection's key."""
+        """One Sync of one collection; its Collection element, or None
+        when the server had nothing to say.  The key answered becomes the
+        collection's key."""
         if coll not in self.keys:
-            first = self.post("Sync", (A + "Sync", [(A + "Collections", [
-                (A + "Collection", [(A + "SyncKey", "0"),
-                                    (A + "CollectionId", coll)])])]))
-            self.keys[coll] = eas.text_of(first, A + "SyncKey")
+            self.prime(coll)
         kids = [(A + "SyncKey", key or self.keys[coll]),
                 (A + "CollectionId", coll)]
+        if self.version.startswith("12."):
+            # 12.x phones name the class before the key.
+            kids.insert(0, (A + "Class", self.class_of(coll)))
         if get_changes:
             kids.append((A + "GetChanges", None))
         if window:
@@ -144,7 +171,7 @@ class Phone:
         t = self.post("Sync", (A + "Sync", [(A + "Collections", [
             (A + "Collection", kids)])]))
         if t is None:
-            return (A + "Collection", [(A + "Status", "1")])
+            return None
         colls = eas.find_all(t, A + "Collection")
         assert len(colls) == 1, t
         if eas.text_of(colls[0], A + "Status") == "1":
@@ -156,8 +183,47 @@ class Phone:
         adds = {}
         while True:
             c = self.sync(coll, **kw)
+            if c is None:
+                return adds
             assert eas.text_of(c, A + "Status") == "1", c
             for a in eas.find_all(c, A + "Add"):
                 adds[eas.text_of(a, A + "ServerId")] = a
             if not eas.find_all(c, A + "MoreAvailable"):
                 return adds
+
+    def estimate(self, coll, options=None, key=None):
+        """GetItemEstimate of one collection: (Status, Estimate or None)."""
+        kids = [(A + "SyncKey", key or self.keys[coll]),
+                (G + "CollectionId", coll)]
+        if options:
+            kids.append((A + "Options", options))
+        t = self.post("GetItemEstimate", (G + "GetItemEstimate", [
+            (G + "Collections", [(G + "Collection", kids)])]))
+        est = eas.text_of(t, G + "Estimate")
+        return (int(eas.text_of(t, G + "Status")),
+                int(est) if est is not None else None)
+
+    def fetch(self, coll, sid, prefs=None):
+        """ItemOperations Fetch of coll + sid, with BodyPreferences
+        [(Type, TruncationSize or None)]: the Fetch element answered."""
+        body = [(IO + "Store", "Mailbox"), (A + "CollectionId", coll),
+                (A + "ServerId", sid)]
+        if prefs:
+            body.append((IO + "Options", [
+                (B + "BodyPreference", [(B + "Type", str(kind))]
+                 + ([(B + "TruncationSize", str(size))] if size else []))
+                for kind, size in prefs]))
+        t = self.post("ItemOperations", (IO + "ItemOperations",
+                                         [(IO + "Fetch", body)]))
+        assert eas.text_of(t, IO + "Status") == "1", t
+        fetches = eas.find_all(t, IO + "Fetch")
+        assert len(fetches) == 1, t
+        return fetches[0]
+
+    def move(self, sid, src, dst):
+        """MoveItems of one item: (Status, DstMsgId or None)."""
+        t = self.post("MoveItems", (M + "MoveItems", [(M + "Move", [
+            (M + "SrcMsgId", sid), (M + "SrcFldId", src),
+            (M + "DstFldId", dst)])]))
+        return (int(eas.text_of(t, M + "Status")),
+                eas.text_of(t, M + "DstMsgId"))

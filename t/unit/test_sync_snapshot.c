@@ -176,6 +176,28 @@ static void test_window(apr_pool_t *p)
        "as soft deletes");
 }
 
+/* An item its converter refused: nothing while it stays, an Add when it
+   changes, nothing when it goes. */
+static void test_skipped(apr_pool_t *p)
+{
+    eas_snapshot_t *s = eas_snapshot_parse(p, NULL), *t;
+    apr_array_header_t *items = listing(p, 2, "A"), *d;
+
+    eas_snapshot_set(s, "1", "A");
+    eas_snapshot_skip(s, "2", "A");
+    t = eas_snapshot_parse(p, eas_snapshot_text(s, p));
+    d = eas_snapshot_diff(t, items, p);
+    is_int(d->nelts, 0, "a skipped item is not sent while it stays");
+    APR_ARRAY_IDX(items, 1, eas_item_ref_t).token = "B";
+    d = eas_snapshot_diff(t, items, p);
+    is_int(d->nelts, 1, "a skipped item that changed is sent");
+    ok(d->nelts == 1 && APR_ARRAY_IDX(d, 0, eas_change_t).kind
+       == EAS_CHANGE_ADD, "as an Add, not a Change");
+    apr_array_pop(items);
+    d = eas_snapshot_diff(t, items, p);
+    is_int(d->nelts, 0, "a skipped item that went is not deleted");
+}
+
 static void test_synckeys(apr_pool_t *p)
 {
     const char *a = eas_synckey_first(p), *b = eas_synckey_first(p), *n;
@@ -227,6 +249,7 @@ int main(void)
     test_window(p);
     test_add_order(p);
     test_synckeys(p);
+    test_skipped(p);
     test_server_ids(p);
     apr_pool_destroy(p);
     apr_terminate();
