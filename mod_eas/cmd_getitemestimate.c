@@ -5,6 +5,7 @@
  */
 #include "mod_eas.h"
 #include "cmd_sync.h"
+#include "sync_engine.h"
 #include "policy.h"
 #include "response.h"
 #include "sync_conf.h"

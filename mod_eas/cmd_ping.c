@@ -10,6 +10,7 @@
  */
 #include "mod_eas.h"
 #include "cmd_sync.h"
+#include "sync_engine.h"
 #include "folder_state.h"
 #include "pool_own.h"
 #include "push.h"

@@ -1,13 +1,14 @@
 /*
  * Sync (MS-ASCMD 2.2.1.21): read the request (or take the cached one for
  * an empty or Partial request), work out every collection, then stream
- * the answer.  See cmd_sync.h for the two phases.
+ * the answer.  See sync_engine.h for the two phases.
  *
  * With Wait or HeartbeatInterval, a Sync that has nothing to send waits
  * for a change (sync_wait.c).
  */
 #include "mod_eas.h"
 #include "cmd_sync.h"
+#include "sync_engine.h"
 #include "pool_own.h"
 #include "policy.h"
 #include "push.h"

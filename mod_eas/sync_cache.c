@@ -12,7 +12,7 @@
  * one line per collection; -1 where the request gave no value.
  */
 #include "mod_eas.h"
-#include "cmd_sync.h"
+#include "sync_engine.h"
 
 #include <apr_strings.h>
 #include <stdlib.h>

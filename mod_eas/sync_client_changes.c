@@ -6,7 +6,7 @@
  * echoes it back nor loses a change the server made meanwhile.
  */
 #include "mod_eas.h"
-#include "cmd_sync.h"
+#include "sync_engine.h"
 #include "folder_state.h"
 #include "server_id.h"
 #include "sync_pim.h"

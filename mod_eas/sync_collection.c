@@ -4,7 +4,7 @@
  * the response, message by message.
  */
 #include "mod_eas.h"
-#include "cmd_sync.h"
+#include "sync_engine.h"
 #include "sync_pim.h"
 #include "folder_state.h"
 #include "sync_conf.h"

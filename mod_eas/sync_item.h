@@ -7,7 +7,7 @@
 #ifndef EAS_SYNC_ITEM_H
 #define EAS_SYNC_ITEM_H
 
-#include "cmd_sync.h"
+#include "sync_engine.h"
 
 /*
  * <Add> for item; 0, or -1 if it could not be read (gone by now, or

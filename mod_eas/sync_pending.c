@@ -5,7 +5,7 @@
  * nobody.
  */
 #include "mod_eas.h"
-#include "cmd_sync.h"
+#include "sync_engine.h"
 
 /* The options the device last synced the collection with, or defaults. */
 static void options_of(eas_sync_req_t *sr, const char *id,

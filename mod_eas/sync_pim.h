@@ -5,7 +5,7 @@
 #ifndef EAS_SYNC_PIM_H
 #define EAS_SYNC_PIM_H
 
-#include "cmd_sync.h"
+#include "sync_engine.h"
 #include "pim.h"
 
 /* A class as Sync and ItemOperations name it: "Email", "Calendar"... */

@@ -4,7 +4,7 @@
  * (push.h), until one of its collections has something or the time ends.
  */
 #include "mod_eas.h"
-#include "cmd_sync.h"
+#include "sync_engine.h"
 #include "pool_own.h"
 #include "push.h"
 
