@@ -83,14 +83,20 @@ typedef struct {
     unsigned flags;             /* EAS_ITEM_* (Read, Flagged) */
     apr_time_t received;        /* delivery time, used when the message
                                    has no valid Date header (0: now) */
+    /* Meeting requests (MeetingRequest): */
+    const char *tzid;           /* the user's zone for all-day events
+                                   (Olson name); NULL: UTC */
+    const char *user_email;     /* the user's address: their RSVP */
 } eas_email_opts_t;
 
 /*
  * Write the children of <ApplicationData> (Sync), <Properties>
  * (ItemOperations, Search) for one message: To, Cc, From, Subject,
  * ReplyTo, DateReceived, DisplayTo, ThreadTopic, Importance, Read,
- * Attachments, Body, MessageClass, InternetCPID, Flag, ContentClass,
- * NativeBodyType and, for 14.0+, ConversationId and ConversationIndex.
+ * Attachments, Body, MessageClass, MeetingRequest (an invitation or a
+ * cancellation: a text/calendar part with METHOD REQUEST or CANCEL),
+ * InternetCPID, Flag, ContentClass, NativeBodyType and, for 14.0+,
+ * ConversationId and ConversationIndex.
  *
  * The body type is the first preference we can produce (plain, HTML or
  * MIME; RTF is skipped), except that MIMESupport 2 (or 1 with an S/MIME
@@ -130,6 +136,13 @@ apr_status_t eas_email_fileref_split(const char *fileref, char **server_id,
 apr_status_t eas_email_attachment(const eas_blob_t *msg, const char *part_ref,
                                   eas_blob_t *out, const char **content_type,
                                   const char **name, apr_pool_t *p);
+
+/*
+ * The first text/calendar part of a message (an invitation, a reply, a
+ * cancellation), decoded; APR_ENOENT when it has none.
+ */
+apr_status_t eas_email_calendar(const eas_blob_t *msg, eas_blob_t *out,
+                                apr_pool_t *p);
 
 /* ------------------------------------------------------------------ */
 /* Outgoing messages                                                   */
