@@ -336,6 +336,15 @@ static apr_status_t mux_oof_set(eas_store_t *st, int enabled,
     return ms->backend->oof_set(ms, enabled, message, p);
 }
 
+static int mux_schedules(eas_store_t *st, const char *folder_id,
+                         apr_pool_t *p)
+{
+    const char *id;
+    eas_store_t *ms = eas_store_member(st, folder_id, &id);
+
+    return ms && ms->backend->schedules && ms->backend->schedules(ms, id, p);
+}
+
 static const eas_backend_t mux_backend = {
     .name = "combined",
     .classes = EAS_CLASS_BIT(EAS_CLASS_EMAIL) | EAS_CLASSES_PIM,
@@ -355,6 +364,7 @@ static const eas_backend_t mux_backend = {
     .empty = mux_empty,
     .send = mux_send,
     .search = mux_search,
+    .schedules = mux_schedules,
     .oof_get = mux_oof_get,
     .oof_set = mux_oof_set,
     .source = NULL,             /* each member's own: eas_store_member() */

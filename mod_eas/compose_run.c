@@ -77,9 +77,10 @@ static int submit(eas_request_t *req, eas_store_t *st,
     const char *err = NULL;
     apr_status_t rv;
 
-    if (st->backend->send)
-        rv = st->backend->send(st, &m->message, r->pool);
-    else
+    /* a combined store has send() whether its mail member can or not */
+    rv = st->backend->send ? st->backend->send(st, &m->message, r->pool)
+                           : APR_ENOTIMPL;
+    if (rv == APR_ENOTIMPL)
         rv = eas_submit(&conf->submit, m->from, m->rcpts, &m->message,
                         r->pool, &err);
     if (rv == APR_SUCCESS) {

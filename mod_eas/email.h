@@ -193,6 +193,27 @@ typedef struct {
 apr_status_t eas_email_compose(const eas_compose_t *c, eas_composed_t *out,
                                apr_pool_t *p, const char **err);
 
+/*
+ * A scheduling message (iMIP, RFC 6047): text and the iCalendar object
+ * (a text/calendar part with its method, base64 so that its CRLF line
+ * ends survive) in a multipart/alternative, from the user to the
+ * attendees or the organizer; composed as a new message (eas_email_compose:
+ * Date, Message-ID, the envelope).
+ */
+typedef struct {
+    const char *from_addr;      /* the user's own address (required) */
+    const char *from_name;      /* may be NULL */
+    const apr_array_header_t *to;   /* const char * addresses */
+    const char *subject;        /* UTF-8 */
+    const char *text;           /* the plain text part, UTF-8 */
+    const char *method;         /* "REQUEST", "REPLY", "CANCEL" */
+    const eas_blob_t *ical;     /* the iCalendar object */
+    apr_time_t now;             /* Date; 0: now */
+} eas_imip_t;
+
+apr_status_t eas_email_imip(const eas_imip_t *m, eas_composed_t *out,
+                            apr_pool_t *p, const char **err);
+
 /* ------------------------------------------------------------------ */
 /* Submission                                                          */
 /* ------------------------------------------------------------------ */

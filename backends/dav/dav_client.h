@@ -380,6 +380,7 @@ typedef struct {
     apr_size_t len;
     const char *etag;
     const char *location;
+    const char *dav;            /* the DAV header (compliance classes) */
     const char *path;           /* answered at, after redirects */
 } dav_resp_t;
 
@@ -416,6 +417,11 @@ const char *dav_accept_href(dav_client_t *c, const char *at,
    outside the user's space.  coll: it must name a collection. */
 apr_status_t dav_check_href(dav_client_t *c, const char *href, int coll,
                             const char **path, apr_pool_t *p);
+
+/* Whether the server schedules the events of a collection itself: its
+   OPTIONS answer names "calendar-auto-schedule" in the DAV header
+   (RFC 6638 2.1).  0 when not, or when the question failed. */
+int dav_auto_schedule(dav_client_t *c, const char *path, apr_pool_t *p);
 
 /* The ETag of one resource (PROPFIND Depth 0). */
 apr_status_t dav_fetch_etag(dav_client_t *c, const char *path,
