@@ -28,6 +28,10 @@ apr_status_t eas_meeting_send(eas_ctx_t *ctx, eas_store_t *st,
 /* The converter's options for the user (version, zone, address). */
 void eas_meeting_opts(eas_ctx_t *ctx, eas_pim_opts_t *o);
 
+/* Before the phone's new event is written: a meeting without an
+   organizer is the user's (ORGANIZER set in *item). */
+void eas_meeting_before_add(eas_ctx_t *ctx, eas_blob_t *item);
+
 /*
  * Before the phone's change of an event is written: when the user
  * organizes it and the change matters to the attendees, its SEQUENCE is

@@ -104,6 +104,16 @@ static int mail_wanted(eas_ctx_t *ctx, eas_store_t *st, const char *folder)
     return 1;
 }
 
+void eas_meeting_before_add(eas_ctx_t *ctx, eas_blob_t *item)
+{
+    eas_pim_opts_t o;
+    eas_blob_t out;
+
+    eas_meeting_opts(ctx, &o);
+    if (eas_meeting_claim(item, &o, &out, ctx->req->r->pool))
+        *item = out;
+}
+
 int eas_meeting_before_change(eas_ctx_t *ctx, eas_store_t *st,
                               const char *folder, const eas_blob_t *old,
                               eas_blob_t *item)

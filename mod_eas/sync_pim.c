@@ -224,6 +224,8 @@ int eas_sync_pim_add(eas_sync_req_t *sr, eas_sync_coll_t *c,
     }
     if ((status = convert(sr, c, data, NULL, &out)) != EAS_SYNC_OK)
         return status;
+    if (is_calendar(c))
+        eas_meeting_before_add(sr->ctx, &out.data);
     rv = st->backend->add(st, c->id, &out.data, 0, item, &token,
                           sr->r->pool);
     if (rv != APR_SUCCESS)

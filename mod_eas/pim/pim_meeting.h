@@ -89,6 +89,14 @@ apr_status_t eas_meeting_reply(const eas_blob_t *item, const char *attendee,
 
 /* ---- the organizer's changes ---- */
 
+/*
+ * A new event from the phone with attendees but no ORGANIZER is the
+ * user's meeting (MS-ASCAL MeetingStatus 1): ORGANIZER is set to the user
+ * in *out.  Returns whether it was.
+ */
+int eas_meeting_claim(const eas_blob_t *item, const eas_pim_opts_t *o,
+                      eas_blob_t *out, apr_pool_t *p);
+
 /* Whether the user (o->user_email) organizes the event and it has
    attendees other than the user. */
 int eas_meeting_organized(const eas_blob_t *item, const eas_pim_opts_t *o,

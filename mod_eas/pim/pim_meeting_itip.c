@@ -238,6 +238,26 @@ int eas_meeting_organized(const eas_blob_t *item, const eas_pim_opts_t *o,
     return is_user(o, organizer(c.master)) && others(&c, p)->nelts > 0;
 }
 
+int eas_meeting_claim(const eas_blob_t *item, const eas_pim_opts_t *o,
+                      eas_blob_t *out, apr_pool_t *p)
+{
+    eas_cal_t c;
+    const char *err;
+
+    *out = *item;
+    if (!o->user_email
+        || eas_cal_parse(&c, item, ICAL_VEVENT_COMPONENT, o, &err, p)
+        || organizer(c.master) || !others(&c, p)->nelts)
+        return 0;
+    icalcomponent_add_property(c.master, icalproperty_new_organizer(
+        apr_pstrcat(p, "mailto:", o->user_email, NULL)));
+    if (eas_cal_serialize(&c, out, &err) != APR_SUCCESS) {
+        *out = *item;
+        return 0;
+    }
+    return 1;
+}
+
 /* What attendees see of an event, as one string. */
 static const char *meeting_key(eas_cal_t *c)
 {
