@@ -37,7 +37,8 @@ def locations(dav_url):
             "    EASBackend dav\n"
             "    EASDAVURL " + dav_url + "\n"
             # Mail leaves through t/bin/fake-sendmail into the outbox.
-            "    EASSendmail {root}/bin/sendmail-ok\n")
+            "    EASSendmail {root}/bin/sendmail-ok\n"
+            "    EASMailTemplate %l@example.org\n")
     return {
         PATH: base,
         # The same, with Sync limits small enough to page through.
