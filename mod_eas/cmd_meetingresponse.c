@@ -10,7 +10,8 @@
  * never makes a second event.  Accepted or tentative: the user's
  * PARTSTAT is set (the attendee matched by the user's address) and the
  * event written back over the version read (If-Match), or created from
- * the request when the calendar has none; CalendarId names it.  An
+ * the request when the calendar has none; CalendarId names it when the
+ * answer came from the mail.  An
  * updated request (a SEQUENCE at least the calendar's) replaces the
  * calendar's copy.  Declined: the event leaves the calendar, as Exchange
  * does: iOS and Android clients are built against that and hide or drop
@@ -53,6 +54,7 @@ typedef struct {
     const char *instance;       /* 14.1 InstanceId, or NULL */
     const eas_node_t *send;     /* 16.x SendResponse, or NULL */
     const char *calendar_id;    /* answered CalendarId */
+    int from_calendar;          /* RequestId is an event, not a mail */
 } mr_item_t;
 
 /* What every Request of one command shares. */
@@ -161,7 +163,10 @@ static int write_answer(mr_t *m, mr_item_t *it, const char *calendar,
         log_store(m, rv, f ? "writing the event" : "adding the event");
         return store_status(rv);
     }
-    it->calendar_id = eas_server_id(m->r->pool, f ? f->folder : calendar, id);
+    /* only an Inbox answer names the event (MS-ASCMD 2.2.3.18) */
+    if (!it->from_calendar)
+        it->calendar_id = eas_server_id(m->r->pool, f ? f->folder : calendar,
+                                        id);
     return MR_OK;
 }
 
@@ -291,7 +296,7 @@ static int respond(mr_t *m, mr_item_t *it)
         || !eas_server_id_split(m->r->pool, it->request_id, &folder, &item)
         || !(fl = eas_folder_find(m->folders, folder)))
         return invalid(m, it, "no such item");
-    from_calendar = fl->cls == EAS_CLASS_CALENDAR;
+    from_calendar = it->from_calendar = fl->cls == EAS_CLASS_CALENDAR;
     if (fl->cls != EAS_CLASS_EMAIL && !from_calendar)
         return invalid(m, it, "not a mail or an event");
     rv = m->st->backend->fetch(m->st, folder, item, &data, m->r->pool);

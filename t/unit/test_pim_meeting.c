@@ -334,6 +334,41 @@ static void test_organizer(void)
            "bob removed");
 }
 
+/* ---- the iMIP message ---- */
+
+static void test_imip(void)
+{
+    apr_array_header_t *to = apr_array_make(pool, 1, sizeof(const char *));
+    eas_blob_t ical = text("BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\n"
+                           "END:VCALENDAR\r\n"), cal;
+    eas_composed_t out;
+    eas_imip_t m;
+    const char *err = NULL, *s;
+
+    *(const char **)apr_array_push(to) = "boss@example.com";
+    memset(&m, 0, sizeof m);
+    m.from_addr = USER;
+    m.from_name = "Alice";
+    m.to = to;
+    m.subject = "Accepted: Plan";
+    m.text = "Yes.\n";
+    m.method = "REPLY";
+    m.ical = &ical;
+    is_int(eas_email_imip(&m, &out, pool, &err), APR_SUCCESS, "iMIP built");
+    s = str(&out.message);
+    ok(strstr(s, "method=REPLY") != NULL, "text/calendar with its method");
+    ok(strstr(s, "multipart/alternative") != NULL, "alternative");
+    is_int(out.rcpts->nelts, 1, "one recipient");
+    is_str(out.from, USER, "from the user");
+    ok(out.message_id != NULL, "Message-ID");
+    is_int(eas_email_calendar(&out.message, &cal, pool), APR_SUCCESS,
+           "its calendar part reads back");
+    ok(cal.len == ical.len && memcmp(cal.data, ical.data, cal.len) == 0,
+       "with its CRLF line ends");
+    m.to = apr_array_make(pool, 1, sizeof(const char *));
+    is_int(eas_email_imip(&m, &out, pool, &err), APR_EINVAL, "nobody to");
+}
+
 int main(void)
 {
     apr_initialize();
@@ -347,6 +382,7 @@ int main(void)
     test_plain_mail();
     test_answer();
     test_organizer();
+    test_imip();
     apr_pool_destroy(pool);
     apr_terminate();
     return tap_done();
