@@ -116,7 +116,37 @@ static int is_event(mr_t *m, const char *folder, const eas_item_ref_t *ref,
     return 1;
 }
 
-/* The event of uid in folder: APR_SUCCESS, APR_ENOENT, or a failure. */
+/* The server's candidates for uid (find_uid), with their tokens. */
+static apr_status_t candidates(mr_t *m, const char *folder, const char *uid,
+                               apr_array_header_t **items)
+{
+    apr_array_header_t *ids;
+    eas_item_ref_t ref;
+    apr_status_t rv;
+    int i;
+
+    if (!m->st->backend->find_uid)
+        return APR_ENOTIMPL;
+    rv = m->st->backend->find_uid(m->st, folder, uid, &ids, m->r->pool);
+    if (rv != APR_SUCCESS)
+        return rv;
+    *items = apr_array_make(m->r->pool, ids->nelts, sizeof(eas_item_ref_t));
+    for (i = 0; i < ids->nelts; i++)
+        if (m->st->backend->stat(m->st, folder, APR_ARRAY_IDX(ids, i,
+                                 const char *), &ref, m->r->pool)
+            == APR_SUCCESS)
+            APR_ARRAY_PUSH(*items, eas_item_ref_t) = ref;
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, m->r, EASLOGNO(01716)
+                  "MeetingResponse: the server names %d item(s) of folder "
+                  "%s for the UID", (*items)->nelts, folder);
+    return APR_SUCCESS;
+}
+
+/*
+ * The event of uid in folder: APR_SUCCESS, APR_ENOENT, or a failure.
+ * The server is asked by UID where it can be (a CalDAV calendar-query),
+ * else the folder is listed and read.
+ */
 static apr_status_t find_event(mr_t *m, const char *folder, const char *uid,
                                found_t *f)
 {
@@ -124,7 +154,9 @@ static apr_status_t find_event(mr_t *m, const char *folder, const char *uid,
     apr_status_t rv;
     int i;
 
-    rv = m->st->backend->list(m->st, folder, NULL, &items, m->r->pool);
+    rv = candidates(m, folder, uid, &items);
+    if (rv == APR_ENOTIMPL)
+        rv = m->st->backend->list(m->st, folder, NULL, &items, m->r->pool);
     if (rv != APR_SUCCESS)
         return log_store(m, rv, "listing the calendar");
     for (i = 0; i < items->nelts; i++)

@@ -206,6 +206,13 @@ apr_status_t dav_query_range(dav_client_t *c, const char *coll,
                              apr_time_t end, apr_array_header_t **out,
                              apr_pool_t *p);
 
+/* calendar-query: the components of type comp whose UID contains uid
+   (RFC 4791 9.7.5 text-match, i;octet), as dav_ref_t; the caller checks
+   the UID of what it reads. */
+apr_status_t dav_query_uid(dav_client_t *c, const char *coll,
+                           const char *comp, const char *uid,
+                           apr_array_header_t **out, apr_pool_t *p);
+
 /* calendar-query: the to-dos not completed, as dav_ref_t. */
 apr_status_t dav_query_open_todos(dav_client_t *c, const char *coll,
                                   apr_array_header_t **out, apr_pool_t *p);

@@ -347,6 +347,7 @@ const eas_backend_t eas_backend_dav = {
     .remove = dv_remove,
     .move = dv_move,
     .empty = dv_empty,
+    .find_uid = dv_find_uid,
     .schedules = dv_schedules,
     .source = NULL,
 };

@@ -191,6 +191,8 @@ def test_answers_make_one_event(pim_server, pim_log, radicale, calendar):
     adds = phone.sync_all(coll)
     assert not [s for s, a in adds.items() if s != cal_id
                 and eas.text_of(a, CAL + "UID") == uid], adds
+    # The event was looked up by UID on the server (calendar-query).
+    assert "EAS01716" in pim_log.text()
     # A 14.1 phone mails its own answer: none from the server.
     assert len(pim_server.sent_mail()) == before
 
