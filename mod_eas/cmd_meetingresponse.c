@@ -25,11 +25,16 @@
  * phone mails its own answer with SendMail, and a second one from here
  * would reach the organizer twice.
  *
+ * An InstanceId (14.1) answers for one occurrence of a series in the
+ * calendar: its override gets the answer (made from the series when
+ * missing); a declined occurrence leaves the series (EXDATE).
+ *
  * Result Status (MS-ASCMD 2.2.3.177.9): 1 done; 2 an unknown RequestId,
  * a mail without a meeting request, an event the user organizes, a bad
- * UserResponse, an InstanceId on a mail; 3 the calendar cannot be
- * reached or the store is down (transient); 4 the calendar refused the
- * write or the user has no calendar.
+ * UserResponse, an InstanceId on a mail, before 14.1 or naming no
+ * occurrence; 3 the calendar cannot be reached or the store is down
+ * (transient); 4 the calendar refused the write or the user has no
+ * calendar.
  */
 #include "mod_eas.h"
 #include "context.h"
@@ -52,6 +57,7 @@ typedef struct {
     const char *request_id;
     const char *collection;
     const char *instance;       /* 14.1 InstanceId, or NULL */
+    apr_time_t when;            /* the InstanceId's time, 0: none */
     const eas_node_t *send;     /* 16.x SendResponse, or NULL */
     const char *calendar_id;    /* answered CalendarId */
     int from_calendar;          /* RequestId is an event, not a mail */
@@ -176,8 +182,9 @@ static int write_answer(mr_t *m, mr_item_t *it, const char *calendar,
     eas_blob_t out;
     apr_status_t rv;
 
-    if (eas_meeting_answer(base, m->addrs, it->response, &m->o, &out,
-                           attendee, &err, m->r->pool) != APR_SUCCESS) {
+    if (eas_meeting_answer(base, m->addrs, it->response, it->when, &m->o,
+                           &out, attendee, &err, m->r->pool)
+        != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, m->r, EASLOGNO(01711)
                       "MeetingResponse %s: not a usable meeting (%s): "
                       "Status 2", it->request_id, err ? err : "?");
@@ -240,8 +247,8 @@ static void send_reply(mr_t *m, const mr_item_t *it, const eas_blob_t *ev,
 
     if (eas_meeting_info(ev, &mi, &err, m->r->pool) != APR_SUCCESS
         || !mi.organizer || !attendee
-        || eas_meeting_reply(ev, attendee, it->response, &m->o, &reply, &err,
-                             m->r->pool) != APR_SUCCESS) {
+        || eas_meeting_reply(ev, attendee, it->response, it->when, &m->o,
+                             &reply, &err, m->r->pool) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, m->r, EASLOGNO(01712)
                       "MeetingResponse %s: no reply can be sent (%s)",
                       it->request_id, err ? err : "no organizer");
@@ -295,13 +302,15 @@ static int answer(mr_t *m, mr_item_t *it, const char *calendar,
     if (have && request && eas_meeting_info(request, &mi, &err, m->r->pool)
                 == APR_SUCCESS && mi.sequence >= f->sequence)
         base = request;
-    if (it->response == EAS_MEETING_DECLINE) {
+    /* a declined meeting leaves the calendar; a declined occurrence
+       leaves its series (write_answer) */
+    if (it->response == EAS_MEETING_DECLINE && !it->when) {
         const char *dummy;
         eas_blob_t out;
 
         if (have)
             status = remove_event(m, f);
-        eas_meeting_answer(base, m->addrs, it->response, &m->o, &out,
+        eas_meeting_answer(base, m->addrs, it->response, 0, &m->o, &out,
                            &attendee, &dummy, m->r->pool);
     }
     else
@@ -324,6 +333,10 @@ static int respond(mr_t *m, mr_item_t *it)
 
     if (it->response < 1 || it->response > 3)
         return invalid(m, it, "UserResponse is not 1, 2 or 3");
+    if (it->instance && (m->ctx->req->version < 141
+                         || eas_pim_parse_time(it->instance, &it->when) < 0
+                         || !it->when))
+        return invalid(m, it, "InstanceId before 14.1, or not a time");
     if (!it->request_id
         || !eas_server_id_split(m->r->pool, it->request_id, &folder, &item)
         || !(fl = eas_folder_find(m->folders, folder)))

@@ -97,6 +97,11 @@ void eas_cal_write_exceptions(eas_wbxml_enc_t *enc, eas_cal_t *c,
 apr_status_t eas_cal_read_exceptions(eas_cal_t *c, const eas_node_t *exc,
                                      const char *tzid, icaltimezone *zone,
                                      const char **err);
+/* Calendar: the override of the series' occurrence at UTC time t (made
+   from the master when there is none); with del the occurrence is
+   removed (EXDATE) and the master returned; NULL when the series has no
+   occurrence exactly at t. */
+icalcomponent *eas_cal_instance(eas_cal_t *c, apr_time_t t, int del);
 /* Calendar: the fields an event and its exceptions share, from EAS. */
 apr_status_t eas_cal_read_fields(eas_cal_t *c, icalcomponent *ev,
                                  const eas_node_t *ad, const char *tzid,

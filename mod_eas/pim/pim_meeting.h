@@ -69,23 +69,29 @@ apr_status_t eas_meeting_info(const eas_blob_t *ical, eas_meeting_info_t *mi,
  * EAS_MEETING_*): item is an invitation (METHOD is dropped) or the
  * calendar's own object.  The user is the ATTENDEE whose address is one
  * of addrs (const char *, case-insensitive); one is added for addrs[0]
- * when none is.  *attendee is the address answered for.
+ * when none is.  *attendee is the address answered for.  instance (UTC,
+ * 0: the whole meeting) answers for one occurrence of a series: its
+ * override (made when missing) gets the answer, and a declined one
+ * leaves the series (EXDATE); APR_ENOENT when the series has no
+ * occurrence then.
  */
 apr_status_t eas_meeting_answer(const eas_blob_t *item,
                                 const apr_array_header_t *addrs,
-                                int response, const eas_pim_opts_t *o,
-                                eas_blob_t *out, const char **attendee,
-                                const char **err, apr_pool_t *p);
+                                int response, apr_time_t instance,
+                                const eas_pim_opts_t *o, eas_blob_t *out,
+                                const char **attendee, const char **err,
+                                apr_pool_t *p);
 
 /*
  * The iTIP REPLY (RFC 5546 3.2.3) of attendee to the event in item: the
- * event's identity (UID, SEQUENCE, RECURRENCE-ID), its times in UTC, the
- * ORGANIZER and that one ATTENDEE with its PARTSTAT.
+ * event's identity (UID, SEQUENCE, RECURRENCE-ID: the occurrence's for an
+ * instance, UTC), its times in UTC, the ORGANIZER and that one ATTENDEE
+ * with its PARTSTAT.
  */
 apr_status_t eas_meeting_reply(const eas_blob_t *item, const char *attendee,
-                               int response, const eas_pim_opts_t *o,
-                               eas_blob_t *out, const char **err,
-                               apr_pool_t *p);
+                               int response, apr_time_t instance,
+                               const eas_pim_opts_t *o, eas_blob_t *out,
+                               const char **err, apr_pool_t *p);
 
 /* ---- the organizer's changes ---- */
 

@@ -77,15 +77,48 @@ static void set_method(icalcomponent *vcal, icalproperty_method method)
     icalcomponent_add_property(vcal, icalproperty_new_method(method));
 }
 
-apr_status_t eas_meeting_answer(const eas_blob_t *item,
-                                const apr_array_header_t *addrs,
-                                int response, const eas_pim_opts_t *o,
-                                eas_blob_t *out, const char **attendee,
-                                const char **err, apr_pool_t *p)
+/* The user's answer in ev, the user added when not listed. */
+static const char *answer_in(icalcomponent *ev,
+                             const apr_array_header_t *addrs, int response,
+                             apr_pool_t *p)
 {
-    eas_cal_t c;
+    icalproperty *a = user_attendee(ev, addrs);
+    const char *me = APR_ARRAY_IDX(addrs, 0, const char *);
+
+    if (!a) {
+        a = icalproperty_new_attendee(apr_pstrcat(p, "mailto:", me, NULL));
+        icalcomponent_add_property(ev, a);
+    }
+    set_partstat(a, response);
+    return apr_pstrdup(p, att_addr(a));
+}
+
+/* The whole meeting: every component that lists the user. */
+static const char *answer_all(eas_cal_t *c, const apr_array_header_t *addrs,
+                              int response)
+{
     icalcomponent *ev;
     icalproperty *a;
+
+    for (ev = icalcomponent_get_first_component(c->vcal,
+                                                ICAL_VEVENT_COMPONENT);
+         ev; ev = icalcomponent_get_next_component(c->vcal,
+                                                   ICAL_VEVENT_COMPONENT))
+        if (ev != c->master && (a = user_attendee(ev, addrs)))
+            set_partstat(a, response);
+    return answer_in(c->master, addrs, response, c->p);
+}
+
+apr_status_t eas_meeting_answer(const eas_blob_t *item,
+                                const apr_array_header_t *addrs,
+                                int response, apr_time_t instance,
+                                const eas_pim_opts_t *o, eas_blob_t *out,
+                                const char **attendee, const char **err,
+                                apr_pool_t *p)
+{
+    int decline = response == EAS_MEETING_DECLINE;
+    icalcomponent *ev;
+    eas_cal_t c;
     apr_status_t rv;
 
     if (!addrs || !addrs->nelts) {
@@ -95,24 +128,18 @@ apr_status_t eas_meeting_answer(const eas_blob_t *item,
     if ((rv = eas_cal_parse(&c, item, ICAL_VEVENT_COMPONENT, o, err, p)))
         return rv;
     remove_method(c.vcal);
-    *attendee = NULL;
-    for (ev = icalcomponent_get_first_component(c.vcal, ICAL_VEVENT_COMPONENT);
-         ev; ev = icalcomponent_get_next_component(c.vcal,
-                                                   ICAL_VEVENT_COMPONENT)) {
-        if (!(a = user_attendee(ev, addrs)))
-            continue;
-        set_partstat(a, response);
-        if (ev == c.master || !*attendee)
-            *attendee = apr_pstrdup(p, att_addr(a));
+    if (!instance) {
+        *attendee = answer_all(&c, addrs, response);
+        return eas_cal_serialize(&c, out, err);
     }
-    if (!user_attendee(c.master, addrs)) {
-        const char *me = APR_ARRAY_IDX(addrs, 0, const char *);
-
-        a = icalproperty_new_attendee(apr_pstrcat(p, "mailto:", me, NULL));
-        set_partstat(a, response);
-        icalcomponent_add_property(c.master, a);
-        *attendee = me;
+    if (!(ev = eas_cal_instance(&c, instance, decline))) {
+        *err = "no occurrence of the series then";
+        return APR_ENOENT;
     }
+    *attendee = decline ? APR_ARRAY_IDX(addrs, 0, const char *)
+                        : answer_in(ev, addrs, response, p);
+    if (decline && user_attendee(c.master, addrs))
+        *attendee = apr_pstrdup(p, att_addr(user_attendee(c.master, addrs)));
     return eas_cal_serialize(&c, out, err);
 }
 
@@ -157,13 +184,48 @@ static void stamp_now(icalcomponent *ev, const eas_pim_opts_t *o)
         icaltimezone_get_utc_timezone()), NULL);
 }
 
+/* The component answered for: the override of instance, else the
+   master (*rid: the instance the master stands for). */
+static icalcomponent *replied(eas_cal_t *c, apr_time_t instance,
+                              apr_time_t *rid)
+{
+    icalcomponent *ev;
+    icalproperty *r;
+    icaltimezone *z;
+    struct icaltimetype t;
+
+    *rid = instance;
+    for (ev = icalcomponent_get_first_component(c->vcal,
+                                                ICAL_VEVENT_COMPONENT);
+         instance && ev; ev = icalcomponent_get_next_component(
+             c->vcal, ICAL_VEVENT_COMPONENT)) {
+        r = icalcomponent_get_first_property(ev, ICAL_RECURRENCEID_PROPERTY);
+        if (ev == c->master || !r)
+            continue;
+        t = eas_cal_time(c, r, &z);
+        if (eas_cal_utc(t, t.is_date ? c->user : z) == instance) {
+            *rid = 0;
+            return ev;
+        }
+    }
+    return c->master;
+}
+
+static void set_utc(icalcomponent *ev, icalproperty_kind kind, apr_time_t t)
+{
+    eas_cal_set_time(ev, kind, icaltime_from_timet_with_zone(
+        (time_t)apr_time_sec(t), 0, icaltimezone_get_utc_timezone()), NULL);
+}
+
 apr_status_t eas_meeting_reply(const eas_blob_t *item, const char *attendee,
-                               int response, const eas_pim_opts_t *o,
-                               eas_blob_t *out, const char **err,
-                               apr_pool_t *p)
+                               int response, apr_time_t instance,
+                               const eas_pim_opts_t *o, eas_blob_t *out,
+                               const char **err, apr_pool_t *p)
 {
     eas_cal_t c, r;
+    icalcomponent *src;
     icalproperty *a;
+    apr_time_t rid;
     apr_status_t rv;
 
     if ((rv = eas_cal_parse(&c, item, ICAL_VEVENT_COMPONENT, o, err, p)))
@@ -173,16 +235,21 @@ apr_status_t eas_meeting_reply(const eas_blob_t *item, const char *attendee,
         *err = "event without organizer or UID";
         return APR_EINVAL;
     }
+    src = replied(&c, instance, &rid);
     eas_cal_new(&r, ICAL_VEVENT_COMPONENT, o, p);
     set_method(r.vcal, ICAL_METHOD_REPLY);
     copy_prop(r.master, c.master, ICAL_UID_PROPERTY);
-    copy_prop(r.master, c.master, ICAL_SEQUENCE_PROPERTY);
+    copy_prop(r.master, src, ICAL_SEQUENCE_PROPERTY);
     stamp_now(r.master, o);
-    copy_utc(&c, r.master, c.master, ICAL_RECURRENCEID_PROPERTY);
-    copy_utc(&c, r.master, c.master, ICAL_DTSTART_PROPERTY);
-    copy_utc(&c, r.master, c.master, ICAL_DTEND_PROPERTY);
-    copy_prop(r.master, c.master, ICAL_DURATION_PROPERTY);
-    copy_prop(r.master, c.master, ICAL_SUMMARY_PROPERTY);
+    if (rid)
+        set_utc(r.master, ICAL_RECURRENCEID_PROPERTY, rid);
+    else {
+        copy_utc(&c, r.master, src, ICAL_RECURRENCEID_PROPERTY);
+        copy_utc(&c, r.master, src, ICAL_DTSTART_PROPERTY);
+        copy_utc(&c, r.master, src, ICAL_DTEND_PROPERTY);
+        copy_prop(r.master, src, ICAL_DURATION_PROPERTY);
+    }
+    copy_prop(r.master, src, ICAL_SUMMARY_PROPERTY);
     copy_prop(r.master, c.master, ICAL_ORGANIZER_PROPERTY);
     a = icalproperty_new_attendee(apr_pstrcat(p, "mailto:", attendee, NULL));
     set_partstat(a, response);

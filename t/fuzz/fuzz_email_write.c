@@ -90,12 +90,16 @@ static void respond(const eas_blob_t *msg, apr_pool_t *p)
     o.user_email = "user@example.com";
     o.now = apr_time_from_sec(1700000000);
     *(const char **)apr_array_push(me) = o.user_email;
-    if (eas_meeting_answer(&cal, me, 2, &o, &out, &att, &err, p)
+    if (eas_meeting_answer(&cal, me, 2, 0, &o, &out, &att, &err, p)
         != APR_SUCCESS)
         return;
     if (!att)
         fail("answered for nobody");
-    eas_meeting_reply(&out, att, 2, &o, &reply, &err, p);
+    eas_meeting_reply(&out, att, 2, 0, &o, &reply, &err, p);
+    /* one occurrence, when the meeting is a series with one then */
+    if (eas_meeting_answer(&cal, me, 3, o.now, &o, &out, &att, &err, p)
+        == APR_SUCCESS)
+        eas_meeting_reply(&out, att, 3, o.now, &o, &reply, &err, p);
 }
 
 static void write_one(const eas_blob_t *msg, const eas_bodypref_t *prefs,

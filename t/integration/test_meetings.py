@@ -29,7 +29,7 @@ ADDR = "alice@example.org"
 
 
 def invitation(uid, method="REQUEST", seq=0, summary="Numbers review",
-               organizer="carol.organizer@gmail.com", to=ADDR):
+               organizer="carol.organizer@gmail.com", to=ADDR, rrule=""):
     """An invitation as Google mails it: text, HTML and the text/calendar
     part in an alternative, invite.ics attached."""
     ics = ("BEGIN:VCALENDAR\r\nPRODID:-//Google Inc//Google Calendar//EN\r\n"
@@ -41,10 +41,11 @@ def invitation(uid, method="REQUEST", seq=0, summary="Numbers review",
            ";CN=Organizer:mailto:%s\r\n"
            "ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-"
            "ACTION;RSVP=TRUE:mailto:%s\r\n"
-           "SEQUENCE:%d\r\nSTATUS:%s\r\nSUMMARY:%s\r\nLOCATION:Cafe\r\n"
+           "SEQUENCE:%d\r\nSTATUS:%s\r\nSUMMARY:%s\r\nLOCATION:Cafe\r\n%s"
            "END:VEVENT\r\nEND:VCALENDAR\r\n"
            % (method, organizer, uid, organizer, to, seq,
-              "CANCELLED" if method == "CANCEL" else "CONFIRMED", summary))
+              "CANCELLED" if method == "CANCEL" else "CONFIRMED", summary,
+              rrule))
     b64 = base64.encodebytes(ics.encode()).decode().replace("\n", "\r\n")
     return ("From: Organizer <%s>\r\nTo: %s\r\nSubject: Invitation: %s\r\n"
             "Date: Mon, 7 Dec 2026 12:00:00 +0000\r\n"
@@ -87,11 +88,14 @@ def inbox_item(phone, subject):
     raise AssertionError("no message %r in %r" % (subject, list(adds)))
 
 
-def respond(phone, request_id, response, collection=None, send=None):
+def respond(phone, request_id, response, collection=None, send=None,
+            instance=None):
     req = [(M + "UserResponse", str(response))]
     if collection:
         req.append((M + "CollectionId", collection))
     req.append((M + "RequestId", request_id))
+    if instance:
+        req.append((M + "InstanceId", instance))
     if send is not None:
         req.append((M + "SendResponse", [(B + "Body", [
             (B + "Type", "1"), (B + "Data", send)])]))
@@ -224,6 +228,42 @@ def test_decline_removes_the_event(pim_server, pim_log, radicale, calendar):
     # Declining again: nothing to remove, nothing made.
     assert respond(phone, sid, 3) == ("1", None)
     assert events(radicale, calendar, uid) == []
+
+
+def test_one_occurrence_from_the_calendar(pim_server, pim_log, radicale,
+                                          calendar):
+    uid = "%s@google.com" % uuid.uuid4().hex
+    pim_server.deliver(USER, invitation(
+        uid, summary="Weekly", rrule="RRULE:FREQ=WEEKLY;COUNT=5\r\n"))
+    phone = new_phone(pim_server, "meet0010")
+    sid, add = inbox_item(phone, "Invitation: Weekly")
+    mr = eas.find_all(add, E + "MeetingRequest")[0]
+    assert eas.text_of(mr, E + "InstanceType") == "1"
+    assert eas.text_of(mr, E + "Type") == "1"
+    status, cal_id = respond(phone, sid, 1)
+    assert status == "1"
+    coll = phone.folder(8)
+    phone.sync_all(coll)
+    # InstanceId is not there before 14.1; a time without an occurrence
+    # names nothing.
+    old = Phone(pim_server, USER, device="meet0011", version="14.0")
+    old.folder_sync()
+    assert respond(old, cal_id, 2, collection=coll,
+                   instance="2027-01-27T15:00:00.000Z")[0] == "2"
+    assert respond(phone, cal_id, 2, collection=coll,
+                   instance="2027-01-27T16:00:00.000Z")[0] == "2"
+    assert respond(phone, cal_id, 2, collection=coll,
+                   instance="2027-01-27T15:00:00.000Z") == ("1", None)
+    found = events(radicale, calendar, uid)
+    assert len(found) == 1, found
+    flat = found[0].replace("\r\n ", "")
+    assert "RECURRENCE-ID:20270127T150000Z" in flat
+    assert "PARTSTAT=TENTATIVE" in flat and "PARTSTAT=ACCEPTED" in flat
+    # Declining another occurrence takes it out of the series.
+    assert respond(phone, cal_id, 3, collection=coll,
+                   instance="2027-02-03T15:00:00.000Z") == ("1", None)
+    flat = events(radicale, calendar, uid)[0].replace("\r\n ", "")
+    assert "EXDATE:20270203T150000Z" in flat
 
 
 def test_send_response_mails_the_reply(pim_server, pim_log, radicale,

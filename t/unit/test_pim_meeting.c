@@ -249,7 +249,7 @@ static void test_answer(void)
     eas_blob_t cal = calendar_of("google_request.eml"), out, reply;
     const char *err = NULL, *att = NULL, *s;
 
-    is_int(eas_meeting_answer(&cal, me(), EAS_MEETING_ACCEPT, &o, &out, &att,
+    is_int(eas_meeting_answer(&cal, me(), EAS_MEETING_ACCEPT, 0, &o, &out, &att,
                               &err, pool), APR_SUCCESS, "answer");
     s = str(&out);
     ok(strstr(s, "METHOD") == NULL, "the calendar's copy has no METHOD");
@@ -257,7 +257,7 @@ static void test_answer(void)
     is_str(att, USER, "answered for the user");
     ok(strstr(s, "carol.organizer@gmail.com") != NULL, "organizer kept");
 
-    is_int(eas_meeting_reply(&out, att, EAS_MEETING_TENTATIVE, &o, &reply,
+    is_int(eas_meeting_reply(&out, att, EAS_MEETING_TENTATIVE, 0, &o, &reply,
                              &err, pool), APR_SUCCESS, "reply");
     s = str(&reply);
     ok(strstr(s, "METHOD:REPLY") != NULL, "METHOD:REPLY");
@@ -270,13 +270,45 @@ static void test_answer(void)
     cal = text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x1\r\n"
                "DTSTART:20270101T100000Z\r\nORGANIZER:mailto:o@example.com\r\n"
                "END:VEVENT\r\nEND:VCALENDAR\r\n");
-    is_int(eas_meeting_answer(&cal, me(), EAS_MEETING_DECLINE, &o, &out, &att,
+    is_int(eas_meeting_answer(&cal, me(), EAS_MEETING_DECLINE, 0, &o, &out, &att,
                               &err, pool), APR_SUCCESS, "not listed");
     ok(strstr(str(&out), "PARTSTAT=DECLINED:mailto:" USER) != NULL,
        "the user added as an attendee");
     cal = text("not a calendar");
-    is_int(eas_meeting_answer(&cal, me(), 1, &o, &out, &att, &err, pool),
+    is_int(eas_meeting_answer(&cal, me(), 1, 0, &o, &out, &att, &err, pool),
            APR_EINVAL, "garbage refused");
+}
+
+/* One occurrence of the Thunderbird series (Mondays and Wednesdays at
+   09:00 Europe/Berlin from 2027-01-04). */
+static void test_instance(void)
+{
+    eas_pim_opts_t o = opts(141);
+    eas_blob_t cal = calendar_of("thunderbird_request.eml"), out, reply;
+    const char *err = NULL, *att = NULL, *s;
+    apr_time_t wed = apr_time_from_sec(1799193600 + 8 * 3600); /* 01-06 */
+
+    is_int(eas_meeting_answer(&cal, me(), EAS_MEETING_ACCEPT, wed, &o, &out,
+                              &att, &err, pool), APR_SUCCESS,
+           "answer for one occurrence");
+    s = str(&out);
+    ok(strstr(s, "RECURRENCE-ID;TZID=Europe/Berlin:20270106T090000") != NULL,
+       "its override");
+    ok(strstr(s, "PARTSTAT=ACCEPTED") != NULL
+       && strstr(s, "PARTSTAT=NEEDS-ACTION") != NULL,
+       "accepted there, the series still unanswered");
+    is_int(eas_meeting_reply(&out, att, EAS_MEETING_ACCEPT, wed, &o, &reply,
+                             &err, pool), APR_SUCCESS, "its reply");
+    ok(strstr(str(&reply), "RECURRENCE-ID:20270106T080000Z") != NULL,
+       "the reply names the occurrence");
+    is_int(eas_meeting_answer(&cal, me(), EAS_MEETING_ACCEPT,
+                              wed + apr_time_from_sec(3600), &o, &out, &att,
+                              &err, pool), APR_ENOENT, "no occurrence then");
+    is_int(eas_meeting_answer(&cal, me(), EAS_MEETING_DECLINE, wed, &o, &out,
+                              &att, &err, pool), APR_SUCCESS,
+           "decline one occurrence");
+    ok(strstr(str(&out), "EXDATE;TZID=Europe/Berlin:20270106T090000") != NULL,
+       "it leaves the series");
 }
 
 /* ---- the organizer ---- */
@@ -381,6 +413,7 @@ int main(void)
     test_apple_thunderbird();
     test_plain_mail();
     test_answer();
+    test_instance();
     test_organizer();
     test_imip();
     apr_pool_destroy(pool);
