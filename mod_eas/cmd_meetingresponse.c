@@ -321,15 +321,12 @@ static int answer(mr_t *m, mr_item_t *it, const char *calendar,
     return status;
 }
 
-static int respond(mr_t *m, mr_item_t *it)
+/* The item the RequestId names, read into *data: MR_OK or a status. */
+static int load_item(mr_t *m, mr_item_t *it, const eas_folder_t **fl,
+                     const char **item, eas_blob_t *data)
 {
-    const char *folder, *item;
-    const eas_folder_t *fl, *cal;
-    eas_meeting_info_t mi;
-    eas_blob_t data, request;
-    found_t f;
+    const char *folder;
     apr_status_t rv;
-    int status, from_calendar;
 
     if (it->response < 1 || it->response > 3)
         return invalid(m, it, "UserResponse is not 1, 2 or 3");
@@ -338,53 +335,78 @@ static int respond(mr_t *m, mr_item_t *it)
                          || !it->when))
         return invalid(m, it, "InstanceId before 14.1, or not a time");
     if (!it->request_id
-        || !eas_server_id_split(m->r->pool, it->request_id, &folder, &item)
-        || !(fl = eas_folder_find(m->folders, folder)))
+        || !eas_server_id_split(m->r->pool, it->request_id, &folder, item)
+        || !(*fl = eas_folder_find(m->folders, folder)))
         return invalid(m, it, "no such item");
-    from_calendar = it->from_calendar = fl->cls == EAS_CLASS_CALENDAR;
-    if (fl->cls != EAS_CLASS_EMAIL && !from_calendar)
+    it->from_calendar = (*fl)->cls == EAS_CLASS_CALENDAR;
+    if ((*fl)->cls != EAS_CLASS_EMAIL && !it->from_calendar)
         return invalid(m, it, "not a mail or an event");
-    rv = m->st->backend->fetch(m->st, folder, item, &data, m->r->pool);
+    rv = m->st->backend->fetch(m->st, folder, *item, data, m->r->pool);
     if (rv == APR_ENOENT)
         return invalid(m, it, "no such item");
     if (rv != APR_SUCCESS) {
         log_store(m, rv, "reading the item");
         return store_status(rv);
     }
-    if (from_calendar) {
-        const char *err;
+    return MR_OK;
+}
 
-        if (eas_meeting_info(&data, &mi, &err, m->r->pool) != APR_SUCCESS)
+/* The meeting of the item (request: a mail's calendar part) and the
+   calendar to answer in. */
+static int meeting_of(mr_t *m, mr_item_t *it, const eas_folder_t *fl,
+                      const eas_blob_t *data, eas_blob_t *request,
+                      eas_meeting_info_t *mi, const eas_folder_t **cal)
+{
+    const char *err;
+    int status;
+
+    if (it->from_calendar) {
+        if (eas_meeting_info(data, mi, &err, m->r->pool) != APR_SUCCESS)
             return invalid(m, it, "not an event");
-        cal = fl;
+        *cal = fl;
     }
-    else {
-        if ((status = from_mail(m, it, &data, &request, &mi)) != MR_OK)
-            return status;
-        if (!(cal = eas_folder_of_type(m->folders, EAS_FOLDER_CALENDAR))) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, m->r, EASLOGNO(01714)
-                          "MeetingResponse: %s has no Calendar folder to "
-                          "keep the meeting in: Status 4",
-                          m->ctx->user->login);
-            return MR_SERVER;
-        }
+    else if ((status = from_mail(m, it, data, request, mi)) != MR_OK)
+        return status;
+    else if (!(*cal = eas_folder_of_type(m->folders, EAS_FOLDER_CALENDAR))) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, m->r, EASLOGNO(01714)
+                      "MeetingResponse: %s has no Calendar folder to keep "
+                      "the meeting in: Status 4", m->ctx->user->login);
+        return MR_SERVER;
     }
-    if (mi.organizer && m->o.user_email
-        && strcasecmp(mi.organizer, m->o.user_email) == 0)
+    if (mi->organizer && m->o.user_email
+        && strcasecmp(mi->organizer, m->o.user_email) == 0)
         return invalid(m, it, "the user organizes this meeting");
-    rv = find_event(m, cal->id, mi.uid ? mi.uid : "", &f);
-    if (rv != APR_SUCCESS && rv != APR_ENOENT)
+    return MR_OK;
+}
+
+static int respond(mr_t *m, mr_item_t *it)
+{
+    const eas_folder_t *fl = NULL, *cal = NULL;
+    const char *item;
+    eas_meeting_info_t mi;
+    eas_blob_t data, request;
+    found_t f;
+    apr_status_t rv = APR_ENOENT;
+    int status;
+
+    if ((status = load_item(m, it, &fl, &item, &data)) != MR_OK
+        || (status = meeting_of(m, it, fl, &data, &request, &mi, &cal))
+           != MR_OK)
+        return status;
+    if (mi.uid && *mi.uid
+        && (rv = find_event(m, cal->id, mi.uid, &f)) != APR_SUCCESS
+        && rv != APR_ENOENT)
         return store_status(rv);
-    if (from_calendar && rv == APR_ENOENT) {
+    if (it->from_calendar && rv == APR_ENOENT) {
         /* the event has no UID we can find it by: answer in place */
-        f.folder = folder;
+        f.folder = fl->id;
         f.item = item;
         f.token = NULL;
         f.data = data;
         f.sequence = mi.sequence;
         rv = APR_SUCCESS;
     }
-    return answer(m, it, cal->id, from_calendar ? NULL : &request, &f,
+    return answer(m, it, cal->id, it->from_calendar ? NULL : &request, &f,
                   rv == APR_SUCCESS);
 }
 
