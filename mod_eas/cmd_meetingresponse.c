@@ -298,9 +298,11 @@ static int answer(mr_t *m, mr_item_t *it, const char *calendar,
     const char *err;
     int status = MR_OK;
 
-    /* an updated request replaces the calendar's copy */
+    /* an updated request replaces the calendar's copy (not one for a
+       single occurrence: the series would be lost) */
     if (have && request && eas_meeting_info(request, &mi, &err, m->r->pool)
-                == APR_SUCCESS && mi.sequence >= f->sequence)
+                == APR_SUCCESS && mi.sequence >= f->sequence
+        && !mi.occurrence)
         base = request;
     /* a declined meeting leaves the calendar; a declined occurrence
        leaves its series (write_answer) */

@@ -65,6 +65,8 @@ apr_status_t eas_meeting_info(const eas_blob_t *ical, eas_meeting_info_t *mi,
                                               ICAL_SUMMARY_PROPERTY));
     mi->organizer = apr_pstrdup(p, organizer_of(c.master, NULL));
     mi->sequence = sequence_of(c.master);
+    mi->occurrence = icalcomponent_get_first_property(
+        c.master, ICAL_RECURRENCEID_PROPERTY) != NULL;
     for (a = icalcomponent_get_first_property(c.master,
                                               ICAL_ATTENDEE_PROPERTY);
          a; a = icalcomponent_get_next_property(c.master,

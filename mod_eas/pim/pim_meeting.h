@@ -57,6 +57,7 @@ typedef struct {
     const char *organizer;      /* the organizer's address, or NULL */
     int sequence;
     int attendees;              /* how many ATTENDEEs the event has */
+    int occurrence;             /* only an occurrence (RECURRENCE-ID) */
 } eas_meeting_info_t;
 
 apr_status_t eas_meeting_info(const eas_blob_t *ical, eas_meeting_info_t *mi,
