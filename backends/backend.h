@@ -321,6 +321,16 @@ struct eas_backend {
     /* Hits as eas_search_hit_t, newest first. */
     apr_status_t (*search)(eas_store_t *st, const eas_search_t *q,
                            apr_array_header_t **out, apr_pool_t *p);
+    /* The items of a groupware folder that may be the one with this UID
+       (const char * item ids; the caller reads them to be sure), asked of
+       the server rather than read one by one.  NULL: list and read. */
+    apr_status_t (*find_uid)(eas_store_t *st, const char *folder_id,
+                             const char *uid, apr_array_header_t **items,
+                             apr_pool_t *p);
+    /* Whether the server behind the folder schedules by itself (CalDAV
+       Scheduling, RFC 6638: it sends the invitations and cancellations of
+       the events written to it), so that the module must not. */
+    int (*schedules)(eas_store_t *st, const char *folder_id, apr_pool_t *p);
     /* Out-of-office: get and set (text, enabled). */
     apr_status_t (*oof_get)(eas_store_t *st, int *enabled,
                             const char **message, apr_pool_t *p);

@@ -336,6 +336,25 @@ static apr_status_t mux_oof_set(eas_store_t *st, int enabled,
     return ms->backend->oof_set(ms, enabled, message, p);
 }
 
+static apr_status_t mux_find_uid(eas_store_t *st, const char *folder_id,
+                                 const char *uid, apr_array_header_t **items,
+                                 apr_pool_t *p)
+{
+    ROUTE(st, folder_id, sub, m);
+    if (!m->st->backend->find_uid)
+        return APR_ENOTIMPL;
+    return m->st->backend->find_uid(m->st, sub, uid, items, p);
+}
+
+static int mux_schedules(eas_store_t *st, const char *folder_id,
+                         apr_pool_t *p)
+{
+    const char *id;
+    eas_store_t *ms = eas_store_member(st, folder_id, &id);
+
+    return ms && ms->backend->schedules && ms->backend->schedules(ms, id, p);
+}
+
 static const eas_backend_t mux_backend = {
     .name = "combined",
     .classes = EAS_CLASS_BIT(EAS_CLASS_EMAIL) | EAS_CLASSES_PIM,
@@ -355,6 +374,8 @@ static const eas_backend_t mux_backend = {
     .empty = mux_empty,
     .send = mux_send,
     .search = mux_search,
+    .find_uid = mux_find_uid,
+    .schedules = mux_schedules,
     .oof_get = mux_oof_get,
     .oof_set = mux_oof_set,
     .source = NULL,             /* each member's own: eas_store_member() */

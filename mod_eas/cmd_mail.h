@@ -1,6 +1,6 @@
 /*
  * The mail commands beside Sync: ItemOperations, GetAttachment (12.x),
- * SendMail, SmartReply and SmartForward.
+ * SendMail, SmartReply, SmartForward, and MeetingResponse.
  */
 #ifndef EAS_CMD_MAIL_H
 #define EAS_CMD_MAIL_H
@@ -12,5 +12,6 @@ int eas_cmd_getattachment(eas_request_t *req);
 int eas_cmd_sendmail(eas_request_t *req);
 int eas_cmd_smartreply(eas_request_t *req);
 int eas_cmd_smartforward(eas_request_t *req);
+int eas_cmd_meetingresponse(eas_request_t *req);
 
 #endif

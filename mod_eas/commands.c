@@ -81,7 +81,7 @@ static const eas_command_t eas_commands[] = {
     /* Status only inside each Result. */
     { "MeetingResponse", 15, 25, 0, EAS_BODY_WBXML,
       TAG(MeetingResponse, MeetingResponse),
-      TAG(MeetingResponse, MeetingResponse), 0, NULL },
+      TAG(MeetingResponse, MeetingResponse), 0, eas_cmd_meetingresponse },
     { "Search", 16, 25, 0, EAS_BODY_WBXML,
       TAG(Search, Search), TAG(Search, Search), TAG(Search, Status), NULL },
     { "Settings", 17, 120, 0, EAS_BODY_WBXML,

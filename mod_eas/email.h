@@ -83,14 +83,20 @@ typedef struct {
     unsigned flags;             /* EAS_ITEM_* (Read, Flagged) */
     apr_time_t received;        /* delivery time, used when the message
                                    has no valid Date header (0: now) */
+    /* Meeting requests (MeetingRequest): */
+    const char *tzid;           /* the user's zone for all-day events
+                                   (Olson name); NULL: UTC */
+    const char *user_email;     /* the user's address: their RSVP */
 } eas_email_opts_t;
 
 /*
  * Write the children of <ApplicationData> (Sync), <Properties>
  * (ItemOperations, Search) for one message: To, Cc, From, Subject,
  * ReplyTo, DateReceived, DisplayTo, ThreadTopic, Importance, Read,
- * Attachments, Body, MessageClass, InternetCPID, Flag, ContentClass,
- * NativeBodyType and, for 14.0+, ConversationId and ConversationIndex.
+ * Attachments, Body, MessageClass, MeetingRequest (an invitation or a
+ * cancellation: a text/calendar part with METHOD REQUEST or CANCEL),
+ * InternetCPID, Flag, ContentClass, NativeBodyType and, for 14.0+,
+ * ConversationId and ConversationIndex.
  *
  * The body type is the first preference we can produce (plain, HTML or
  * MIME; RTF is skipped), except that MIMESupport 2 (or 1 with an S/MIME
@@ -130,6 +136,13 @@ apr_status_t eas_email_fileref_split(const char *fileref, char **server_id,
 apr_status_t eas_email_attachment(const eas_blob_t *msg, const char *part_ref,
                                   eas_blob_t *out, const char **content_type,
                                   const char **name, apr_pool_t *p);
+
+/*
+ * The first text/calendar part of a message (an invitation, a reply, a
+ * cancellation), decoded; APR_ENOENT when it has none.
+ */
+apr_status_t eas_email_calendar(const eas_blob_t *msg, eas_blob_t *out,
+                                apr_pool_t *p);
 
 /* ------------------------------------------------------------------ */
 /* Outgoing messages                                                   */
@@ -179,6 +192,27 @@ typedef struct {
 #define EAS_EMAIL_EBADRCPT (APR_OS_START_USERERR + 1)
 apr_status_t eas_email_compose(const eas_compose_t *c, eas_composed_t *out,
                                apr_pool_t *p, const char **err);
+
+/*
+ * A scheduling message (iMIP, RFC 6047): text and the iCalendar object
+ * (a text/calendar part with its method, base64 so that its CRLF line
+ * ends survive) in a multipart/alternative, from the user to the
+ * attendees or the organizer; composed as a new message (eas_email_compose:
+ * Date, Message-ID, the envelope).
+ */
+typedef struct {
+    const char *from_addr;      /* the user's own address (required) */
+    const char *from_name;      /* may be NULL */
+    const apr_array_header_t *to;   /* const char * addresses */
+    const char *subject;        /* UTF-8 */
+    const char *text;           /* the plain text part, UTF-8 */
+    const char *method;         /* "REQUEST", "REPLY", "CANCEL" */
+    const eas_blob_t *ical;     /* the iCalendar object */
+    apr_time_t now;             /* Date; 0: now */
+} eas_imip_t;
+
+apr_status_t eas_email_imip(const eas_imip_t *m, eas_composed_t *out,
+                            apr_pool_t *p, const char **err);
 
 /* ------------------------------------------------------------------ */
 /* Submission                                                          */

@@ -1,5 +1,6 @@
 /*
- * Attachments by file reference (ItemOperations Fetch, GetAttachment).
+ * Attachments by file reference (ItemOperations Fetch, GetAttachment), and
+ * the calendar part of a meeting message (MeetingResponse).
  *
  * A FileReference is "<folder>:<item>:<part path>"; the part path is the
  * position in the MIME tree that eas_email_write gave the attachment.  The
@@ -58,5 +59,22 @@ apr_status_t eas_email_attachment(const eas_blob_t *msg, const char *part_ref,
     if (name)
         *name = a.name;
     apr_pool_destroy(sp);
+    return APR_SUCCESS;
+}
+
+apr_status_t eas_email_calendar(const eas_blob_t *msg, eas_blob_t *out,
+                                apr_pool_t *p)
+{
+    eas_mail_t *m;
+    eas_text_t t;
+
+    if (msg == NULL || out == NULL || (msg->data == NULL && msg->len > 0))
+        return APR_EINVAL;
+    m = eas_mail_parse(msg, p);
+    if (m->calendar == NULL)
+        return APR_ENOENT;
+    t = eas_mail_part_text(m->calendar, p);
+    out->data = t.data;
+    out->len = t.len;
     return APR_SUCCESS;
 }

@@ -397,7 +397,7 @@ static void add_original_attachments(GMimeMessage *msg, eas_mail_t *orig)
 /* ------------------------------------------------------------------ */
 
 /* The message with LF line ends, in memory the pool owns. */
-static eas_text_t serialize(GMimeMessage *msg, apr_pool_t *p)
+eas_text_t eas_mail_serialize(GMimeMessage *msg, apr_pool_t *p)
 {
     GMimeStream *mem = g_mime_stream_mem_new();
     GMimeStream *f = g_mime_stream_filter_new(mem);
@@ -485,7 +485,7 @@ apr_status_t eas_email_compose(const eas_compose_t *c, eas_composed_t *out,
                 add_original_attachments(msg, orig);
         }
     }
-    bytes = serialize(msg, p);
+    bytes = eas_mail_serialize(msg, p);
     out->message.data = bytes.data;
     out->message.len = bytes.len;
     apr_pool_destroy(sp);

@@ -110,6 +110,10 @@ void eas_mail_conversation(eas_mail_t *m, apr_time_t date,
 /* Thread-Topic, or the subject without reply/forward prefixes. */
 const char *eas_mail_thread_topic(eas_mail_t *m);
 
+/* ---- email_compose.c ---- */
+/* The message with LF line ends, in memory the pool owns. */
+eas_text_t eas_mail_serialize(GMimeMessage *msg, apr_pool_t *p);
+
 /* ---- email_submit.c ---- */
 /* A usable envelope address: local@domain, no spaces, controls, brackets
    or quotes, not starting with '-' (it ends up on a command line). */

@@ -273,6 +273,11 @@ static void walk_leaf(eas_mail_t *m, GMimeObject *obj, const char *path,
     disp = g_mime_object_get_content_disposition(obj);
     attached = (disp && g_mime_content_disposition_is_attachment(disp))
                || g_mime_part_get_filename((GMimePart *)obj) != NULL;
+    /* iMIP (RFC 6047 2.4): a method names the scheduling part, attached
+       or not (Apple's invitations come as invite.ics) */
+    if (attached && m->calendar == NULL && is_type(obj, "text", "calendar")
+        && g_mime_object_get_content_type_parameter(obj, "method"))
+        m->calendar = (GMimePart *)obj;
     if (!attached) {
         if (is_type(obj, "text", "plain")) {
             *(GMimePart **)apr_array_push(b->plain) = (GMimePart *)obj;

@@ -12,6 +12,7 @@
 #include <apr_lib.h>
 
 #include "email_internal.h"
+#include "pim_meeting.h"
 
 #define FLAG_TYPE "Flag for follow up"
 #define CPID_UTF8 65001
@@ -204,6 +205,34 @@ static const char *message_class(eas_mail_t *m, apr_pool_t *p)
     if (m->calendar && (c = meeting_class(m, p)) != NULL)
         return c;
     return "IPM.Note";
+}
+
+/*
+ * An invitation's or cancellation's MeetingRequest element; nothing when
+ * the calendar part is not an event we can read (the message class then
+ * stays as the METHOD says: the phone shows it as mail).
+ */
+static void write_meeting(eas_wbxml_enc_t *enc, eas_mail_t *m,
+                          const eas_email_opts_t *o, const char *cls,
+                          apr_pool_t *p)
+{
+    eas_pim_opts_t po;
+    eas_text_t cal;
+    eas_blob_t blob;
+    const char *err;
+
+    if (strcmp(cls, "IPM.Schedule.Meeting.Request") != 0
+        && strcmp(cls, "IPM.Schedule.Meeting.Canceled") != 0)
+        return;
+    cal = eas_mail_part_text(m->calendar, p);
+    blob.data = cal.data;
+    blob.len = cal.len;
+    memset(&po, 0, sizeof po);
+    po.version = o->version;
+    po.tzid = o->tzid;
+    po.user_email = o->user_email;
+    po.now = eas_mail_date(m->msg, o->received);
+    eas_meeting_write_request(enc, &blob, &po, &err, p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -400,6 +429,8 @@ apr_status_t eas_email_write(eas_wbxml_enc_t *enc, const eas_blob_t *msg,
     write_body(enc, m, o, sp);
     cls = message_class(m, sp);
     eas_enc_str(enc, EAS_Email_MessageClass, cls);
+    if (m->calendar)
+        write_meeting(enc, m, o, cls, sp);
     eas_enc_int(enc, EAS_Email_InternetCPID, CPID_UTF8);
     write_flag(enc, o->flags);
     eas_enc_str(enc, EAS_Email_ContentClass,

@@ -12,6 +12,7 @@
 #include "mailops_conf.h"
 #include "server_id.h"
 #include "sync_pim.h"
+#include "sync_conf.h"
 
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -277,6 +278,8 @@ static int fetch_item(eas_ctx_t *ctx, eas_fetch_t *f, eas_fetch_budget_t *b)
     f->opts.server_id = eas_server_id(r->pool, folder, item);
     f->opts.flags = ref.flags;
     f->opts.received = ref.time;
+    f->opts.tzid = eas_sync_conf(r)->tzid;
+    f->opts.user_email = ctx->user->email;
     return EAS_IO_OK;
 }
 

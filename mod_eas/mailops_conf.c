@@ -20,6 +20,7 @@ eas_mailops_conf_t *eas_mailops_conf_create(apr_pool_t *p)
     c->submit.starttls = EAS_SMTP_TLS_TRY;
     c->submit.timeout = EAS_SMTP_DEFAULT_TIMEOUT;
     c->max_fetch = EAS_FETCH_DEFAULT_MAX;
+    c->meeting_mail = 1;
     return c;
 }
 
@@ -45,6 +46,7 @@ eas_mailops_conf_t *eas_mailops_conf_merge(apr_pool_t *p,
     MERGE(verify_set, submit.tls_no_verify);
     MERGE(timeout_set, submit.timeout);
     MERGE(max_fetch_set, max_fetch);
+    MERGE(meeting_mail_set, meeting_mail);
 #undef MERGE
     return c;
 }
@@ -192,7 +194,11 @@ const char *eas_mailops_set_flag(cmd_parms *cmd, void *dconf, int on)
 {
     eas_mailops_conf_t *c = ((eas_dir_conf_t *)dconf)->mailops;
 
-    (void)cmd;
+    if ((int)(apr_uintptr_t)cmd->info == EAS_MC_MEETING_MAIL) {
+        c->meeting_mail = on;
+        c->meeting_mail_set = 1;
+        return NULL;
+    }
     c->submit.tls_no_verify = !on;
     c->verify_set = 1;
     return NULL;

@@ -2,7 +2,8 @@
  * Directives of the mail commands: how SendMail, SmartReply and
  * SmartForward submit (EASSendmail, or EASSMTPServer with its options)
  * and how much ItemOperations and GetAttachment hand out at once
- * (EASMaxFetchSize).  Part of eas_dir_conf_t (config.h).
+ * (EASMaxFetchSize); whether invitations and cancellations are mailed for
+ * the events the user organizes (EASMeetingMail).  Part of eas_dir_conf_t (config.h).
  */
 #ifndef EAS_MAILOPS_CONF_H
 #define EAS_MAILOPS_CONF_H
@@ -20,8 +21,10 @@ typedef struct eas_mailops_conf {
        A section that names a transport replaces the inherited one whole. */
     eas_submit_conf_t submit;
     apr_off_t max_fetch;        /* EASMaxFetchSize */
+    int meeting_mail;           /* EASMeetingMail (default On) */
     unsigned transport_set:1, starttls_set:1, user_set:1, password_set:1,
-             ca_set:1, verify_set:1, timeout_set:1, max_fetch_set:1;
+             ca_set:1, verify_set:1, timeout_set:1, max_fetch_set:1,
+             meeting_mail_set:1;
 } eas_mailops_conf_t;
 
 eas_mailops_conf_t *eas_mailops_conf_create(apr_pool_t *p);
@@ -39,7 +42,7 @@ const char *eas_mailops_set_flag(cmd_parms *cmd, void *dconf, int on);
 enum {
     EAS_MC_SENDMAIL, EAS_MC_SMTP_SERVER, EAS_MC_SMTP_USER, EAS_MC_SMTP_PASSWORD,
     EAS_MC_SMTP_STARTTLS, EAS_MC_SMTP_CA, EAS_MC_SMTP_VERIFY,
-    EAS_MC_SMTP_TIMEOUT, EAS_MC_MAX_FETCH
+    EAS_MC_SMTP_TIMEOUT, EAS_MC_MAX_FETCH, EAS_MC_MEETING_MAIL
 };
 
 #define EAS_MAILOPS_DIRECTIVE(name, which, help) \
@@ -67,6 +70,10 @@ enum {
         "Seconds one submission may take, 1 to 3600 (default 60)"), \
     EAS_MAILOPS_DIRECTIVE("EASMaxFetchSize", EAS_MC_MAX_FETCH, \
         "Most attachment or item bytes one ItemOperations or GetAttachment " \
-        "hands out (default 16777216)"),
+        "hands out (default 16777216)"), \
+    AP_INIT_FLAG("EASMeetingMail", eas_mailops_set_flag, \
+        (void *)(apr_uintptr_t)EAS_MC_MEETING_MAIL, RSRC_CONF | ACCESS_CONF, \
+        "Off: do not mail invitations and cancellations for the events the " \
+        "user organizes from the phone (default On)"),
 
 #endif

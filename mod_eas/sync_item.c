@@ -6,6 +6,7 @@
 #include "sync_pim.h"
 #include "email.h"
 #include "server_id.h"
+#include "sync_conf.h"
 
 #include <apr_strings.h>
 
@@ -34,6 +35,8 @@ static void email_opts(eas_sync_req_t *sr, const eas_sync_coll_t *c,
     o->mime_truncate = so->mime_truncation >= 0;
     o->mime_truncation = o->mime_truncate ? (apr_size_t)so->mime_truncation
                                           : 0;
+    o->tzid = eas_sync_conf(sr->r)->tzid;
+    o->user_email = sr->ctx->user->email;
 }
 
 /* Read the message; APR_ENOENT if it is gone (logged otherwise). */

@@ -7,13 +7,15 @@
  * Writes carry the change token the device last saw: a backend that can
  * tell (DAV's If-Match) refuses a change over another client's newer one,
  * which the device then gets (Status 7, the server wins) instead of
- * overwriting it.
+ * overwriting it.  After an event is written, meeting.h mails the
+ * attendees of an event the user organizes.
  */
 #include "mod_eas.h"
 #include "sync_pim.h"
 #include "sync_conf.h"
 #include "sync_item.h"
 #include "server_id.h"
+#include "meeting.h"
 
 #include <apr_buckets.h>
 #include <apr_strings.h>
@@ -118,6 +120,11 @@ void eas_pim_write_props(const eas_folder_t *f, const eas_blob_t *blob,
     const char *err = NULL;
 
     eas_pim_class(f->cls)->write(e, blob, o, &err, p);
+}
+
+static int is_calendar(const eas_sync_coll_t *c)
+{
+    return c->folder && c->folder->cls == EAS_CLASS_CALENDAR;
 }
 
 /* The item's bytes; APR_ENOENT if it is gone (logged otherwise). */
@@ -278,6 +285,8 @@ int eas_sync_pim_add(eas_sync_req_t *sr, eas_sync_coll_t *c,
     }
     if ((status = convert(sr, c, data, NULL, &out)) != EAS_SYNC_OK)
         return status;
+    if (is_calendar(c))
+        eas_meeting_before_add(sr->ctx, &out.data);
     rv = st->backend->add(st, c->id, &out.data, 0, item, &token,
                           sr->r->pool);
     if (rv != APR_SUCCESS)
@@ -291,6 +300,8 @@ int eas_sync_pim_add(eas_sync_req_t *sr, eas_sync_coll_t *c,
     /* The device has it as it sent it: not echoed back. */
     if (token)
         eas_snapshot_set(s, *item, token);
+    if (is_calendar(c))
+        eas_meeting_after_write(sr->ctx, st, c->id, NULL, &out.data, 1);
     return EAS_SYNC_OK;
 }
 
@@ -323,7 +334,7 @@ int eas_sync_pim_change(eas_sync_req_t *sr, eas_sync_coll_t *c,
     eas_pim_item_t out;
     eas_blob_t old;
     const char *token = NULL;
-    int status, unchanged = 0;
+    int status, unchanged = 0, due = 0;
     apr_status_t rv;
 
     if ((status = current(sr, c, s, item, &cur, &unchanged)) != EAS_SYNC_OK)
@@ -332,6 +343,8 @@ int eas_sync_pim_change(eas_sync_req_t *sr, eas_sync_coll_t *c,
         return rv == APR_ENOENT ? EAS_SYNC_NOT_FOUND : EAS_SYNC_SERVER_ERROR;
     if ((status = convert(sr, c, data, &old, &out)) != EAS_SYNC_OK)
         return status;
+    if (is_calendar(c))
+        due = eas_meeting_before_change(sr->ctx, st, c->id, &old, &out.data);
     rv = st->backend->replace(st, c->id, item, &out.data, cur.token, &token,
                               sr->r->pool);
     if (rv != APR_SUCCESS)
@@ -339,6 +352,8 @@ int eas_sync_pim_change(eas_sync_req_t *sr, eas_sync_coll_t *c,
     /* The device holds exactly this version now. */
     if (unchanged && token)
         eas_snapshot_set(s, item, token);
+    if (due)
+        eas_meeting_after_write(sr->ctx, st, c->id, &old, &out.data, 1);
     return EAS_SYNC_OK;
 }
 
@@ -347,8 +362,14 @@ int eas_sync_pim_delete(eas_sync_req_t *sr, eas_sync_coll_t *c,
 {
     eas_store_t *st = sr->store;
     const char *seen = eas_snapshot_get(s, item);
+    eas_blob_t old = { NULL, 0 };
+    int event = is_calendar(c);
     apr_status_t rv;
 
+    /* a meeting's cancellation is made from the event as it was */
+    if (event && st->backend->fetch(st, c->id, item, &old, sr->r->pool)
+                 != APR_SUCCESS)
+        old.data = NULL;
     rv = st->backend->remove(st, c->id, item,
                              c->opts.conflict != 0 ? seen : NULL,
                              sr->r->pool);
@@ -359,6 +380,9 @@ int eas_sync_pim_delete(eas_sync_req_t *sr, eas_sync_coll_t *c,
     }
     else if (rv != APR_SUCCESS) {
         return write_status(sr, c, "Delete", rv);
+    }
+    else if (event && old.data) {
+        eas_meeting_after_write(sr->ctx, st, c->id, &old, NULL, 1);
     }
     eas_snapshot_remove(s, item);
     return EAS_SYNC_OK;

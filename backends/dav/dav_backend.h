@@ -62,6 +62,10 @@ void dv_homes_forget(const char *url, const char *user, apr_pool_t *p);
 apr_status_t dv_list(eas_store_t *st, const char *folder_id,
                      const eas_filter_t *f, apr_array_header_t **out,
                      apr_pool_t *p);
+/* The calendar's items whose UID contains uid (calendar-query). */
+apr_status_t dv_find_uid(eas_store_t *st, const char *folder_id,
+                         const char *uid, apr_array_header_t **items,
+                         apr_pool_t *p);
 apr_status_t dv_stat(eas_store_t *st, const char *folder_id,
                      const char *item_id, eas_item_ref_t *out, apr_pool_t *p);
 apr_status_t dv_fetch(eas_store_t *st, const char *folder_id,

@@ -296,6 +296,17 @@ const dav_homes_t *dav_homes(const dav_client_t *c)
     return c->homes;
 }
 
+int dav_auto_schedule(dav_client_t *c, const char *path, apr_pool_t *p)
+{
+    dav_req_t rq = { "OPTIONS", path, NULL, NULL, 0, NULL, NULL, NULL };
+    dav_resp_t rs;
+
+    if (dav_http(c, &rq, &rs, p) != APR_SUCCESS || rs.status / 100 != 2
+        || !rs.dav)
+        return 0;
+    return strstr(rs.dav, "calendar-auto-schedule") != NULL;
+}
+
 apr_status_t dav_fetch_etag(dav_client_t *c, const char *path,
                             const char **etag, apr_pool_t *p)
 {

@@ -206,6 +206,13 @@ apr_status_t dav_query_range(dav_client_t *c, const char *coll,
                              apr_time_t end, apr_array_header_t **out,
                              apr_pool_t *p);
 
+/* calendar-query: the components of type comp whose UID contains uid
+   (RFC 4791 9.7.5 text-match, i;octet), as dav_ref_t; the caller checks
+   the UID of what it reads. */
+apr_status_t dav_query_uid(dav_client_t *c, const char *coll,
+                           const char *comp, const char *uid,
+                           apr_array_header_t **out, apr_pool_t *p);
+
 /* calendar-query: the to-dos not completed, as dav_ref_t. */
 apr_status_t dav_query_open_todos(dav_client_t *c, const char *coll,
                                   apr_array_header_t **out, apr_pool_t *p);
@@ -391,6 +398,7 @@ typedef struct {
     apr_size_t len;
     const char *etag;
     const char *location;
+    const char *dav;            /* the DAV header (compliance classes) */
     const char *path;           /* answered at, after redirects */
 } dav_resp_t;
 
@@ -427,6 +435,11 @@ const char *dav_accept_href(dav_client_t *c, const char *at,
    outside the user's space.  coll: it must name a collection. */
 apr_status_t dav_check_href(dav_client_t *c, const char *href, int coll,
                             const char **path, apr_pool_t *p);
+
+/* Whether the server schedules the events of a collection itself: its
+   OPTIONS answer names "calendar-auto-schedule" in the DAV header
+   (RFC 6638 2.1).  0 when not, or when the question failed. */
+int dav_auto_schedule(dav_client_t *c, const char *path, apr_pool_t *p);
 
 /* The ETag of one resource (PROPFIND Depth 0). */
 apr_status_t dav_fetch_etag(dav_client_t *c, const char *path,

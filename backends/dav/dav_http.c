@@ -88,6 +88,10 @@ static size_t on_header(char *d, size_t sz, size_t n, void *u)
     if (k >= 5 && strncmp(d, "HTTP/", 5) == 0) {
         hd->rs->etag = NULL;            /* a new answer (after 100) */
         hd->rs->location = NULL;
+        hd->rs->dav = NULL;
+    } else if ((v = header_value(d, k, "DAV", hd->p)) && *v) {
+        hd->rs->dav = hd->rs->dav ? apr_pstrcat(hd->p, hd->rs->dav, ", ", v,
+                                                NULL) : v;
     } else if ((v = header_value(d, k, "ETag", hd->p)) && *v) {
         hd->rs->etag = v;
     } else if ((v = header_value(d, k, "Location", hd->p)) && *v) {

@@ -324,3 +324,27 @@ apr_status_t dv_move(eas_store_t *st, const char *folder_id,
     m_forget(st, f, href, p);
     return m->to_id(m, item_ns(t, p), to, 1, new_id, p);
 }
+
+apr_status_t dv_find_uid(eas_store_t *st, const char *folder_id,
+                         const char *uid, apr_array_header_t **items,
+                         apr_pool_t *p)
+{
+    dv_store_t *s = (dv_store_t *)st;
+    apr_array_header_t *refs;
+    const dv_folder_t *f;
+    const char *id;
+    apr_status_t rv;
+    int i;
+
+    *items = apr_array_make(p, 1, sizeof(const char *));
+    if ((rv = folder_of(st, folder_id, &f)) != APR_SUCCESS)
+        return rv;
+    if (f->kind != DAV_KIND_CALENDAR || !f->comp)
+        return APR_ENOTIMPL;
+    rv = dav_query_uid(s->client, f->href, f->comp, uid, &refs, p);
+    for (i = 0; rv == APR_SUCCESS && i < refs->nelts; i++)
+        if ((id = id_of(s, f, apr_hash_make(p),
+                        APR_ARRAY_IDX(refs, i, dav_ref_t).href, p)))
+            APR_ARRAY_PUSH(*items, const char *) = id;
+    return dv_status(rv);
+}

@@ -314,6 +314,16 @@ static apr_status_t dv_empty(eas_store_t *st, const char *folder_id,
     return APR_ENOTIMPL;
 }
 
+static int dv_schedules(eas_store_t *st, const char *folder_id,
+                        apr_pool_t *p)
+{
+    dv_store_t *s = (dv_store_t *)st;
+    const dv_folder_t *f = dv_folder(s, folder_id);
+
+    return f && f->kind == DAV_KIND_CALENDAR
+           && dav_auto_schedule(s->client, f->href, p);
+}
+
 const eas_backend_t eas_backend_dav = {
     .name = "dav",
     .classes = EAS_CLASSES_PIM,
@@ -331,5 +341,7 @@ const eas_backend_t eas_backend_dav = {
     .remove = dv_remove,
     .move = dv_move,
     .empty = dv_empty,
+    .find_uid = dv_find_uid,
+    .schedules = dv_schedules,
     .source = &dav_source_ops,
 };

@@ -213,6 +213,26 @@ apr_status_t dav_query_range(dav_client_t *c, const char *coll,
     return ref_request(c, &rq, out, p);
 }
 
+apr_status_t dav_query_uid(dav_client_t *c, const char *coll,
+                           const char *comp, const char *uid,
+                           apr_array_header_t **out, apr_pool_t *p)
+{
+    dav_req_t rq;
+    const char *path;
+    apr_status_t rv = dav_check_href(c, coll, 1, &path, p);
+
+    *out = apr_array_make(p, 1, sizeof(dav_ref_t));
+    if (rv != APR_SUCCESS)
+        return rv;
+    if (!comp_ok(comp) || !uid || !*uid)
+        return APR_EINVAL;
+    rq = report(path, "1", query_body(apr_pstrcat(p,
+        "<C:comp-filter name=\"", comp, "\"><C:prop-filter name=\"UID\">"
+        "<C:text-match collation=\"i;octet\">", dav_xml_escape(uid, p),
+        "</C:text-match></C:prop-filter></C:comp-filter>", NULL), p));
+    return ref_request(c, &rq, out, p);
+}
+
 apr_status_t dav_query_open_todos(dav_client_t *c, const char *coll,
                                   apr_array_header_t **out, apr_pool_t *p)
 {

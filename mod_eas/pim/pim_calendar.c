@@ -19,15 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* An event's (or override's) times. */
-typedef struct {
-    struct icaltimetype dtstart;
-    icaltimezone *zone;         /* for the TimeZone element */
-    apr_time_t start, end;
-    int all_day;
-} span_t;
-
-static int event_span(eas_cal_t *c, icalcomponent *ev, span_t *s)
+int eas_cal_span(eas_cal_t *c, icalcomponent *ev, eas_cal_span_t *s)
 {
     icalproperty *ps = icalcomponent_get_first_property(ev,
                                                         ICAL_DTSTART_PROPERTY);
@@ -281,11 +273,12 @@ void eas_cal_write_fields(eas_wbxml_enc_t *enc, eas_cal_t *c,
                           icalcomponent *ev, icalcomponent *master,
                           icaltimezone *zone)
 {
-    span_t s, ms;
-    int v = c->o->version, ms_ok = master && event_span(c, master, &ms) == 0;
+    eas_cal_span_t s, ms;
+    int v = c->o->version;
+    int ms_ok = master && eas_cal_span(c, master, &ms) == 0;
 
     (void)zone;
-    if (event_span(c, ev, &s) < 0)
+    if (eas_cal_span(c, ev, &s) < 0)
         return;
     if (master && (!ms_ok || ms.all_day != s.all_day))
         eas_enc_int(enc, EAS_Calendar_AllDayEvent, s.all_day);
@@ -414,8 +407,8 @@ void eas_cal_write_exceptions(eas_wbxml_enc_t *enc, eas_cal_t *c,
 
 /* ---- the event ---- */
 
-/* The series' rule as EAS says it; -1 when there is none EAS can say. */
-static int series_rule(eas_cal_t *c, const span_t *s, eas_recur_t *r)
+int eas_cal_series_rule(eas_cal_t *c, const eas_cal_span_t *s,
+                        eas_recur_t *r)
 {
     icalproperty *rr = icalcomponent_get_first_property(c->master,
                                                         ICAL_RRULE_PROPERTY);
@@ -469,12 +462,12 @@ static apr_status_t cal_write(eas_wbxml_enc_t *enc, const eas_blob_t *item,
     eas_cal_t c;
     eas_tzinfo_t ti;
     eas_recur_t r;
-    span_t s;
+    eas_cal_span_t s;
     apr_status_t rv;
 
     if ((rv = eas_cal_parse(&c, item, ICAL_VEVENT_COMPONENT, o, err, p)))
         return rv;
-    if (event_span(&c, c.master, &s) < 0) {
+    if (eas_cal_span(&c, c.master, &s) < 0) {
         *err = "event without a valid DTSTART";
         return APR_EINVAL;
     }
@@ -483,7 +476,7 @@ static apr_status_t cal_write(eas_wbxml_enc_t *enc, const eas_blob_t *item,
     eas_enc_str(enc, EAS_Calendar_Timezone, eas_tz_encode(&ti, p));
     eas_enc_int(enc, EAS_Calendar_AllDayEvent, s.all_day);
     eas_cal_write_fields(enc, &c, c.master, NULL, s.zone);
-    if (series_rule(&c, &s, &r) == 0) {
+    if (eas_cal_series_rule(&c, &s, &r) == 0) {
         eas_recur_write(enc, &eas_recur_calendar_tags, &r, o->version, p);
         eas_cal_write_exceptions(enc, &c, s.zone, s.all_day);
     }

@@ -97,6 +97,11 @@ void eas_cal_write_exceptions(eas_wbxml_enc_t *enc, eas_cal_t *c,
 apr_status_t eas_cal_read_exceptions(eas_cal_t *c, const eas_node_t *exc,
                                      const char *tzid, icaltimezone *zone,
                                      const char **err);
+/* Calendar: the override of the series' occurrence at UTC time t (made
+   from the master when there is none); with del the occurrence is
+   removed (EXDATE) and the master returned; NULL when the series has no
+   occurrence exactly at t. */
+icalcomponent *eas_cal_instance(eas_cal_t *c, apr_time_t t, int del);
 /* Calendar: the fields an event and its exceptions share, from EAS. */
 apr_status_t eas_cal_read_fields(eas_cal_t *c, icalcomponent *ev,
                                  const eas_node_t *ad, const char *tzid,
@@ -108,6 +113,22 @@ apr_status_t eas_cal_read_fields(eas_cal_t *c, icalcomponent *ev,
 void eas_cal_write_fields(eas_wbxml_enc_t *enc, eas_cal_t *c,
                           icalcomponent *ev, icalcomponent *master,
                           icaltimezone *zone);
+
+/* An event's (or override's) times. */
+typedef struct {
+    struct icaltimetype dtstart;
+    icaltimezone *zone;         /* for the TimeZone element */
+    apr_time_t start, end;
+    int all_day;
+} eas_cal_span_t;
+
+/* Calendar: an event's start, end and zone (all-day: the user's zone);
+   -1 when it has no valid DTSTART. */
+int eas_cal_span(eas_cal_t *c, icalcomponent *ev, eas_cal_span_t *s);
+/* Calendar: the master's series as EAS says it; -1 when it has none EAS
+   can say. */
+int eas_cal_series_rule(eas_cal_t *c, const eas_cal_span_t *s,
+                        eas_recur_t *r);
 
 /* Calendar: a TEXT property's value, or NULL. */
 const char *eas_cal_text(icalcomponent *e, icalproperty_kind kind);

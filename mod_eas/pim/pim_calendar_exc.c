@@ -12,6 +12,9 @@
  * original one (matched to the override that starts there, else to the
  * nearest occurrence within a day), and an all-day exception whose
  * ExceptionStartTime is the midnight of another zone (nearest occurrence).
+ *
+ * MeetingResponse's answer for one occurrence (InstanceId) uses the same
+ * placing: eas_cal_instance().
  */
 #include "pim_calendar.h"
 
@@ -289,4 +292,32 @@ apr_status_t eas_cal_read_exceptions(eas_cal_t *c, const eas_node_t *exc,
             return rv;
     prune(&s);
     return APR_SUCCESS;
+}
+
+icalcomponent *eas_cal_instance(eas_cal_t *c, apr_time_t t, int del)
+{
+    icalproperty *rr = icalcomponent_get_first_property(c->master,
+                                                        ICAL_RRULE_PROPERTY);
+    icalproperty *ps = icalcomponent_get_first_property(
+        c->master, ICAL_DTSTART_PROPERTY);
+    icalparameter *tz = ps ? icalproperty_get_first_parameter(
+        ps, ICAL_TZID_PARAMETER) : NULL;
+    icalcomponent *ov;
+    series_t s;
+
+    if (!rr || !ps)
+        return NULL;
+    s.c = c;
+    s.tzid = tz ? icalparameter_get_tzid(tz) : NULL;
+    s.rule = icalproperty_get_rrule(rr);
+    s.dtstart = eas_cal_time(c, ps, &s.zone);
+    s.kept = NULL;
+    if (icaltime_is_null_time(s.dtstart) || occurrence(&s, t) != t)
+        return NULL;
+    if (del) {
+        remove_override(&s, t);
+        add_exdate(&s, t);
+        return c->master;
+    }
+    return (ov = override_at(&s, t)) ? ov : new_override(&s, t);
 }

@@ -22,7 +22,7 @@ const eas_recur_tags_t eas_recur_calendar_tags = {
     EAS_Calendar_Occurrences, EAS_Calendar_Interval, EAS_Calendar_DayOfWeek,
     EAS_Calendar_DayOfMonth, EAS_Calendar_WeekOfMonth,
     EAS_Calendar_MonthOfYear, EAS_Calendar_CalendarType,
-    EAS_Calendar_IsLeapMonth, EAS_Calendar_FirstDayOfWeek, 0, 0, 0, 1
+    EAS_Calendar_IsLeapMonth, EAS_Calendar_FirstDayOfWeek, 0, 0, 0, 1, 0
 };
 
 const eas_recur_tags_t eas_recur_task_tags = {
@@ -30,7 +30,15 @@ const eas_recur_tags_t eas_recur_task_tags = {
     EAS_Tasks_Occurrences, EAS_Tasks_Interval, EAS_Tasks_DayOfWeek,
     EAS_Tasks_DayOfMonth, EAS_Tasks_WeekOfMonth, EAS_Tasks_MonthOfYear,
     EAS_Tasks_CalendarType, EAS_Tasks_IsLeapMonth, EAS_Tasks_FirstDayOfWeek,
-    EAS_Tasks_Start, EAS_Tasks_Regenerate, EAS_Tasks_DeadOccur, 0
+    EAS_Tasks_Start, EAS_Tasks_Regenerate, EAS_Tasks_DeadOccur, 0, 0
+};
+
+const eas_recur_tags_t eas_recur_email_tags = {
+    EAS_Email_Recurrence, EAS_Email_Type, EAS_Email_Until,
+    EAS_Email_Occurrences, EAS_Email_Interval, EAS_Email_DayOfWeek,
+    EAS_Email_DayOfMonth, EAS_Email_WeekOfMonth, EAS_Email_MonthOfYear,
+    EAS_Email2_CalendarType, EAS_Email2_IsLeapMonth,
+    EAS_Email2_FirstDayOfWeek, 0, 0, 0, 1, 1
 };
 
 #define END ICAL_RECURRENCE_ARRAY_MAX
@@ -249,8 +257,8 @@ void eas_recur_write(eas_wbxml_enc_t *enc, const eas_recur_tags_t *tg,
         write_date(enc, tg->until, r->until, tg->compact, p);
     if (r->occurrences)
         eas_enc_int(enc, tg->occurrences, r->occurrences);
-    if (r->interval > 1)
-        eas_enc_int(enc, tg->interval, r->interval);
+    if (r->interval > 1 || tg->interval_always)
+        eas_enc_int(enc, tg->interval, r->interval > 1 ? r->interval : 1);
     if (r->dow_mask)
         eas_enc_int(enc, tg->day_of_week, r->dow_mask);
     if (r->dom && !nth)

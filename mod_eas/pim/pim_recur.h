@@ -16,9 +16,13 @@ typedef struct {
         is_leap_month, first_day_of_week;
     eas_tag_t start, regenerate, dead_occur;    /* Tasks only, else 0 */
     int compact;                /* dates: 1 compact (Calendar), 0 extended */
+    int interval_always;        /* Interval even when 1 (Email requires
+                                   it) */
 } eas_recur_tags_t;
 
-extern const eas_recur_tags_t eas_recur_calendar_tags, eas_recur_task_tags;
+/* Calendar, Tasks, and Email's MeetingRequest (MS-ASEMAIL 2.2.2.60) */
+extern const eas_recur_tags_t eas_recur_calendar_tags, eas_recur_task_tags,
+    eas_recur_email_tags;
 
 /* EAS Recurrence types */
 enum {

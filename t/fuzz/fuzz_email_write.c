@@ -6,7 +6,9 @@
  * preview, MIME), and the output must decode as WBXML; every attachment
  * listed must be extractable by its file reference.  The same input then
  * goes through compose as the client's message and as the original of a
- * forward.  Any message from GLib or GMime stops the run.
+ * forward.  Any message from GLib or GMime stops the run.  A meeting
+ * message's GlobalObjId must give a UID back, and its calendar part goes
+ * through the MeetingResponse paths (the answer and the REPLY).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,8 @@
 #include <apr_strings.h>
 
 #include "email.h"
+#include "pim.h"
+#include "pim_meeting.h"
 
 static apr_bucket_alloc_t *ba;
 static apr_pool_t *root_pool;
@@ -61,6 +65,43 @@ static void check_refs(const eas_node_t *n, const eas_blob_t *msg,
     }
 }
 
+static void check_meeting(const eas_node_t *root, apr_pool_t *p)
+{
+    const eas_node_t *mr = eas_node_child(root, EAS_Email_MeetingRequest);
+    const char *g = mr ? eas_node_text(mr, EAS_Email_GlobalObjId) : NULL;
+
+    if (mr && !eas_node_text(mr, EAS_Email_DtStamp))
+        fail("MeetingRequest without DtStamp");
+    if (g && !eas_goid_to_uid(g, strlen(g), p))
+        fail("GlobalObjId gives no UID");
+}
+
+static void respond(const eas_blob_t *msg, apr_pool_t *p)
+{
+    apr_array_header_t *me = apr_array_make(p, 1, sizeof(const char *));
+    eas_blob_t cal, out, reply;
+    eas_pim_opts_t o;
+    const char *err, *att = NULL;
+
+    if (eas_email_calendar(msg, &cal, p) != APR_SUCCESS)
+        return;
+    memset(&o, 0, sizeof o);
+    o.version = 141;
+    o.user_email = "user@example.com";
+    o.now = apr_time_from_sec(1700000000);
+    *(const char **)apr_array_push(me) = o.user_email;
+    if (eas_meeting_answer(&cal, me, 2, 0, &o, &out, &att, &err, p)
+        != APR_SUCCESS)
+        return;
+    if (!att)
+        fail("answered for nobody");
+    eas_meeting_reply(&out, att, 2, 0, &o, &reply, &err, p);
+    /* one occurrence, when the meeting is a series with one then */
+    if (eas_meeting_answer(&cal, me, 3, o.now, &o, &out, &att, &err, p)
+        == APR_SUCCESS)
+        eas_meeting_reply(&out, att, 3, o.now, &o, &reply, &err, p);
+}
+
 static void write_one(const eas_blob_t *msg, const eas_bodypref_t *prefs,
                       int nprefs, int version, int mime_support,
                       apr_pool_t *p)
@@ -80,6 +121,8 @@ static void write_one(const eas_blob_t *msg, const eas_bodypref_t *prefs,
     o.server_id = "7:99";
     o.flags = EAS_ITEM_READ | EAS_ITEM_FLAGGED;
     o.received = apr_time_from_sec(1700000000);
+    o.user_email = "user@example.com";
+    o.tzid = version == 140 ? "Pacific/Kiritimati" : NULL;
     eas_enc_start(e, EAS_AirSync_ApplicationData);
     if (eas_email_write(e, msg, &o, p) != APR_SUCCESS)
         fail("eas_email_write refused a message");
@@ -94,6 +137,7 @@ static void write_one(const eas_blob_t *msg, const eas_bodypref_t *prefs,
         || eas_node_child(root, EAS_Email_MessageClass) == NULL)
         fail("Body or MessageClass missing");
     check_refs(root, msg, p);
+    check_meeting(root, p);
     apr_brigade_destroy(bb);
 }
 
@@ -138,6 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         apr_pool_create(&root_pool, NULL);
         ba = apr_bucket_alloc_create(root_pool);
         eas_email_init();
+        eas_pim_init();
         eas_email_log_to(glib_spoke, NULL);
     }
     apr_pool_create(&p, root_pool);
@@ -149,6 +194,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     write_one(&msg, html, 2, 140, 1, p);
     write_one(&msg, mime, 2, 141, 2, p);
     compose(&msg, p);
+    respond(&msg, p);
     apr_pool_destroy(p);
     return 0;
 }

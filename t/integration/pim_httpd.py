@@ -14,7 +14,9 @@ credentials (EASDAVAuth user).
 
 import base64
 import hashlib
+import json
 import os
+import time
 
 import pytest
 
@@ -24,6 +26,8 @@ import httpd
 import radicale as radicale_mod
 
 PATH = "/eas-pim"
+HERE = os.path.dirname(os.path.abspath(__file__))
+FAKE_SENDMAIL = os.path.join(HERE, "..", "bin", "fake-sendmail")
 
 
 def locations(dav_url, down_url):
@@ -31,7 +35,10 @@ def locations(dav_url, down_url):
             "    EASProvisioning Off\n"
             "    EASBackend maildir\n"
             "    EASBackend dav\n"
-            "    EASDAVURL " + dav_url + "\n")
+            "    EASDAVURL " + dav_url + "\n"
+            # Mail leaves through t/bin/fake-sendmail into the outbox.
+            "    EASSendmail {root}/bin/sendmail-ok\n"
+            "    EASMailTemplate %l@example.org\n")
     return {
         PATH: base,
         # The same, with Sync limits small enough to page through.
@@ -45,6 +52,8 @@ def locations(dav_url, down_url):
         # Groupware items and photos limited to a few kilobytes.
         PATH + "-limits": base + ("    EASMaxItemSize 4096\n"
                                   "    EASMaxPhotoSize 1024\n"),
+        # No invitations or cancellations mailed for the user's meetings.
+        PATH + "-nomeet": base + "    EASMeetingMail Off\n",
     }
 
 
@@ -57,6 +66,7 @@ class PimServer(httpd.Httpd):
                                     "http://127.0.0.1:%d/"
                                     % radicale_mod.free_port()).items()}
         self.mail_dir = self.mail_root = os.path.join(self.root, "mail")
+        self.outbox = os.path.join(self.root, "outbox")
 
     def write_htpasswd(self):
         path = os.path.join(self.root, "htpasswd")
@@ -71,7 +81,41 @@ class PimServer(httpd.Httpd):
         for user in self.dav.users:
             os.mkdir(os.path.join(self.mail_dir, user))
         httpd.give_to_run_user(self.mail_dir)
+        os.mkdir(self.outbox)
+        os.chmod(self.outbox, 0o777)
+        os.mkdir(os.path.join(self.root, "bin"))
+        script = os.path.join(self.root, "bin", "sendmail-ok")
+        with open(script, "w") as f:
+            f.write("#!/bin/sh\nFAKE_SENDMAIL_DIR='%s' exec %s \"$@\"\n"
+                    % (self.outbox, os.path.abspath(FAKE_SENDMAIL)))
+        os.chmod(script, 0o755)
         super().start()
+
+    def deliver(self, user, raw):
+        """A message into the user's Inbox (new/), as a delivery agent
+        puts it."""
+        base = os.path.join(self.mail_dir, user, "Maildir")
+        for sub in ("cur", "new", "tmp"):
+            os.makedirs(os.path.join(base, sub), exist_ok=True)
+        name = "%d.M%dP%d.test" % (time.time(), time.time_ns(), os.getpid())
+        with open(os.path.join(base, "tmp", name), "wb") as f:
+            f.write(raw)
+        os.rename(os.path.join(base, "tmp", name),
+                  os.path.join(base, "new", name))
+        httpd.give_to_run_user(os.path.join(self.mail_dir, user))
+        return name
+
+    def sent_mail(self):
+        """What fake-sendmail was given, oldest first: dicts with args and
+        message (bytes)."""
+        out = []
+        for name in sorted(os.listdir(self.outbox)):
+            if name.endswith(".json"):
+                with open(os.path.join(self.outbox, name)) as f:
+                    rec = json.load(f)
+                rec["message"] = base64.b64decode(rec["message"])
+                out.append(rec)
+        return out
 
 
 @pytest.fixture(scope="module")

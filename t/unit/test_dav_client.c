@@ -519,6 +519,17 @@ static void test_queries(fixture_t *f, apr_pool_t *p)
     is_int(dav_query_open_todos(f->c, f->tasks, &refs, p), APR_SUCCESS,
            "query of open to-dos");
     ok(refs->nelts == 1 && t1 && etag_of(refs, t1), "only the open one");
+
+    is_int(dav_query_uid(f->c, f->cal, "VEVENT", "q-2", &refs, p),
+           APR_SUCCESS, "calendar-query by UID");
+    ok(refs->nelts == 1 && etag_of(refs, e2), "the event with that UID");
+    is_int(dav_query_uid(f->c, f->cal, "VEVENT", "no-such-uid", &refs, p),
+           APR_SUCCESS, "query of an unknown UID");
+    is_int(refs->nelts, 0, "nothing");
+    is_int(dav_query_uid(f->c, f->cal, "VEVENT", "", &refs, p), APR_EINVAL,
+           "an empty UID is refused");
+    /* Radicale does not schedule (RFC 6638) */
+    ok(!dav_auto_schedule(f->c, f->cal, p), "no calendar-auto-schedule");
 }
 
 static void test_multiget(fixture_t *f, apr_pool_t *p)
