@@ -298,7 +298,8 @@ const dav_homes_t *dav_homes(const dav_client_t *c)
 
 int dav_auto_schedule(dav_client_t *c, const char *path, apr_pool_t *p)
 {
-    dav_req_t rq = { "OPTIONS", path, NULL, NULL, 0, NULL, NULL, NULL };
+    dav_req_t rq = { "OPTIONS", path, NULL, NULL, 0, NULL, NULL, NULL, NULL,
+                     NULL };
     dav_resp_t rs;
 
     if (dav_http(c, &rq, &rs, p) != APR_SUCCESS || rs.status / 100 != 2
