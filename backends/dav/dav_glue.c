@@ -124,6 +124,16 @@ const char *eas_dav_set_service(cmd_parms *cmd, void *dconf, const char *user,
 static int credentials(request_rec *r, const dv_conf_t *c, eas_user_t *u)
 {
     if (c->service) {
+        /* One account for every user: each user's collections are then
+           found under the user's own URL, never the account's own. */
+        if (!strstr(c->url, "%u") && !strstr(c->url, "%l")) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, EASLOGNO(01626)
+                          "EASDAVAuth service needs an EASDAVURL with the "
+                          "user in it (%%u or %%l): without it every user "
+                          "would see the same collections");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        apr_table_setn(u->params, "dav_home", "1");
         if (!c->svc_user) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, EASLOGNO(01620)
                           "EASDAVAuth service without EASDAVServiceAccount");

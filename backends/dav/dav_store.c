@@ -36,6 +36,29 @@ static void client_log(void *log_ctx, int level, apr_status_t rv,
     eas_store_log(log_ctx, level, rv, "%s", msg);
 }
 
+/*
+ * A service account's view: the user's URL is the user's home for
+ * calendars and address books alike (discovery would find the account's
+ * own principal, not the user's).
+ */
+static apr_status_t user_home(dv_store_t *s, const char *url)
+{
+    apr_pool_t *p = s->base.ctx.pool;
+    dav_url_t u;
+    dav_homes_t h;
+    apr_array_header_t *homes = apr_array_make(p, 1, sizeof(const char *));
+
+    if (dav_url_parse(url, &u, p) != APR_SUCCESS)
+        return APR_EINVAL;
+    if (u.path[strlen(u.path) - 1] != '/')
+        u.path = apr_pstrcat(p, u.path, "/", NULL);
+    APR_ARRAY_PUSH(homes, const char *) = u.path;
+    h.principal = u.path;
+    h.cal_homes = homes;
+    h.card_homes = homes;
+    return dav_set_homes(s->client, &h);
+}
+
 /* The homes this process found for the user lately, or discovery. */
 static apr_status_t find_homes(dv_store_t *s, const char *url,
                                const char *user)
@@ -44,6 +67,8 @@ static apr_status_t find_homes(dv_store_t *s, const char *url,
     dav_homes_t h;
     apr_status_t rv;
 
+    if (apr_table_get(s->base.user->params, "dav_home"))
+        return user_home(s, url);
     if (dv_homes_get(url, user, &h, p)
         && dav_set_homes(s->client, &h) == APR_SUCCESS)
         return APR_SUCCESS;

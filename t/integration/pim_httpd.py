@@ -54,6 +54,13 @@ def locations(dav_url, down_url):
                                   "    EASMaxPhotoSize 1024\n"),
         # No invitations or cancellations mailed for the user's meetings.
         PATH + "-nomeet": base + "    EASMeetingMail Off\n",
+        # One service account asks for every user, under the user's URL.
+        PATH + "-service": base.replace(
+            "EASDAVURL " + dav_url, "EASDAVURL " + dav_url + "%l/")
+            + "    EASDAVAuth service\n"
+              "    EASDAVServiceAccount svc svc-dav-pw\n",
+        PATH + "-service-shared": base + "    EASDAVAuth service\n"
+            "    EASDAVServiceAccount svc svc-dav-pw\n",
     }
 
 

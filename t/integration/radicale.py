@@ -56,8 +56,11 @@ def free_port():
 
 
 class Radicale:
-    def __init__(self, users=None, hook=None):
+    def __init__(self, users=None, hook=None, rights=None):
+        """rights: the text of a Radicale rights file (type from_file)
+        instead of owner-only."""
         self.root = tempfile.mkdtemp(prefix="mod_eas-radicale-")
+        self.rights = rights
         self.users = dict(USERS if users is None else users)
         self.hook = hook
         self.port = free_port()
@@ -81,11 +84,13 @@ htpasswd_encryption = plain
 delay = 0
 
 [rights]
-type = owner_only
+{rights}
 
 [storage]
 filesystem_folder = {storage}
-""".format(port=self.port, root=self.root, storage=self.storage)
+""".format(port=self.port, root=self.root, storage=self.storage,
+           rights="type = from_file\nfile = %s/rights" % self.root
+           if self.rights else "type = owner_only")
         if self.hook:
             text += "hook = %s\n" % self.hook
         return text + "\n[web]\ntype = none\n\n[logging]\nlevel = warning\n"
@@ -94,6 +99,9 @@ filesystem_folder = {storage}
         with open(os.path.join(self.root, "users"), "w") as f:
             for user, pw in self.users.items():
                 f.write("%s:%s\n" % (user, pw))
+        if self.rights:
+            with open(os.path.join(self.root, "rights"), "w") as f:
+                f.write(self.rights)
         with open(self.conf, "w") as f:
             f.write(self.config_text())
 
