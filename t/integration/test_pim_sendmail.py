@@ -3,9 +3,6 @@
 EASBackend dav): the Maildir backend has no transport of its own, so the
 module's (EASSendmail) sends the message, as without the dav backend."""
 
-import base64
-import json
-import os
 import time
 import uuid
 
@@ -13,53 +10,23 @@ import pytest
 
 import conftest
 import eas
-from mail_httpd import FAKE_SENDMAIL
 from pim_httpd import PATH, PimServer, password
 from radicale import radicale  # noqa: F401  (the fixture)
 
 
-class SendingPimServer(PimServer):
-    """The groupware server, its users' mail sent by t/bin/fake-sendmail
-    into <root>/outbox."""
-
-    def __init__(self, cfg, dav):
-        super().__init__(cfg, dav)
-        self.outbox = os.path.join(self.root, "outbox")
-        self.locations = {PATH: self.locations[PATH]
-                          + "    EASMailTemplate %l@example.org\n"
-                          + "    EASSendmail %s/bin/sendmail\n" % self.root}
-
-    def start(self):
-        os.mkdir(self.outbox)
-        os.chmod(self.outbox, 0o777)
-        os.mkdir(os.path.join(self.root, "bin"))
-        script = os.path.join(self.root, "bin", "sendmail")
-        with open(script, "w") as f:
-            f.write("#!/bin/sh\nFAKE_SENDMAIL_DIR='%s' exec %s \"$@\"\n"
-                    % (self.outbox, os.path.abspath(FAKE_SENDMAIL)))
-        os.chmod(script, 0o755)
-        super().start()
-
-    def sent(self, timeout=5.0):
-        """The messages fake-sendmail was given, once there is one."""
-        deadline = time.time() + timeout
-        while True:
-            names = sorted(n for n in os.listdir(self.outbox)
-                           if n.endswith(".json"))
-            if names or time.time() > deadline:
-                break
-            time.sleep(0.05)
-        out = []
-        for name in names:
-            with open(os.path.join(self.outbox, name)) as f:
-                out.append(base64.b64decode(json.load(f)["message"]))
-        return out
+def sent(server, timeout=5.0):
+    """The messages fake-sendmail was given, once there is one."""
+    deadline = time.time() + timeout
+    while not server.sent_mail() and time.time() < deadline:
+        time.sleep(0.05)
+    return [m["message"] for m in server.sent_mail()]
 
 
 @pytest.fixture(scope="module")
 def sending_server(request, radicale):  # noqa: F811
-    yield from conftest.serve(SendingPimServer(conftest._load_config(),
-                                               radicale),
+    """The groupware server: its users' mail leaves through
+    t/bin/fake-sendmail into <root>/outbox (EASSendmail)."""
+    yield from conftest.serve(PimServer(conftest._load_config(), radicale),
                               request, "groupware with sendmail")
 
 
@@ -85,5 +52,5 @@ def test_sendmail_beside_groupware(sending_server, radicale):  # noqa: F811
     finally:
         c.close()
     assert r.status == 200 and r.body == b"", (r.status, r.body)
-    sent = sending_server.sent()
-    assert len(sent) == 1 and subject.encode() in sent[0], sent
+    mails = sent(sending_server)
+    assert len(mails) == 1 and subject.encode() in mails[0], mails
