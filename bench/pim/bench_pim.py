@@ -3,8 +3,8 @@
 """Initial sync of contacts and calendars from Radicale, as a phone does it.
 
     bench_pim.py [--builddir DIR] [--contacts N] [--events M] [--seed S]
-                 [--window W] [--repeat R] [--conf 'Directive args']...
-                 [--keep]
+                 [--window W] [--repeat R] [--direct]
+                 [--conf 'Directive args']... [--keep]
 
 A private Radicale (Debian's radicale 3) holds one address book of N
 contacts (10% with a 5-30 KB photo) and one calendar of M events (20%
@@ -24,10 +24,13 @@ exception lists as were loaded.  Measured: wall time, items per second,
 httpd CPU (all its processes, user+system, from /proc) per 1,000 items,
 Radicale's CPU, httpd's peak RSS (VmHWM of its children).
 
-The floor: the same sync once more through a recording proxy (untimed),
-then exactly the requests mod_eas sent to Radicale (method, path,
-headers, body), in the same order on one kept-alive connection, timed
-against Radicale alone.  The target is mod_eas's wall time at most 1.3
+mod_eas reaches Radicale through a small recording proxy (a Python
+thread per connection, one kept-alive upstream connection each), which
+times each request it forwards: the sum is the time mod_eas waited for
+Radicale.  --direct adds a run straight to Radicale, to see what the
+proxy's hop costs.  The floor: exactly the requests mod_eas sent
+(method, path, headers, body), in the same order on one kept-alive
+connection, timed against Radicale alone.  The target is mod_eas's wall time at most 1.3
 times that.  For reference also what a minimal client needs for the same
 items: one sync-collection REPORT per collection, then multigets of W.
 
@@ -553,6 +556,9 @@ def main():
                     help="timed runs (median wall shown)")
     ap.add_argument("--conf", action="append", default=[], metavar="LINE",
                     help="a server-level httpd directive to add")
+    ap.add_argument("--direct", action="store_true",
+                    help="one more mod_eas run straight to Radicale, to "
+                    "see what the recording proxy costs")
     ap.add_argument("--keep", action="store_true",
                     help="keep the httpd and Radicale directories")
     args = ap.parse_args()
@@ -568,6 +574,7 @@ def main():
          "--events", str(args.events), "--seed", str(args.seed),
          "--window", str(args.window)]
         + (["--repeat", str(args.repeat)] if args.repeat != 1 else [])
+        + (["--direct"] if args.direct else [])
         + [x for c in args.conf for x in ("--conf", c)]))
     load_before = bs.loadavg()
 
@@ -608,28 +615,35 @@ def main():
         dav.start()
         index(dav, colls)
 
-        runs = []
+        runs, records = [], None
         for i in range(args.repeat):
-            log("mod_eas run %d of %d ..." % (i + 1, args.repeat))
-            runs.append(run_mod_eas(cfg, dav, args.window, args.conf,
-                                    args.keep, expect,
-                                    device="benchpim%d" % i))
+            log("mod_eas run %d of %d (through the recording proxy) ..."
+                % (i + 1, args.repeat))
+            rec = Recorder(dav.port)
+            try:
+                runs.append(run_mod_eas(cfg, dav, args.window, args.conf,
+                                        args.keep, expect, rec,
+                                        device="benchpim%d" % i))
+            finally:
+                rec.close()
+            records = rec.records
             r = runs[-1]
-            log("  %.2f s, httpd CPU %.2f s, Radicale CPU %.2f s"
-                % (r["wall"], r["httpd"].cpu, r["dav_cpu"]))
-
-        log("the same sync through the recording proxy ...")
-        rec = Recorder(dav.port)
-        traced = run_mod_eas(cfg, dav, args.window, args.conf, args.keep,
-                             expect, rec, device="benchpimrec")
-        rec.close()
-        records = rec.records
-        log("  %d requests to Radicale: %s" % (len(records),
-                                               request_kinds(records)))
+            r["dav_wait"] = sum(x["took"] for x in records)
+            log("  %.2f s (%.2f s of it waiting for Radicale), httpd CPU "
+                "%.2f s, Radicale CPU %.2f s; %d requests to Radicale: %s"
+                % (r["wall"], r["dav_wait"], r["httpd"].cpu, r["dav_cpu"],
+                   len(records), request_kinds(records)))
+        direct = None
+        if args.direct:
+            log("mod_eas run straight to Radicale ...")
+            direct = run_mod_eas(cfg, dav, args.window, args.conf, args.keep,
+                                 expect, device="benchpimdirect")
+            log("  %.2f s, httpd CPU %.2f s" % (direct["wall"],
+                                                 direct["httpd"].cpu))
         floors = []
         for i in range(args.repeat):
-            log("floor: replaying them against Radicale alone (%d of %d) ..."
-                % (i + 1, args.repeat))
+            log("floor: the last run's requests against Radicale alone "
+                "(%d of %d) ..." % (i + 1, args.repeat))
             floors.append(replay(dav, records))
             log("  %.2f s, Radicale CPU %.2f s" % floors[-1])
         log("minimal client: sync-collection + multiget of %d ..."
@@ -649,8 +663,8 @@ def main():
     k = items / 1000.0
     cpu_k = r["httpd"].cpu / k
     ratio = r["wall"] / floor
-    pages = traced["pages"]
-    per_page = traced["dav_per_page"]
+    pages = r["pages"]
+    per_page = r["dav_per_page"]
     print()
     print("Initial sync of %d contacts (%d with photos, %.1f MB) and %d "
           "events (%d recurring, %d with exceptions, %.1f MB) from Radicale,"
@@ -673,6 +687,9 @@ def main():
         ("httpd peak RSS", "%.0f MB (largest process %.0f MB)"
          % (r["rss_sum"], r["rss_max"])),
         ("Radicale CPU during the sync", "%.2f s" % r["dav_cpu"]),
+        ("waiting for Radicale (seen by the proxy)", "%.2f s" % r["dav_wait"]),
+        ("the rest (mod_eas, the proxy's hop, client)",
+         "%.2f s" % (r["wall"] - r["dav_wait"])),
         ("floor (the same %d requests, Radicale alone)" % len(records),
          "%.2f s (Radicale CPU %.2f s)" % (floor, floor_cpu)),
         ("wall / floor", "%.2f; target %.1f: %s" % (
@@ -693,6 +710,10 @@ def main():
     width = max(len(a) for a, _ in rows)
     for a, b in rows:
         print("%s  %s" % (a.ljust(width), b))
+    if direct:
+        print("straight to Radicale (no proxy): wall %.2f s, httpd CPU "
+              "%.3f s per 1,000 items" % (direct["wall"],
+                                          direct["httpd"].cpu / k))
     if args.repeat > 1:
         print("all runs: wall %s s; floors %s s" % (
             ", ".join("%.2f" % x["wall"] for x in runs),
