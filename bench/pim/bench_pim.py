@@ -346,7 +346,9 @@ def replay(dav, records):
 
 
 def request_kinds(records):
-    """"REPORT sync-collection 3, GET 200, ..." of a list of records."""
+    """"REPORT sync-collection 3 (2.1 s), GET 200 (0.4 s), ...": each kind
+    of request with its count and the time Radicale took (as the proxy
+    saw it), the costliest first."""
     kinds = {}
     for r in records:
         k = r["method"]
@@ -358,9 +360,10 @@ def request_kinds(records):
                     break
         elif r["method"] == "PROPFIND":
             k += " Depth " + r["headers"].get("Depth", "-")
-        kinds[k] = kinds.get(k, 0) + 1
-    return ", ".join("%s %d" % kv for kv in sorted(
-        kinds.items(), key=lambda kv: -kv[1]))
+        n, t = kinds.get(k, (0, 0.0))
+        kinds[k] = (n + 1, t + r["took"])
+    return ", ".join("%s %d (%.1f s)" % (k, n, t) for k, (n, t) in sorted(
+        kinds.items(), key=lambda kv: -kv[1][1]))
 
 
 # ---------------------------------------------------------------- httpd
