@@ -139,11 +139,15 @@ static void ahead_listed(dv_store_t *s, const dv_folder_t *f,
     a->pos = apr_hash_make(a->list_pool);
     a->next = 0;
     a->items = NULL;
+    /* Copied: the listing's pool may go before the fetches come. */
     for (i = 0; i < n; i++) {
+        const char *h;
+
         if (l[i].r.outside)
             continue;
-        APR_ARRAY_PUSH(a->order, const char *) = l[i].href;
-        apr_hash_set(a->pos, l[i].href, APR_HASH_KEY_STRING,
+        h = apr_pstrdup(a->list_pool, l[i].href);
+        APR_ARRAY_PUSH(a->order, const char *) = h;
+        apr_hash_set(a->pos, h, APR_HASH_KEY_STRING,
                      (void *)(apr_uintptr_t)a->order->nelts);
     }
 }
