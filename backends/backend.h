@@ -182,7 +182,9 @@ typedef void (*eas_log_fn)(void *log_ctx, int level, apr_status_t rv,
  * ids are decimal, unique within (user, ns), never reused.  to_native is
  * the reverse (APR_ENOENT: not mapped); forget drops one mapping (native
  * NULL: every mapping of ns); all gives every mapping of ns at once
- * (native -> id, for a listing of many items).
+ * (native -> id, for a listing of many items); to_ids adds to such a
+ * table the ids of natives (const char *) it lacks, making them all in one
+ * go (a first listing of many items).
  */
 typedef struct eas_idmap {
     apr_status_t (*to_id)(const struct eas_idmap *m, const char *ns,
@@ -195,6 +197,9 @@ typedef struct eas_idmap {
                            const char *native);
     apr_status_t (*all)(const struct eas_idmap *m, const char *ns,
                         apr_hash_t **native_to_id, apr_pool_t *p);
+    apr_status_t (*to_ids)(const struct eas_idmap *m, const char *ns,
+                           const apr_array_header_t *natives,
+                           apr_hash_t *native_to_id, apr_pool_t *p);
     void *baton;
 } eas_idmap_t;
 

@@ -205,12 +205,23 @@ static apr_status_t idmap_all(const eas_idmap_t *m, const char *ns,
                       : APR_EINIT;
 }
 
+static apr_status_t idmap_to_ids(const eas_idmap_t *m, const char *ns,
+                                 const apr_array_header_t *natives,
+                                 apr_hash_t *native_to_id, apr_pool_t *p)
+{
+    eas_ctx_t *ctx = m->baton;
+
+    return ctx->state ? eas_state_idmap_ids(ctx->state, ns, natives,
+                                            native_to_id, p) : APR_EINIT;
+}
+
 static void store_ctx(eas_ctx_t *ctx, eas_store_ctx_t *sc)
 {
     ctx->idmap.to_id = idmap_to_id;
     ctx->idmap.to_native = idmap_to_native;
     ctx->idmap.forget = idmap_forget;
     ctx->idmap.all = idmap_all;
+    ctx->idmap.to_ids = idmap_to_ids;
     ctx->idmap.baton = ctx;
     sc->pool = ctx->store_pool;
     sc->log = store_log;

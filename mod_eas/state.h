@@ -168,6 +168,14 @@ apr_status_t eas_state_idmap_native(eas_state_t *st, const char *ns,
 /* Every mapping of ns: native -> id, both in p. */
 apr_status_t eas_state_idmap_all(eas_state_t *st, const char *ns,
                                  apr_hash_t **native_to_id, apr_pool_t *p);
+/*
+ * The ids of many natives (const char *) into native_to_id (which may
+ * hold some already, as eas_state_idmap_all gave them): those missing are
+ * made, numbered in one go and inserted in one transaction.
+ */
+apr_status_t eas_state_idmap_ids(eas_state_t *st, const char *ns,
+                                 const apr_array_header_t *natives,
+                                 apr_hash_t *native_to_id, apr_pool_t *p);
 /* Drop native's mapping (NULL: all of ns; the counter stays). */
 apr_status_t eas_state_idmap_forget(eas_state_t *st, const char *ns,
                                     const char *native);

@@ -8,6 +8,11 @@
  * and no id is given twice even after its mapping was forgotten.  Two
  * requests mapping the same new native at once each take a number; the
  * first insert wins and both answer with its id.
+ *
+ * Many new natives at once (a first listing of a large collection) take
+ * their numbers with one increment of the counter and are inserted in one
+ * transaction: one commit (one sync of the database) instead of two per
+ * native.
  */
 #include <string.h>
 
@@ -32,6 +37,13 @@ static const eas_stmt_t idmap_next = {
     "INSERT INTO eas_idmap (username, ns, native, id) VALUES (%s, %s, '', 1)"
     " ON CONFLICT (username, ns, native) DO UPDATE SET id = eas_idmap.id + 1"
     " RETURNING id"
+};
+
+static const eas_stmt_t idmap_reserve = {
+    "eas_idmap_reserve",
+    "INSERT INTO eas_idmap (username, ns, native, id) VALUES (%s, %s, '',"
+    " %lld) ON CONFLICT (username, ns, native) DO UPDATE SET id ="
+    " eas_idmap.id + %lld RETURNING id"
 };
 
 static const eas_stmt_t idmap_put = {
@@ -151,6 +163,99 @@ apr_status_t eas_state_idmap_all(eas_state_t *st, const char *ns,
         if (n && id)
             apr_hash_set(*native_to_id, apr_pstrdup(p, n),
                          APR_HASH_KEY_STRING, apr_pstrdup(p, id));
+    }
+    return APR_SUCCESS;
+}
+
+/* Numbers first..first+n-1 reserved for natives[0..n-1], each inserted
+   unless mapped meanwhile (its number is then never used); in one
+   transaction. */
+static apr_status_t reserve_put(eas_state_t *st, const char *ns,
+                                const apr_array_header_t *natives)
+{
+    const char *n = apr_psprintf(st->pool, "%d", natives->nelts);
+    const char *args[3] = { ns, n, n }, *last;
+    apr_dbd_prepared_t *ps;
+    apr_int64_t first;
+    apr_status_t rv;
+    int i;
+
+    /* Prepared first: a failed PREPARE would abort the transaction. */
+    if ((rv = eas_stmt_prepare(st, &idmap_reserve, &ps)) != APR_SUCCESS
+        || (rv = eas_stmt_prepare(st, &idmap_put, &ps)) != APR_SUCCESS
+        || (rv = eas_txn_begin(st)) != APR_SUCCESS)
+        return rv;
+    rv = select_one(st, &idmap_reserve, 3, args, &last, st->pool);
+    first = rv == APR_SUCCESS ? apr_atoi64(last) - natives->nelts + 1 : 0;
+    for (i = 0; rv == APR_SUCCESS && i < natives->nelts; i++) {
+        args[1] = APR_ARRAY_IDX(natives, i, const char *);
+        args[2] = apr_psprintf(st->pool, "%" APR_INT64_T_FMT, first + i);
+        rv = eas_stmt_user_query(st, &idmap_put, NULL, 3, args);
+    }
+    if (rv != APR_SUCCESS) {
+        const char *err = st->err;
+
+        eas_txn_rollback(st);
+        st->err = err;
+        return rv == APR_ENOENT ? APR_EGENERAL : rv;
+    }
+    return eas_txn_commit(st);
+}
+
+/* At most IDMAP_CHUNK natives per transaction, so that no transaction
+   holds SQLite's write lock for long. */
+#define IDMAP_CHUNK 500
+
+static apr_status_t reserve_in_chunks(eas_state_t *st, const char *ns,
+                                      const apr_array_header_t *fresh)
+{
+    apr_array_header_t chunk = *fresh;
+    apr_status_t rv = APR_SUCCESS;
+    int from;
+
+    for (from = 0; rv == APR_SUCCESS && from < fresh->nelts;
+         from += IDMAP_CHUNK) {
+        chunk.elts = fresh->elts + (apr_size_t)from * fresh->elt_size;
+        chunk.nelts = fresh->nelts - from < IDMAP_CHUNK
+                      ? fresh->nelts - from : IDMAP_CHUNK;
+        rv = reserve_put(st, ns, &chunk);
+    }
+    return rv;
+}
+
+apr_status_t eas_state_idmap_ids(eas_state_t *st, const char *ns,
+                                 const apr_array_header_t *natives,
+                                 apr_hash_t *native_to_id, apr_pool_t *p)
+{
+    apr_array_header_t *fresh;
+    apr_hash_t *all;
+    apr_status_t rv;
+    int i;
+
+    if (!ns || !natives)
+        return APR_EINVAL;
+    fresh = apr_array_make(st->pool, natives->nelts + 1, sizeof(char *));
+    for (i = 0; i < natives->nelts; i++) {
+        const char *n = APR_ARRAY_IDX(natives, i, const char *);
+
+        if ((rv = bad_native(st, ns, n)) != APR_SUCCESS)
+            return rv;
+        if (!apr_hash_get(native_to_id, n, APR_HASH_KEY_STRING))
+            APR_ARRAY_PUSH(fresh, const char *) = n;
+    }
+    if (!fresh->nelts)
+        return APR_SUCCESS;
+    if ((rv = reserve_in_chunks(st, ns, fresh)) != APR_SUCCESS
+        || (rv = eas_state_idmap_all(st, ns, &all, p)) != APR_SUCCESS)
+        return rv;
+    for (i = 0; i < fresh->nelts; i++) {
+        const char *n = APR_ARRAY_IDX(fresh, i, const char *);
+        const char *id = apr_hash_get(all, n, APR_HASH_KEY_STRING);
+
+        if (!id)
+            return APR_EGENERAL;    /* forgotten meanwhile: ask again */
+        apr_hash_set(native_to_id, apr_pstrdup(p, n), APR_HASH_KEY_STRING,
+                     id);
     }
     return APR_SUCCESS;
 }

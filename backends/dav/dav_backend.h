@@ -39,11 +39,34 @@ typedef struct {
     int can_sync;
 } dv_folder_t;
 
+/*
+ * Reading ahead (dav_items.c).  A Sync page fetches items of the folder's
+ * last listing in the listing's order (by id, as the sync engine sends
+ * them).  A fetch of the listing's first item, or of the item right after
+ * the one fetched last, brings that item and the DV_READ_AHEAD - 1 after
+ * it in one multiget instead of a GET each; a fetch out of that order is
+ * a GET.  Only the last batch is kept (in a pool of its own), and any
+ * write of the store drops it.
+ */
+#define DV_READ_AHEAD 100
+
+typedef struct {
+    const char *folder;             /* the listed folder's id; NULL: none */
+    apr_pool_t *list_pool;          /* folder, order and pos */
+    apr_array_header_t *order;      /* its hrefs inside the filter */
+    apr_hash_t *pos;                /* href -> its index in order + 1 */
+    int next;                       /* the index after the last fetch */
+    int off;                        /* multiget failed: GETs only */
+    apr_pool_t *pool;               /* the batch read ahead; NULL: none */
+    apr_hash_t *items;              /* href -> dav_item_t of the batch */
+} dv_ahead_t;
+
 typedef struct {
     eas_store_t base;
     dav_client_t *client;
     apr_array_header_t *folders;    /* dv_folder_t, NULL until listed */
     apr_hash_t *hrefs;              /* "<folder>\n<item>" -> href seen */
+    dv_ahead_t ahead;
 } dv_store_t;
 
 /* dav_store.c */

@@ -425,6 +425,12 @@ apr_status_t dav_http_ms(dav_client_t *c, const dav_req_t *rq,
                          dav_resp_t *rs, dav_multistatus_t *ms,
                          apr_pool_t *p);
 
+/* The answer rs to rq, which must be a 207, parsed into ms (for a caller
+   that looked at the answer first). */
+apr_status_t dav_resp_ms(dav_client_t *c, const dav_req_t *rq,
+                         const dav_resp_t *rs, dav_multistatus_t *ms,
+                         apr_pool_t *p);
+
 /* A server href resolved against the path answered at, or NULL (and a
    log line) when malformed, on another origin or outside the user's
    space. */

@@ -311,12 +311,19 @@ apr_status_t dav_http_ms(dav_client_t *c, const dav_req_t *rq,
                          dav_resp_t *rs, dav_multistatus_t *ms,
                          apr_pool_t *p)
 {
-    dav_xml_limits_t lim = { c->max_body, 32, c->max_responses };
-    const char *err = NULL;
     apr_status_t rv = dav_http(c, rq, rs, p);
 
-    if (rv != APR_SUCCESS)
-        return rv;
+    return rv == APR_SUCCESS ? dav_resp_ms(c, rq, rs, ms, p) : rv;
+}
+
+apr_status_t dav_resp_ms(dav_client_t *c, const dav_req_t *rq,
+                         const dav_resp_t *rs, dav_multistatus_t *ms,
+                         apr_pool_t *p)
+{
+    dav_xml_limits_t lim = { c->max_body, 32, c->max_responses };
+    const char *err = NULL;
+    apr_status_t rv;
+
     if (rs->status != 207) {
         rv = dav_status_rv(rs->status);
         return dav_refused(c, rq, rs, rv == APR_SUCCESS ? DAV_EBADREPLY : rv,

@@ -1,13 +1,17 @@
 /*
  * The dav backend's items (dav_backend.h): listings with the FilterType
  * decided by the server (a CalDAV time-range query counts an event whose
- * occurrence overlaps the window; "not completed" for to-dos), reads,
- * writes with If-Match on the ETag the device last saw, and moves between
- * collections of one kind (MOVE, RFC 4918 section 9.9, or copy and delete).
+ * occurrence overlaps the window; "not completed" for to-dos), reads
+ * (a GET, or read ahead in calendar-multiget and addressbook-multiget
+ * batches of RFC 4791 7.9 and RFC 6352 8.7 when a Sync page goes through
+ * a listing), writes with If-Match on the ETag the device last saw, and
+ * moves between collections of one kind (MOVE, RFC 4918 section 9.9, or
+ * copy and delete).
  */
 #include "dav_backend.h"
 
 #include <apr_strings.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *item_ns(const dv_folder_t *f, apr_pool_t *p)
@@ -87,6 +91,69 @@ static const char *id_of(dv_store_t *s, const dv_folder_t *f,
     return id;
 }
 
+/* The hrefs of refs the map lacks, mapped in one go (when the map can). */
+static apr_status_t map_new(dv_store_t *s, const dv_folder_t *f,
+                            const apr_array_header_t *refs, apr_hash_t *known,
+                            apr_pool_t *p)
+{
+    const eas_idmap_t *m = s->base.ctx.idmap;
+    apr_array_header_t *fresh;
+    int i;
+
+    if (!m->to_ids)
+        return APR_SUCCESS;
+    fresh = apr_array_make(p, 16, sizeof(const char *));
+    for (i = 0; i < refs->nelts; i++) {
+        const char *h = APR_ARRAY_IDX(refs, i, dav_ref_t).href;
+        if (!apr_hash_get(known, h, APR_HASH_KEY_STRING))
+            APR_ARRAY_PUSH(fresh, const char *) = h;
+    }
+    return fresh->nelts ? m->to_ids(m, item_ns(f, p), fresh, known, p)
+                        : APR_SUCCESS;
+}
+
+/* A listed item and its href, to sort by id. */
+typedef struct {
+    eas_item_ref_t r;
+    const char *href;
+} dv_listed_t;
+
+/* By id, as the sync engine orders items of equal time (all of ours). */
+static int by_id(const void *a, const void *b)
+{
+    return strcmp(((const dv_listed_t *)a)->r.id,
+                  ((const dv_listed_t *)b)->r.id);
+}
+
+/* The listing as the read-ahead's order (dav_backend.h). */
+static void ahead_listed(dv_store_t *s, const dv_folder_t *f,
+                         const dv_listed_t *l, int n)
+{
+    dv_ahead_t *a = &s->ahead;
+    int i;
+
+    if (a->list_pool)
+        apr_pool_clear(a->list_pool);
+    else
+        apr_pool_create(&a->list_pool, s->base.ctx.pool);
+    a->folder = apr_pstrdup(a->list_pool, f->f.id);
+    a->order = apr_array_make(a->list_pool, n ? n : 1, sizeof(const char *));
+    a->pos = apr_hash_make(a->list_pool);
+    a->next = 0;
+    a->items = NULL;
+    /* Copied: the listing's pool may go before the fetches come. */
+    for (i = 0; i < n; i++) {
+        const char *h;
+
+        if (l[i].r.outside)
+            continue;
+        h = apr_pstrdup(a->list_pool, l[i].href);
+        APR_ARRAY_PUSH(a->order, const char *) = h;
+        apr_hash_set(a->pos, h, APR_HASH_KEY_STRING,
+                     (void *)(apr_uintptr_t)a->order->nelts);
+    }
+}
+
 apr_status_t dv_list(eas_store_t *st, const char *folder_id,
                      const eas_filter_t *flt, apr_array_header_t **out,
                      apr_pool_t *p)
@@ -96,6 +163,7 @@ apr_status_t dv_list(eas_store_t *st, const char *folder_id,
     apr_array_header_t *refs;
     apr_hash_t *known, *in;
     const dv_folder_t *f;
+    dv_listed_t *l;
     apr_status_t rv;
     int i;
 
@@ -104,22 +172,25 @@ apr_status_t dv_list(eas_store_t *st, const char *folder_id,
     if ((rv = all_refs(s, f, &refs, p)) != APR_SUCCESS
         || (rv = inside(s, f, flt, &in, p)) != APR_SUCCESS)
         return dv_status(rv);
-    if ((rv = m->all(m, item_ns(f, p), &known, p)) != APR_SUCCESS)
+    if ((rv = m->all(m, item_ns(f, p), &known, p)) != APR_SUCCESS
+        || (rv = map_new(s, f, refs, known, p)) != APR_SUCCESS)
         return rv;
-    *out = apr_array_make(p, refs->nelts, sizeof(eas_item_ref_t));
+    l = apr_pcalloc(p, sizeof(*l) * (refs->nelts + 1));
     for (i = 0; i < refs->nelts; i++) {
         const dav_ref_t *d = &APR_ARRAY_IDX(refs, i, dav_ref_t);
-        eas_item_ref_t *r;
-        const char *id = id_of(s, f, known, d->href, p);
 
-        if (!id)
+        if (!(l[i].r.id = id_of(s, f, known, d->href, p)))
             return APR_EGENERAL;
-        r = apr_array_push(*out);
-        memset(r, 0, sizeof(*r));
-        r->id = id;
-        r->token = d->etag ? d->etag : "";
-        r->outside = in && !apr_hash_get(in, d->href, APR_HASH_KEY_STRING);
+        l[i].r.token = d->etag ? d->etag : "";
+        l[i].r.outside = in && !apr_hash_get(in, d->href,
+                                             APR_HASH_KEY_STRING);
+        l[i].href = d->href;
     }
+    qsort(l, refs->nelts, sizeof(*l), by_id);
+    ahead_listed(s, f, l, refs->nelts);
+    *out = apr_array_make(p, refs->nelts, sizeof(eas_item_ref_t));
+    for (i = 0; i < refs->nelts; i++)
+        APR_ARRAY_PUSH(*out, eas_item_ref_t) = l[i].r;
     return APR_SUCCESS;
 }
 
@@ -166,6 +237,75 @@ apr_status_t dv_stat(eas_store_t *st, const char *folder_id,
     return APR_SUCCESS;
 }
 
+/* Items from index from of the listing's order in one multiget, as the
+   read-ahead's batch; 0 when there is no batch (a failed multiget turns
+   reading ahead off for the rest of the request: GETs then). */
+static int ahead_read(dv_store_t *s, const dv_folder_t *f, int from)
+{
+    dv_ahead_t *a = &s->ahead;
+    apr_array_header_t *hrefs, *items;
+    int n = a->order->nelts - from, i;
+
+    if (n > DV_READ_AHEAD)
+        n = DV_READ_AHEAD;
+    if (a->off || n < 2)
+        return 0;
+    if (a->pool)
+        apr_pool_clear(a->pool);
+    else
+        apr_pool_create(&a->pool, s->base.ctx.pool);
+    hrefs = apr_array_make(a->pool, n, sizeof(const char *));
+    for (i = 0; i < n; i++)
+        APR_ARRAY_PUSH(hrefs, const char *) =
+            APR_ARRAY_IDX(a->order, from + i, const char *);
+    a->items = NULL;
+    if (dav_multiget(s->client, f->href, f->kind, hrefs, &items, a->pool)
+        != APR_SUCCESS) {
+        a->off = 1;
+        return 0;
+    }
+    a->items = apr_hash_make(a->pool);
+    for (i = 0; i < items->nelts; i++) {
+        dav_item_t *it = &APR_ARRAY_IDX(items, i, dav_item_t);
+        if (it->data)
+            apr_hash_set(a->items, it->href, APR_HASH_KEY_STRING, it);
+    }
+    return 1;
+}
+
+/* The item from the read-ahead (a batch read now if the fetch follows the
+   listing's order), copied into p; 0 when it is not there. */
+static int ahead_fetch(dv_store_t *s, const dv_folder_t *f, const char *href,
+                       eas_blob_t *out, apr_pool_t *p)
+{
+    dv_ahead_t *a = &s->ahead;
+    const dav_item_t *it = NULL;
+    int i;
+
+    if (!a->folder || strcmp(a->folder, f->f.id) != 0)
+        return 0;
+    i = (int)(apr_uintptr_t)apr_hash_get(a->pos, href, APR_HASH_KEY_STRING)
+        - 1;
+    if (i < 0)
+        return 0;
+    if (a->items)
+        it = apr_hash_get(a->items, href, APR_HASH_KEY_STRING);
+    if (!it && i == a->next && ahead_read(s, f, i))
+        it = apr_hash_get(a->items, href, APR_HASH_KEY_STRING);
+    a->next = i + 1;
+    if (!it)
+        return 0;
+    out->data = apr_pstrmemdup(p, it->data, it->len);
+    out->len = it->len;
+    return 1;
+}
+
+/* A write: what was read ahead may be stale. */
+static void ahead_drop(dv_store_t *s)
+{
+    s->ahead.items = NULL;
+}
+
 apr_status_t dv_fetch(eas_store_t *st, const char *folder_id,
                       const char *item_id, eas_blob_t *out, apr_pool_t *p)
 {
@@ -176,6 +316,8 @@ apr_status_t dv_fetch(eas_store_t *st, const char *folder_id,
 
     if (rv != APR_SUCCESS)
         return rv;
+    if (ahead_fetch((dv_store_t *)st, f, href, out, p))
+        return APR_SUCCESS;
     if ((rv = dav_get(((dv_store_t *)st)->client, href, &it, p)))
         return dv_status(rv);
     out->data = it.data;
@@ -204,6 +346,7 @@ apr_status_t dv_add(eas_store_t *st, const char *folder_id,
 
     if (rv != APR_SUCCESS)
         return rv;
+    ahead_drop(s);
     rv = dav_put_new(s->client, f->href, f->kind, data->data, data->len,
                      &href, &etag, p);
     if (rv != APR_SUCCESS)
@@ -227,6 +370,7 @@ apr_status_t dv_replace(eas_store_t *st, const char *folder_id,
 
     if (rv != APR_SUCCESS)
         return rv;
+    ahead_drop(s);
     rv = dav_put(s->client, href, f->kind, if_token && *if_token ? if_token
                  : NULL, data->data, data->len, &etag, p);
     if (rv != APR_SUCCESS)
@@ -256,6 +400,7 @@ apr_status_t dv_remove(eas_store_t *st, const char *folder_id,
 
     if (rv != APR_SUCCESS)
         return rv;
+    ahead_drop(s);
     rv = dav_delete(s->client, href, if_token && *if_token ? if_token : NULL,
                     p);
     if (rv == APR_SUCCESS || rv == APR_ENOENT)

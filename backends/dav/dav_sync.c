@@ -96,7 +96,8 @@ apr_status_t dav_sync(dav_client_t *c, const char *coll, const char *token,
     if (rv == APR_SUCCESS && (rs.status == 403 || rs.status == 409)
         && dav_xml_error_has(rs.body, rs.len, "valid-sync-token"))
         return dav_refused(c, &rq, &rs, DAV_EBADTOKEN, "invalid sync token");
-    rv = rv == APR_SUCCESS ? dav_http_ms(c, &rq, &rs, &ms, p) : rv;
+    /* The answer already read, not the request sent again. */
+    rv = rv == APR_SUCCESS ? dav_resp_ms(c, &rq, &rs, &ms, p) : rv;
     if (rv != APR_SUCCESS)
         return rv;
     for (i = 0; i < ms.responses->nelts; i++)

@@ -623,6 +623,53 @@ static void test_idmap(apr_dbd_t *h)
     }
 }
 
+/* Many natives at once: one reservation of numbers, chunked
+   transactions, the same ids the one-by-one path would give. */
+static void test_idmap_many(apr_dbd_t *h)
+{
+    eas_state_t *g = open_st(pool, h, "gina", "PHONE");
+    const char *ns = "dav:i:7";
+    apr_array_header_t *nat = apr_array_make(pool, 1201, sizeof(char *));
+    apr_hash_t *known = NULL, *seen = apr_hash_make(pool);
+    int k, bad = 0;
+
+    is_str(idmap_id(g, ns, "/g/0.vcf", 1), "1", "many: one mapped before");
+    for (k = 0; k < 1201; k++)
+        APR_ARRAY_PUSH(nat, const char *) = apr_psprintf(pool, "/g/%d.vcf",
+                                                         k);
+    ok(eas_state_idmap_all(g, ns, &known, pool) == APR_SUCCESS
+       && eas_state_idmap_ids(g, ns, nat, known, pool) == APR_SUCCESS,
+       "1,200 new natives mapped in one go");
+    is_int((int)apr_hash_count(known), 1201, "every native has an id");
+    is_str(apr_hash_get(known, "/g/0.vcf", APR_HASH_KEY_STRING), "1",
+           "the one mapped before keeps its id");
+    for (k = 1; k < 1201; k++) {
+        const char *id = apr_hash_get(known, APR_ARRAY_IDX(nat, k, char *),
+                                      APR_HASH_KEY_STRING);
+        bad += !id || atoi(id) < 2 || atoi(id) > 1201
+               || apr_hash_get(seen, id, APR_HASH_KEY_STRING);
+        if (id)
+            apr_hash_set(seen, id, APR_HASH_KEY_STRING, id);
+    }
+    is_int(bad, 0, "new ids 2 to 1201, none twice");
+    is_str(idmap_native(g, ns, apr_hash_get(known, "/g/700.vcf",
+                                            APR_HASH_KEY_STRING)),
+           "/g/700.vcf", "a batch id maps back");
+    is_str(idmap_id(g, ns, "/g/700.vcf", 0),
+           apr_hash_get(known, "/g/700.vcf", APR_HASH_KEY_STRING),
+           "and one by one finds it");
+    ok(eas_state_idmap_ids(g, ns, nat, known, pool) == APR_SUCCESS,
+       "all known: nothing to do");
+    is_str(idmap_id(g, ns, "/g/new.vcf", 1), "1202",
+           "the counter moved past the batch, no further");
+    APR_ARRAY_PUSH(nat, const char *) = "";
+    known = apr_hash_make(pool);
+    ok(eas_state_idmap_ids(g, ns, nat, known, pool) == APR_EINVAL
+       && apr_hash_count(known) == 0, "an empty native refuses the batch");
+    is_str(idmap_id(g, ns, "/g/next.vcf", 1), "1203",
+           "and took no number");
+}
+
 static void test_isolation(apr_dbd_t *h)
 {
     eas_state_t *st[N_OWNERS];
@@ -1110,6 +1157,7 @@ int main(void)
     test_sync(h);
     test_clientid(h);
     test_idmap(h);
+    test_idmap_many(h);
     test_isolation(h);
     test_cached(h);
     test_lock_init(h);
