@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A backend's httpd side, as mod_dav_fs is to mod_dav: its directives,
  * its per-directory configuration, and how a request's user becomes the

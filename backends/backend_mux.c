@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The combined store (backend_mux.h): routes each call to the member that
  * holds the folder, and prefixes the ids of members other than mail's.

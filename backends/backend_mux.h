@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A combined store: one user's folders from several backends, one per
  * class (mail from Maildir or IMAP, calendars, contacts, tasks and notes

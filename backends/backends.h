@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The backends built into mod_eas: the one place that names them.  Their
  * glues are listed in backends.c; their directives join the module's

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Configures and builds mod_eas out of tree, in out/ (or in $1, a build
 # directory, with the remaining arguments passed to configure).
 set -eu

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian 12 packages mod_eas needs to build, test and run its
 # demo server.  Idempotent: apt-get runs only when something is missing.
 set -eu

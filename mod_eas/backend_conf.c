@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * EASBackend and the backends' own configurations (backend_conf.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Which backend serves which class (EASBackend), and each backend's own
  * configuration inside the module's per-directory configuration.

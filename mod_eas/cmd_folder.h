@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The folder hierarchy commands: FolderSync, FolderCreate, FolderUpdate,
  * FolderDelete (MS-ASCMD 2.2.1.2-2.2.1.5), and their status codes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * FolderCreate, FolderUpdate and FolderDelete (MS-ASCMD 2.2.1.2-2.2.1.4):
  * change the store, then record the change in the hierarchy state under a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * FolderSync (MS-ASCMD 2.2.1.5): the folder hierarchy and its changes
  * since the device's hierarchy SyncKey.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * GetAttachment (MS-ASCMD 2.2.1.6, protocol 12.x and 14.x): the raw bytes
  * of the attachment named by the AttachmentName parameter (a

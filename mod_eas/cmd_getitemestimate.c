@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * GetItemEstimate (MS-ASCMD 2.2.1.9): for each collection, how many
  * changes a Sync from the given SyncKey would send, with the same window

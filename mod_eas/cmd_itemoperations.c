@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ItemOperations (MS-ASCMD 2.2.1.10): Fetch an item, a byte range of its
  * MIME or an attachment; EmptyFolderContents; Move of a conversation

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The mail commands beside Sync: ItemOperations, GetAttachment (12.x),
  * SendMail, SmartReply, SmartForward, and MeetingResponse.

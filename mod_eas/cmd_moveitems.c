@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * MoveItems (MS-ASCMD 2.2.1.12): move items between folders; the device
  * has already moved them, so the sync state of both folders is told.

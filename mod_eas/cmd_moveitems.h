@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* MoveItems (MS-ASCMD 2.2.1.12). */
 #ifndef EAS_CMD_MOVEITEMS_H
 #define EAS_CMD_MOVEITEMS_H

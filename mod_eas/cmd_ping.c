@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Ping (MS-ASCMD 2.2.1.13): wait until one of the device's folders has
  * something for it, the folder hierarchy changes, or the heartbeat ends.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Provision (MS-ASPROV): the two-phase policy key exchange, device
  * information (14.1) and the remote wipe directive.

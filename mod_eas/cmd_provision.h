@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Provision (MS-ASPROV): policy key exchange, device information, remote
  * wipe.  The one command that runs without the provisioning gate.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SendMail (MS-ASCMD 2.2.1.17): send a new message the client composed.
  * Both request forms and the answers are in compose_*.c.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Settings (MS-ASCMD 2.2.1.18): UserInformation Get, DeviceInformation
  * Set, Oof Get/Set through the backend, DevicePassword Set and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Settings (MS-ASCMD 2.2.1.18): user information, device information,
  * out-of-office, device recovery password, rights management templates.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SmartReply and SmartForward (MS-ASCMD 2.2.1.19, 2.2.1.18): send a reply
  * or a forward of a message in the user's store, which the server

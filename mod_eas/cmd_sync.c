@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Sync (MS-ASCMD 2.2.1.21): read the request (or take the cached one for
  * an empty or Partial request), work out every collection, then stream

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The commands built on the Sync engine (sync_engine.h): Sync (MS-ASCMD
  * 2.2.1.21), GetItemEstimate (2.2.1.9) and Ping (2.2.1.13), as the

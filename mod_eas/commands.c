@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The command and version tables: the single place that says what the
  * server speaks.  OPTIONS, request validation and dispatch all read them,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The ActiveSync commands (MS-ASCMD) and protocol versions the server knows,
  * and dispatch to the command handlers.

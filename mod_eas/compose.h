@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What SendMail, SmartReply and SmartForward share: reading the request
  * in both forms (14.x ComposeMail WBXML, 12.x message/rfc822 body with

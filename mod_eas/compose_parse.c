@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The two request forms of SendMail, SmartReply and SmartForward
  * (MS-ASCMD 2.2.1.17-19): from 14.0 a ComposeMail WBXML document with the

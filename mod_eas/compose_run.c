@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Sending a composed message: the user's own address as From (email.h
  * enforces it), submission through the store's own transport if it has

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The EAS* directives.  All are per-directory (<Location>, <Directory>,
  * <VirtualHost>, server config), merged so that a section inherits what it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Per-directory configuration: the EAS* directives (table in config.c).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The per-request context a command works with: user, device state and
  * store, each set up once and torn down with the request pool.

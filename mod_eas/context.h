@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What a command works with: the request, the user (with the settings
  * from LDAP or the path templates), the device's state (locked for the

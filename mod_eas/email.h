@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Email <-> ActiveSync conversion (MS-ASEMAIL, MS-ASAIRS, MS-ASCON) with
  * GMime 3, and submission of outgoing mail.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Attachments by file reference (ItemOperations Fetch, GetAttachment), and
  * the calendar part of a meeting message (MeetingResponse).

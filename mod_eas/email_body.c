@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A message's body in each form a client may ask for (MS-ASAIRS Type):
  * plain text, HTML and the MIME message itself; UTF-8 cutting and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Outgoing messages: what SendMail, SmartReply and SmartForward send.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Conversations (MS-ASCON): ConversationId, ConversationIndex, ThreadTopic.
  *

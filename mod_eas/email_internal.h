@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Shared internals of the email converter: the parsed message summary and
  * helpers for text, HTML and GMime streams.  Not for command code.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Parsing a message with GMime and sorting its parts into body text,
  * attachments and the things that decide the message class.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * GMime plumbing: process initialisation, where GLib's messages go, shared
  * parser options, and a read-only stream over memory we already hold.

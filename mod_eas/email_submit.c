@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Handing a finished message to the mail system: a sendmail-compatible
  * program (Postfix, Exim, msmtp...) or an SMTP server through libcurl.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One message as ActiveSync Email properties (MS-ASEMAIL) with its body
  * and attachments in AirSyncBase (MS-ASAIRS), for protocol 12.0 to 14.1.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Hierarchy snapshots and folder look-ups shared by FolderSync and the
  * folder editing commands.

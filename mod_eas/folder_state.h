@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The folder hierarchy as a device has seen it: a snapshot (see
  * sync_snapshot.h) of folder ids with a token for each folder's parent,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * GLib before 2.76 keeps a cache of freed slices (GSlice magazines) in
  * every thread that used it, and GMime allocates its objects there: once

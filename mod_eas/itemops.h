@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ItemOperations (MS-ASCMD 2.2.1.10) and GetAttachment (2.2.1.6), shared
  * parts: the Fetch of an item or an attachment, and the two ways its data

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One Fetch of ItemOperations: an item (its properties, or a byte range
  * of its MIME; a groupware item's through its class's converter, as Sync

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A Fetch's answer, and the multipart form of the whole response
  * (MS-ASCMD 2.2.1.10.1): a little-endian table of (offset, length) pairs,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The mail commands' directives.  See mailops_conf.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Directives of the mail commands: how SendMail, SmartReply and
  * SmartForward submit (EASSendmail, or EASSMTPServer with its options)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mod_eas: Exchange ActiveSync server as an Apache httpd 2.4 module.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Provisioning (MS-ASPROV) on the module side: the policy directives, the
  * gate every command but Provision passes, and the device information a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The EASProvisionDoc settings table, value parsing, hashing and encoding.
  */

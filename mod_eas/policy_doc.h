@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The provisioning policy (MS-ASPROV EASProvisionDoc) as data: one table
  * of settings, their ranges and defaults, the stable hash of a set of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Pools with an allocator of their own.  Every pool of a request shares
  * its connection's allocator, which keeps what they free for the life of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Direct Push: a request (Ping, Sync with Wait) that waits for a change.
  *

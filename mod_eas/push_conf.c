@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The Direct Push directives.  They are server-wide (the main server's
  * configuration), since the limits count every request of every virtual

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The push hub of one httpd process: the waiting requests, the folder
  * keys they watch (each watched once at the backend's change source, for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The push hub's parts (push.h): one hub per httpd process holds every
  * waiting request of the process, the folder watches they share, and

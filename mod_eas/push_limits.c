@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * EASPushMax and EASPushMaxPerUser across every httpd process: counters
  * in shared memory made once by the parent and kept across restarts.

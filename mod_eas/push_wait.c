@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One waiting request: admitted against the limits, registered with the
  * process's hub, asleep in poll() until a watch fires, the client hangs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Reading one ActiveSync POST (MS-ASHTTP 2.2.1): the request line in either
  * query form, the headers, the body, and the decoded WBXML tree.

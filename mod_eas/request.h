@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One ActiveSync request (MS-ASHTTP 2.2.1): what the request line, the
  * headers and the body said, checked and decoded.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * WBXML responses: the encoder writes into a brigade that is passed down
  * the filter chain whenever it fills, so a large response is never held

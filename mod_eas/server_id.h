@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Item ServerIds as the device sees them: "<folder id>:<item id>", both
  * backend ids (eas_id_valid, which never contain ':').

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Giving back the stack a sleeping thread no longer uses (stack_trim.h).
  * Ten thousand held Pings are ten thousand sleeping threads, each with

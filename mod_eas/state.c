@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The state handle: which connection, which (user, device), and the
  * statement helpers every part of the store runs its SQL through.

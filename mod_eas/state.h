@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Per-device state in SQL through apr_dbd: devices, provisioning, sync
  * keys with the snapshot each key stands for, cached Ping/Sync parameters

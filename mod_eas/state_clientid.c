@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The ClientIds of messages a device has sent, and of items it added
  * through Sync.  A phone that never saw

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The state store inside httpd: connections from mod_dbd, the schema
  * migrated once per process and server, the device lock file in httpd's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The device row: provisioning, remote wipe, DeviceInformation and the
  * cached Ping/Sync parameters of one (user, device).

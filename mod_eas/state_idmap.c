@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The per-user id map (state.h): backends whose native ids do not fit
  * EAS ids (DAV hrefs, UIDs) keep short decimal ids here.

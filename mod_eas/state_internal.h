@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Shared by the state store's files: the handle and the statement
  * helpers.  Not for the rest of the module, which uses state.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The schema and its migrations.  Version n's statements bring a database
  * from version n-1 to n; eas_schema_version has one row per version

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Record changes the device made itself outside Sync in every stored
  * snapshot of the folders involved (the newest key and the one the

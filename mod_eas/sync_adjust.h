@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Changes a device made itself outside Sync (MoveItems, ItemOperations
  * EmptyFolderContents), recorded in the device's latest sync state of each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The collections of the device's last Sync, kept in its device row
  * (sync_cache) so that an empty Sync request, or a Partial one, can stand

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What the device changed (Sync Commands from the client): Read and Flag
  * changes, deletes (to Deleted Items when DeletesAsMoves), Adds (which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One collection of a Sync: SyncKey 0, the device's changes, the server's
  * changes in the window, the snapshot of the next key; then its part of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * EASMaxSyncCollections, EASMaxWindowSize and the groupware item limits.
  * See sync_conf.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Limits of the Sync and GetItemEstimate commands: EASMaxSyncCollections
  * and EASMaxWindowSize; and of groupware items (contacts, events, tasks,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The Sync engine (MS-ASCMD 2.2.1.21 Sync, 2.2.1.9 GetItemEstimate, and
  * Ping's look at folders): its types and what its files share.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Mail items in a Sync response.  See sync_item.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One item in a Sync response: an Add with the converted message, a
  * Fetch answer, or the Read/Flag state of a Change; groupware items go

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Sync Options: parsing, the FilterType window, and the cache form.
  * See sync_options.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What a device asks of a Sync collection (MS-ASCMD 2.2.3.115.5 Options):
  * the time window (FilterType), body preferences (MS-ASAIRS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Whether a Sync would send a device anything for a collection now: the
  * test a waiting Ping or Sync makes before it wakes the phone, so that a

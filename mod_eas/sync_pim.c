@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Contacts, calendars, tasks and notes in Sync (MS-ASCMD 2.2.3.7.2 Add,
  * 2.2.3.24 Change, 2.2.3.42 Delete, 2.2.3.63 Fetch; the items as

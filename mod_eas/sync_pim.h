@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The groupware classes in Sync: contacts, calendars, tasks and notes go
  * through their class's converter (mod_eas/pim), both ways.

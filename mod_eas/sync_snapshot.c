@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Snapshots of what a device has seen, their diff against a listing, and
  * SyncKey generation.  See sync_snapshot.h.

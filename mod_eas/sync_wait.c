@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Sync with Wait or HeartbeatInterval (MS-ASCMD 2.2.3.191, 2.2.3.84):
  * a Sync that has nothing to send waits, on the same machinery as Ping

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The protocol dump at "LogLevel eas:trace1": each request's parameters
  * and decoded body, and each WBXML response, as XML in the error log.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The request/response dump at "LogLevel eas:trace1".
  */

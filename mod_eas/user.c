@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * User look-up: the authenticated login's mail address, display name and
  * backend settings.

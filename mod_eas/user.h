@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Who the authenticated user is to the backends: login, mail address,
  * display name and backend settings, from LDAP attributes (through the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Template expansion for per-user paths and addresses, and LDAP filter
  * escaping.  A login reaches a file path only through here, so the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Per-user values from templates (EASMaildir, EASMailTemplate) and the
  * LDAP filter for a login.  No Apache here: the unit tests run it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * WBXML codec for the ActiveSync code pages (MS-ASWBXML).
  *

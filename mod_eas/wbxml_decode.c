@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Strict, bounded WBXML decoder for ActiveSync (MS-ASWBXML).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Streaming WBXML encoder writing into an APR bucket brigade.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Which tags exist: one 64-bit word per code page, bit t for token t.
  * Internal to the codec.  The decoder and encoder check every element

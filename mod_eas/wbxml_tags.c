@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Tag table lookups, built from the X-macro in wbxml_tags.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * MS-ASWBXML code pages 0..25: every tag and token up to protocol 16.1.
  *

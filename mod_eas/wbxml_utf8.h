@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * UTF-8 checking shared by the WBXML decoder (which rejects bad inline
  * strings) and the encoder (which repairs them).  Internal to the codec.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * XML text form of ActiveSync WBXML, through libxml2: the debug dump of
  * requests and responses, and XML test documents turned into WBXML.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The dav backend: a user's calendars, task lists, journals and address
  * books on a CalDAV (RFC 4791) / CardDAV (RFC 6352) server as EAS folders,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The DAV client object: the process-wide libcurl share (connections, DNS
  * and TLS sessions shared between threads under mutexes), a user's client

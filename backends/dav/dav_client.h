@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A CalDAV (RFC 4791) / CardDAV (RFC 6352) client: discovery (RFC 6764),
  * collection listing, changes (sync-collection, RFC 6578, or an ETag

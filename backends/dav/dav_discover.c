@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Discovery and collection listing: the context path from
  * /.well-known/caldav and /.well-known/carddav (RFC 6764 section 5) or the

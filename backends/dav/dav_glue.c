@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The dav backend's httpd side (dav_glue.h): its directives, the store's
  * settings for a request's user, and the change source's logging and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The dav backend's httpd side: EASDAVURL, EASDAVAuth,
  * EASDAVServiceAccount, EASDAVTimeout, EASDAVCAFile, EASDAVPollInterval,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A process's memory of users' DAV homes (dav_backend.h): discovery costs
  * three or four requests, and a user's principal and home sets rarely

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * HTTP for the DAV client over libcurl: one request (RFC 9110/9112 with
  * the WebDAV methods of RFC 4918, RFC 4791 and RFC 5689), redirects

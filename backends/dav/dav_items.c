@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The dav backend's items (dav_backend.h): listings with the FilterType
  * decided by the server (a CalDAV time-range query counts an event whose

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The dav backend's store and folders (dav_backend.h): discovery, each
  * collection as one folder per kind of item, and folder changes through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Changes and queries in one collection: the sync-collection REPORT (RFC
  * 6578 section 3: changed members with ETags, removed ones as 404, the new

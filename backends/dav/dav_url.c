@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * URLs and hrefs for the DAV client: parsing http(s) URLs, resolving an
  * href against the request URL (RFC 3986 section 5.2), normalising paths

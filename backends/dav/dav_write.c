@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Reading and writing single items and collections: GET, PUT with
  * If-None-Match: * for a new item at an href of our own making and with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * WebDAV multistatus bodies (RFC 4918 section 13, 14.16) as PROPFIND and
  * REPORT return them, with the properties this client asks for: DAV

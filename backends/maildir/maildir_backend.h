@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The Maildir++ backend, as the module sees it: register it at load time
  * (eas_maildir_register) and open stores by the name "maildir" with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Folders: the Maildir++ hierarchy, stable folder ids, special folders,
  * create, rename/move and delete.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * File system helpers of the Maildir backend: locks, atomic writes,
  * directory creation and removal, unique message names.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The Maildir backend's httpd side (maildir_glue.h).  A user's Maildir is
  * the LDAP attribute EASLDAPMaildirAttribute when the entry has it (an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The Maildir backend's httpd side: EASMaildir and
  * EASLDAPMaildirAttribute, and the user's Maildir path from them.

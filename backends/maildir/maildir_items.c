@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Items: listing, reading, flags, delivery, removal and moves.
  *

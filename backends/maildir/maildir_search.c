@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Free-text search: every word of the query must occur, case-insensitively
  * (ASCII letters fold; other characters match exactly), in the Subject,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The Maildir++ backend: opening a user's store, and the vtable.
  */

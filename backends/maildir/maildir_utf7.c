@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Folder names: UTF-8 at the interface, modified UTF-7 (RFC 3501 5.1.3)
  * on disk as Dovecot and Courier write Maildir++ folder names.

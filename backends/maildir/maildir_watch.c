@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The Maildir change source: one inotify instance per process, read by one
  * thread that tells the module which keys may have changed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The Maildir change source (see eas_source_ops_t in backend.h): one
  * inotify instance and one thread per process.

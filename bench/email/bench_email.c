@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Email conversion benchmark: how long eas_email_write takes per message
  * for the body preferences phones use, on one and two threads.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Maildir listing speed: list() of a folder of N messages, against a bare
  * readdir() of the same cur/ directory measured in the same run (the floor

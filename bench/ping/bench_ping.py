@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Direct Push under load: N phones each holding a Ping, then new mail.
 
     bench_ping.py [--builddir DIR] [--n N[,N...]] [--mpm event|prefork[,...]]

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Initial Sync of a large Maildir through HTTP, as a phone does it.
 
     bench_sync.py [--builddir DIR] [--messages N] [--window W] [--seed S]

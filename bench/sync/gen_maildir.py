@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Deterministic generator of a realistic Maildir for the sync benchmark.
 
     gen_maildir.py [--messages N] [--seed S] DIR

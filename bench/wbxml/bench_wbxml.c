@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * WBXML codec throughput: ours against libwbxml2, measured in the same run.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Groupware item converters: iCalendar and vCard <-> ActiveSync
  * (MS-ASCAL, MS-ASCNTC, MS-ASTASK, MS-ASNOTE, MS-ASAIRS bodies,

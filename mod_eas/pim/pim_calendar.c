@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The Calendar converter (MS-ASCAL 2.2.2), writing: an iCalendar VEVENT
  * (RFC 5545) as the appointment properties of <ApplicationData>.

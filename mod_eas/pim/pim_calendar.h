@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What the Calendar converter's files share (pim_calendar.c writes,
  * pim_calendar_read.c and pim_calendar_exc.c read): the parsed object,

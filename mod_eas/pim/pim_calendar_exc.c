@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The Calendar converter's Exceptions (MS-ASCAL 2.2.2.20 Exception,
  * 2.2.2.21 Exceptions), reading: each of the phone's exceptions is

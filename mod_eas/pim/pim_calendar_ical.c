@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * iCalendar helpers of the Calendar and Tasks converters (RFC 5545 through
  * libical): parsing and writing the object, the zone and UTC time of

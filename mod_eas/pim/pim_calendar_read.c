@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The Calendar converter (MS-ASCAL 2.2.2), reading: the phone's
  * <ApplicationData> of a Sync Add or Change as an iCalendar VEVENT.

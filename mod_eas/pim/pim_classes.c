@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The converter of each class (pim.h), and their process set-up.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What the groupware converters share: bodies (MS-ASAIRS 2.2.2.9 Body),
  * dates (MS-ASDTYPE 2.3 dateTime, both its forms) and new UIDs.

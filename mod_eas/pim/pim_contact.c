@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Contacts: vCard 3.0/4.0 <-> ActiveSync Contacts and Contacts2
  * properties (MS-ASCNTC 2.2.2; Body per MS-ASAIRS 2.2.2.9; dates per

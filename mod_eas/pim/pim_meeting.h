@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Meetings between iCalendar scheduling (iTIP, RFC 5546) and ActiveSync:
  * the Email:MeetingRequest element of an invitation or cancellation in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Notes: a VJOURNAL in a VCALENDAR (RFC 5545 3.6.3) <-> ActiveSync Notes
  * (MS-ASNOTE 2.2.2; Body per MS-ASAIRS 2.2.2.9), through libical.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Recurrence rules: RRULE (RFC 5545 3.3.10) <-> the Recurrence element of
  * MS-ASCAL 2.2.2.38 and MS-ASTASK 2.2.2.21 (Type 0 daily, 1 weekly with

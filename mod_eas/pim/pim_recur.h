@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Recurrence between RRULE (RFC 5545 3.3.10) and the EAS Recurrence
  * element of Calendar (MS-ASCAL 2.2.2.38) and Tasks (MS-ASTASK 2.2.2.21),

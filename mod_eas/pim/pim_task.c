@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The Tasks converter (MS-ASTASK 2.2.2): an iCalendar VTODO (RFC 5545
  * 3.6.2) <-> Subject, Body, Importance (PRIORITY), StartDate/UtcStartDate

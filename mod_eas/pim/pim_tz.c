@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Time zones for the Calendar and Tasks converters: the TimeZone element
  * (MS-ASDTYPE 2.7.1, TIME_ZONE_INFORMATION in base64, its SYSTEMTIME

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Time zones between iCalendar (libical) and the EAS TimeZone element
  * (MS-ASDTYPE 2.7.1: base64 of a TIME_ZONE_INFORMATION structure), with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vCard parser and writer (RFC 6350 sections 3.2-3.4 and 5, RFC 2426
  * sections 2.4-2.6 and 4, RFC 6868 parameter escapes; vCard 2.1's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vCard 3.0 (RFC 2426) and 4.0 (RFC 6350): a small strict parser and a
  * writer that gives back what it did not change byte for byte.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target for the Calendar converter's reading
  * (mod_eas/pim/pim_calendar_read.c, pim_calendar_exc.c): the input is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target for the Calendar converter's writing
  * (mod_eas/pim/pim_calendar.c): the input is an iCalendar object, written

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target for the DAV multistatus parser (backends/dav/dav_xml.c)
  * and the href handling that follows it (dav_url.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target for the Tasks converter (mod_eas/pim/pim_task.c): the
  * input is written as iCalendar, and, when it decodes as WBXML, read as

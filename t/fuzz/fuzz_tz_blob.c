@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target for the TimeZone structure (mod_eas/pim/pim_tz.c).
  *

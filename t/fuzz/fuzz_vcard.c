@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target for the vCard parser and writer (mod_eas/pim/vcard.c).
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Fixtures: one private httpd with mod_eas for the whole session, with
 a state database and a Maildir per user like a deployment
 (httpd.LOCATIONS).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """ActiveSync client side for the integration tests (stdlib only).
 
 - a WBXML encoder and decoder driven by mod_eas/wbxml_tags.h, so the tests

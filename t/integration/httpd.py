@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A private httpd running the freshly built mod_eas.
 
 Its own ServerRoot, config, logs and htpasswd live in a fresh directory; it

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A private httpd with Maildir stores, a state database (SQLite or
 PostgreSQL: statedb.py) and mail transports, for the ItemOperations,
 GetAttachment and SendMail/SmartReply/SmartForward tests.

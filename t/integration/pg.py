@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A private PostgreSQL server for the tests.
 
 One server serves the whole session; it starts on first use, through the

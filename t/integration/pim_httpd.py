@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A private httpd serving mail from Maildir and contacts, calendars,
 tasks and notes from a private Radicale (radicale.py), combined in one
 folder hierarchy: the groupware suites' server.

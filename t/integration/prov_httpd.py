@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A second private httpd for the user, LDAP and provisioning tests.
 
 Use it from a test module by importing the fixtures:

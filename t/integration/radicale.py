@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A private Radicale (Debian's radicale 3, CalDAV/CardDAV) for the tests.
 
 Use it from a test module by importing the fixture:

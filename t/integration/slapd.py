@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A private OpenLDAP server (Debian's /usr/sbin/slapd) for the tests.
 
 Use it from a test module by importing the fixture:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Where a test httpd keeps its state database: SQLite or PostgreSQL.
 
 The suite runs on SQLite state unless $EAS_TEST_STATE says "pgsql"; then

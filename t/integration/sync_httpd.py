@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A private httpd for the Sync tests: mod_dbd with a state database
 (SQLite, or PostgreSQL: statedb.py) and Maildirs under its own directory,
 one per test user.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Authentication is Apache's; mod_eas checks that there is an
 authenticated user and that the request's User parameter names it."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Request bodies: size limits, Content-Type, WBXML decoding and the answer
 to a bad body (HTTP 400 before 14.0; from 14.0 HTTP 200 with the command's
 root element and an MS-ASCMD common status where the response has one).

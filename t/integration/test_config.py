@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Directives are checked when httpd reads its configuration."""
 
 import pytest

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The CalDAV/CardDAV client library (backends/dav) against a real Radicale.
 
 t/unit/test_dav_client (built by make check) does the work; this starts a

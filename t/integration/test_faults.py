@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Faults through a real httpd: the user's Maildir gone and back, a folder
 or a message unreadable, the state database down (PostgreSQL stopped,
 SQLite held by another writer), broken messages in a Maildir.

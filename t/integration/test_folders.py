@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """FolderSync, FolderCreate, FolderUpdate, FolderDelete and MoveItems on the
 Maildir backend, against a real httpd with SQLite state."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """At start, mod_eas warns (EAS01411) when GLib would keep a cache of freed
 slices in each of many worker threads (GLib before 2.76, G_SLICE not
 always-malloc in httpd's environment, more than 64 threads per child);

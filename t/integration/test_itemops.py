@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """ItemOperations (Fetch of items, MIME ranges and attachments, inline and
 multipart; EmptyFolderContents; Move) and the 12.x GetAttachment, against a
 real httpd with Maildir stores and SQLite state."""

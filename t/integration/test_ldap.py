@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Users from LDAP: Apache authenticates them against slapd
 (mod_authnz_ldap), mod_eas looks their addresses and names up there
 (EASLDAPURL) and shows them in Settings UserInformation."""

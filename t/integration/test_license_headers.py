@@ -103,3 +103,8 @@ def test_license_is_the_apache_license_2_0():
     if os.path.exists(debian):
         with open(debian) as f:
             assert f.read() == text
+
+
+def test_every_source_file_of_the_tree_has_it():
+    r = license_headers(TOP, "--check")
+    assert r.returncode == 0, r.stdout + r.stderr

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A message with a part that has no content (its headers run straight
 into the closing boundary), in 8-bit text so that its MIME body is
 re-encoded before it goes out: Sync hands it out whole as MIME, and

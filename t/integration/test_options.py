@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """OPTIONS (MS-ASHTTP 2.2.3/2.2.4) and methods other than POST."""
 
 import eas

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A phone's whole flow against one httpd with provisioning on: the gate,
 both Provision phases, FolderSync, the initial Sync of 1,000 messages in
 pages, Read/Flag/Delete/MoveItems, SendMail with an attachment, changes

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Contacts and calendars from a real Radicale, beside the mail, through
 Sync both ways: the combined folder hierarchy, the initial sync, the
 phone's Add (once, however often it repeats the request), Change (what

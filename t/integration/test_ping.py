@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Direct Push against a real httpd: Ping wakes on new mail, flag changes
 and deletes in watched folders and not in others, answers the heartbeat,
 hierarchy changes, bad parameters and the cached request; a newer Ping

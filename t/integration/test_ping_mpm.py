@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Direct Push on the prefork and worker MPMs: a Ping wakes on new mail,
 answers its heartbeat, is ended by a newer Ping of the device (on prefork
 always held by another process) and answered at a graceful restart."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Provisioning (MS-ASPROV) and the Settings command against a real httpd
 with a SQLite state database: the gate's answers per protocol version,
 the two-phase key exchange, policy changes, exemptions, remote wipe,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The request line: both query forms of MS-ASHTTP 2.2.1.1.1, the headers
 that go with them, and every way they can be wrong.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """SendMail, SmartReply and SmartForward in both request forms (14.x
 ComposeMail WBXML, 12.x message/rfc822 with query parameters), through a
 sendmail-compatible program and through SMTP, with Sent Items, the

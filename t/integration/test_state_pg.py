@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The state store's unit tests (t/unit/test_state) on PostgreSQL.
 
 "make check" runs that program on SQLite; here it runs against a private

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The suite's state database is the one it says (statedb.py): what the
 shared httpd writes lands there, with the driver EAS_TEST_STATE names."""
 

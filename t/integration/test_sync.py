@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Sync and GetItemEstimate for mail on the Maildir backend, against a real
 httpd with SQLite state: priming, paging, time windows, bodies, the
 device's changes, changes by other mail programs, repeated and bad keys,

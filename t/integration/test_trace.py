@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The XML dump at LogLevel eas:trace1 (set per location in the test
 config): requests and responses appear, passwords never, and message or
 item content only with EASTraceBodies On."""

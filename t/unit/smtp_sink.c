@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The tests' SMTP server; see smtp_sink.h.
  */

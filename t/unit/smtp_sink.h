@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A minimal SMTP server for the tests: listens on 127.0.0.1 on a free port,
  * serves one session in a thread and records what the client sent.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A tiny TAP-style test harness: ok()/is_*() print "ok N - name" or
  * "not ok N - name" with the values that differed, and tap_done() prints

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The combined store (backends/backend_mux.c): a Maildir serving mail and
  * a small in-memory backend serving calendars, in one hierarchy.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of the email converter: messages from t/mail written as
  * WBXML and decoded again, attachments extracted, outgoing messages

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The Maildir++ backend against real Maildirs under a temporary directory:
  * folders and their ids, names, special folders, item ids across renames

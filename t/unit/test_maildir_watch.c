@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The Maildir change source against real Maildirs and the kernel's
  * inotify: which keys are told of deliveries, flag changes, removals,

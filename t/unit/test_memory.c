@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Memory a long wait gives back: pools with an allocator of their own
  * (pool_own.c) and the stack below a sleeping frame (stack_trim.c).

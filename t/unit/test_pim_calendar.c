@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The Calendar converter (mod_eas/pim/pim_calendar*.c) on a corpus of
  * events as Apple Calendar, Google Calendar, Outlook and Thunderbird

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What the groupware converters share (mod_eas/pim/pim_common.c): body
  * writing and reading (MS-ASAIRS Body), MS-ASDTYPE dates, UIDs.

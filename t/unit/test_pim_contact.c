@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The Contacts converter (mod_eas/pim/pim_contact.c) on vCards as Apple
  * Contacts (iOS, macOS), Google, Outlook and Thunderbird write them

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The Notes converter (mod_eas/pim/pim_note.c): a VJOURNAL sent as a
  * note, a note from the phone as a new VJOURNAL, a Change that keeps what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Recurrence (mod_eas/pim/pim_recur.c): every kind EAS has, to EAS and
  * back with the same occurrences, through the encoder and the Calendar

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The Tasks converter (mod_eas/pim/pim_task.c) on tasks as Thunderbird
  * and Apple Reminders write them (t/pim/tasks): the local and UTC date

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Time zones (mod_eas/pim/pim_tz.c): the TimeZone structure of zones with
  * and without DST, southern hemisphere and half-hour zones, zones whose

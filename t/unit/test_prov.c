@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of the provisioning policy document (settings table, value
  * parsing, hash, WBXML form) and of the user templates (path safety,

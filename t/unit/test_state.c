@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of the state store (mod_eas/state*.c) through apr_dbd.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Sync Options: parsing from WBXML, the FilterType window with a policy
  * cap, and the text form kept in the device's Sync cache.

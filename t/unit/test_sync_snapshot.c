@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Snapshots, their diff against a listing, paging by applying a window of
  * changes, and SyncKey generation.

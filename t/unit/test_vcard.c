@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The vCard parser and writer (mod_eas/pim/vcard.c): unfolding, escapes,
  * groups, parameters in every form producers write, vCard 2.1 encodings,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of the WBXML codec: tag table, decoder, encoder, XML form.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Differential tests of the WBXML codec against libwbxml2 (the independent
  * reference), over every XML document in t/corpus.  Per document:

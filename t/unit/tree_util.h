@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Test helpers for WBXML trees, shared by the unit tests: build a tree from
  * XML text, write a converter's output inside <ApplicationData> and decode
