@@ -345,13 +345,16 @@ static void del_bare(vcard_prop_t *pr, const char *v)
     int i;
     vcard_param_t *a = (vcard_param_t *)pr->params->elts;
 
-    for (i = 0; i < pr->params->nelts; i++)
+    /* Every one: a line may say it twice. */
+    for (i = 0; i < pr->params->nelts; )
         if (!a[i].name && strcasecmp(a[i].raw, v) == 0) {
             memmove(a + i, a + i + 1,
                     (size_t)(pr->params->nelts - i - 1) * sizeof *a);
             pr->params->nelts--;
             pr->line = NULL;
-            return;
+        }
+        else {
+            i++;
         }
 }
 

@@ -207,6 +207,12 @@ static void test_v21(void)
     ok(vcard_base64_decode("SGV=sbG8", &n, pool) == NULL,
        "padding inside base64 refused");
     ok(vcard_base64_decode("S!Vs", &n, pool) == NULL, "not base64 refused");
+    vc = parse("BEGIN:VCARD\r\nVERSION:2.1\r\n"
+               "TEL;QUOTED-PRINTABLE;HOME;QUOTED-PRINTABLE:=31=32\r\n"
+               "END:VCARD\r\n");
+    ok(vc && !strstr(written(vc), "QUOTED-PRINTABLE"),
+       "a bare QUOTED-PRINTABLE given twice is dropped twice (the vCard "
+       "written is read back the same)");
 }
 
 static void test_refused(void)
