@@ -34,23 +34,7 @@ static eas_pim_opts_t opts(const char *tzid)
 
 static eas_blob_t load(const char *name)
 {
-    eas_blob_t b = { NULL, 0 };
-    char *data;
-    apr_size_t len;
-    apr_file_t *f;
-    apr_finfo_t fi;
-    const char *path = apr_pstrcat(pool, EAS_PIM_DIR "/calendar/", name, NULL);
-
-    if (apr_file_open(&f, path, APR_READ, 0, pool) != APR_SUCCESS
-        || apr_file_info_get(&fi, APR_FINFO_SIZE, f) != APR_SUCCESS)
-        return b;
-    len = (apr_size_t)fi.size;
-    data = apr_palloc(pool, len + 1);
-    apr_file_read_full(f, data, len, &len);
-    apr_file_close(f);
-    b.data = data;
-    b.len = len;
-    return b;
+    return tu_file(pool, apr_pstrcat(pool, EAS_PIM_DIR "/calendar/", name, NULL));
 }
 
 static eas_blob_t text_blob(const char *s)

@@ -8,9 +8,11 @@
 #define EAS_TREE_UTIL_H
 
 #include <apr_buckets.h>
+#include <apr_file_io.h>
 #include <string.h>
 
 #include "wbxml.h"
+#include "backend.h"     /* eas_blob_t */
 
 /* The tree of an XML document (ActiveSync namespaces); NULL on error. */
 static inline eas_node_t *tu_tree(apr_pool_t *p, const char *xml)
@@ -93,6 +95,28 @@ static inline int tu_count(const eas_node_t *n, eas_tag_t tag)
     for (c = n->child; c; c = c->next)
         k += tu_count(c, tag);
     return k;
+}
+
+/* A whole file as a blob in p (NULL data when it cannot be read). */
+static inline eas_blob_t tu_file(apr_pool_t *p, const char *path)
+{
+    eas_blob_t b = { NULL, 0 };
+    char *data;
+    apr_size_t len;
+    apr_file_t *f;
+    apr_finfo_t fi;
+
+    if (apr_file_open(&f, path, APR_READ, 0, p) != APR_SUCCESS
+        || apr_file_info_get(&fi, APR_FINFO_SIZE, f) != APR_SUCCESS)
+        return b;
+    len = (apr_size_t)fi.size;
+    data = apr_palloc(p, len + 1);
+    apr_file_read_full(f, data, len, &len);
+    apr_file_close(f);
+    data[len] = '\0';
+    b.data = data;
+    b.len = len;
+    return b;
 }
 
 #endif
