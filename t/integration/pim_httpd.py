@@ -182,6 +182,10 @@ class Phone:
                 int(eas.text_of(add, F + "Type")))
         return self.folders
 
+    def folder_named(self, name):
+        """The id of the folder with that display name."""
+        return [i for i, (n, _) in self.folders.items() if n == name][0]
+
     def folder(self, ftype):
         """The id of the first folder of a type (8 Calendar, 9 Contacts)."""
         return [i for i, (_, t) in self.folders.items() if t == ftype][0]

@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 import uuid
+from xml.etree import ElementTree
 
 import pytest
 
@@ -216,6 +217,19 @@ filesystem_folder = {storage}
                 '</D:prop></D:set></D:mkcol>' % (name or "Contacts"))
         self._expect((201,), "MKCOL", path, body=body, user=user)
         return path
+
+    def members(self, user, coll):
+        """href -> data of every item of a collection, as another client
+        sees it (PROPFIND Depth 1, then GET)."""
+        status, _, body = self.request("PROPFIND", coll, user=user,
+                                       headers={"Depth": "1"})
+        assert status == 207, status
+        out = {}
+        for resp in ElementTree.fromstring(body).findall("{DAV:}response"):
+            href = resp.find("{DAV:}href").text
+            if href.rstrip("/") != coll.rstrip("/"):
+                out[href] = self.request("GET", href, user=user)[2].decode()
+        return out
 
     def put(self, user, path, data, ctype=None):
         """Store data at path; its new ETag."""

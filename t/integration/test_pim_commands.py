@@ -7,7 +7,6 @@ the phone or from another CalDAV client."""
 import base64
 import datetime
 import uuid
-from xml.etree import ElementTree
 
 import pytest
 
@@ -39,22 +38,6 @@ def event(uid, summary, start, hours=1, rrule=None, extra=""):
                "RRULE:%s\r\n" % rrule if rrule else "", extra))
 
 
-def members(dav, user, coll):
-    """href -> data of every item of a collection, as another client sees
-    it (PROPFIND Depth 1, then GET)."""
-    status, _, body = dav.request("PROPFIND", coll, user=user,
-                                  headers={"Depth": "1"})
-    assert status == 207, status
-    out = {}
-    for resp in ElementTree.fromstring(body).findall("{DAV:}response"):
-        href = resp.find("{DAV:}href").text
-        if href.rstrip("/") != coll.rstrip("/"):
-            out[href] = dav.request("GET", href, user=user)[2].decode()
-    return out
-
-
-def folder_named(phone, name):
-    return [i for i, (n, _) in phone.folders.items() if n == name][0]
 
 
 def filter_type(n):
@@ -80,7 +63,7 @@ def test_sixty_contacts_page_by_ten(pim_server, pim_log, radicale):
                 card("p-%02d" % i, "Person%02d" % i, "Paged"))
     phone = Phone(pim_server, user, device="cmd0001")
     phone.folder_sync()
-    coll = folder_named(phone, "Paged")
+    coll = phone.folder_named("Paged")
     seen, pages = [], 0
     while True:
         c = phone.sync(coll, window=10)
@@ -133,7 +116,7 @@ def test_calendar_filter_type_two_weeks(pim_server, pim_log, radicale):
     seed_calendar(dav, user, "Window")
     phone = Phone(pim_server, user, device="cmd0002")
     phone.folder_sync()
-    coll = folder_named(phone, "Window")
+    coll = phone.folder_named("Window")
     c = phone.sync(coll, options=filter_type(4))
     assert eas.text_of(c, A + "Status") == "1", c
     assert subjects(c) == ["last week", "next week", "weekly"]
@@ -162,7 +145,7 @@ def test_calendar_window_by_its_own_policy(pim_server, pim_log, radicale):
     seed_calendar(dav, user, "Policed")
     phone = Phone(pim_server, user, device="cmd0012", path=PATH + "-policy")
     phone.folder_sync()
-    coll = folder_named(phone, "Policed")
+    coll = phone.folder_named("Policed")
     adds = phone.sync_all(coll, options=filter_type(0))
     assert sorted(eas.text_of(a, CAL + "Subject") for a in adds.values()) \
         == ["last week", "next week", "weekly"]
@@ -177,7 +160,7 @@ def test_tasks_filter_incomplete(pim_server, pim_log, radicale):
                 todo(uid, "Task %d" % i, completed=done))
     phone = Phone(pim_server, user, device="cmd0003")
     phone.folder_sync()
-    coll = folder_named(phone, "Chores")
+    coll = phone.folder_named("Chores")
     adds = phone.sync_all(coll, options=filter_type(8))
     assert sorted(eas.text_of(a, "Tasks:Subject")
                   for a in adds.values()) == ["Task 0", "Task 2"]
@@ -191,7 +174,7 @@ def test_filter_incomplete_on_a_calendar_is_status_4(pim_server, pim_log,
     dav.mkcalendar(user, "NotTasks")
     phone = Phone(pim_server, user, device="cmd0004")
     phone.folder_sync()
-    coll = folder_named(phone, "NotTasks")
+    coll = phone.folder_named("NotTasks")
     c = phone.sync(coll, options=filter_type(8))
     assert eas.text_of(c, A + "Status") == "4", c
     assert pim_log.wait_for("EAS01108")
@@ -204,7 +187,7 @@ def test_estimate_counts_what_sync_sends(pim_server, pim_log, radicale):
     seed_calendar(dav, user, "Estimated")
     phone = Phone(pim_server, user, device="cmd0005")
     phone.folder_sync()
-    coll = folder_named(phone, "Estimated")
+    coll = phone.folder_named("Estimated")
     phone.prime(coll)
     assert phone.estimate(coll, options=filter_type(4)) == (1, 3)
     assert phone.estimate(coll, options=filter_type(0)) == (1, 4)
@@ -235,8 +218,8 @@ def test_estimate_of_contacts_and_tasks(pim_server, pim_log, radicale):
                 todo("ct-%d" % i, "T%d" % i, completed=i < 2))
     phone = Phone(pim_server, user, device="cmd0006")
     phone.folder_sync()
-    contacts = folder_named(phone, "Counted")
-    todos = folder_named(phone, "CountedTasks")
+    contacts = phone.folder_named("Counted")
+    todos = phone.folder_named("CountedTasks")
     phone.prime(contacts)
     phone.prime(todos)
     assert phone.estimate(contacts) == (1, 7)
@@ -263,8 +246,8 @@ def test_itemoperations_fetch_of_groupware_items(pim_server, pim_log,
                   extra="DESCRIPTION:Bring the figures\r\n"))
     phone = Phone(pim_server, user, device="cmd0007", version=version)
     phone.folder_sync()
-    contacts, events = folder_named(phone, "Fetched " + version), \
-        folder_named(phone, "FetchedCal " + version)
+    contacts, events = phone.folder_named("Fetched " + version), \
+        phone.folder_named("FetchedCal " + version)
     (csid, _), = phone.sync_all(contacts).items()
     (esid, _), = phone.sync_all(events).items()
 
@@ -311,15 +294,15 @@ def test_moveitems_between_calendars(pim_server, pim_log, radicale):
                   extra="X-KEEP:moved along\r\n"))
     phone = Phone(pim_server, user, device="cmd0008")
     phone.folder_sync()
-    src, dst = folder_named(phone, "MoveFrom"), folder_named(phone, "MoveTo")
+    src, dst = phone.folder_named("MoveFrom"), phone.folder_named("MoveTo")
     (sid, _), = phone.sync_all(src).items()
     assert phone.sync_all(dst) == {}
 
     status, new_sid = phone.move(sid, src, dst)
     assert status == 3
     assert new_sid and new_sid.startswith(dst + ":") and new_sid != sid
-    assert members(dav, user, home) == {}
-    (data,) = members(dav, user, away).values()
+    assert dav.members(user, home) == {}
+    (data,) = dav.members(user, away).values()
     assert "UID:%s" % uid in data and "X-KEEP:moved along" in data
 
     # The phone moved it itself: neither folder tells it again.
@@ -342,13 +325,13 @@ def test_moveitems_keeps_both_of_one_name(pim_server, pim_log, radicale):
     dav.put(user, there + "same.vcf", card("t-1", "Tia", "There"))
     phone = Phone(pim_server, user, device="cmd0013")
     phone.folder_sync()
-    src, dst = folder_named(phone, "Here"), folder_named(phone, "There")
+    src, dst = phone.folder_named("Here"), phone.folder_named("There")
     (sid, _), = phone.sync_all(src).items()
     (tia, _), = phone.sync_all(dst).items()
     status, new_sid = phone.move(sid, src, dst)
     assert status == 3 and new_sid not in (sid, tia)
-    assert members(dav, user, here) == {}
-    moved = members(dav, user, there)
+    assert dav.members(user, here) == {}
+    moved = dav.members(user, there)
     assert len(moved) == 2
     assert "FN:Tia There" in moved[there + "same.vcf"]
     assert sum("FN:Hal Here" in d for d in moved.values()) == 1
@@ -365,17 +348,17 @@ def test_moveitems_across_kinds_is_refused(pim_server, pim_log, radicale):
     dav.put(user, book + "s.vcf", card("s-1", "Sam", "Stay"))
     phone = Phone(pim_server, user, device="cmd0009")
     phone.folder_sync()
-    events, contacts = folder_named(phone, "Stay"), \
-        folder_named(phone, "StayBook")
+    events, contacts = phone.folder_named("Stay"), \
+        phone.folder_named("StayBook")
     inbox = phone.folder(2)
     (esid, _), = phone.sync_all(events).items()
     (csid, _), = phone.sync_all(contacts).items()
-    before = (members(dav, user, cal), members(dav, user, book))
+    before = (dav.members(user, cal), dav.members(user, book))
 
     assert phone.move(esid, events, contacts) == (5, None)
     assert phone.move(csid, contacts, events) == (5, None)
     assert phone.move(esid, events, inbox) == (5, None)
-    assert (members(dav, user, cal), members(dav, user, book)) == before
+    assert (dav.members(user, cal), dav.members(user, book)) == before
     assert len(pim_log.wait_for("EAS01770")) >= 3
 
 
@@ -398,9 +381,9 @@ def test_bad_adds_and_changes_write_nothing(pim_server, pim_log, radicale):
     dav.put(user, book + "g.vcf", card("g-1", "Gus", "Guard"))
     phone = Phone(pim_server, user, device="cmd0010", path=PATH + "-limits")
     phone.folder_sync()
-    coll = folder_named(phone, "Guarded")
+    coll = phone.folder_named("Guarded")
     (sid, _), = phone.sync_all(coll).items()
-    before = members(dav, user, book)
+    before = dav.members(user, book)
 
     # An empty ApplicationData, an Add without ClientId, a contact over
     # EASMaxItemSize (4096) and one with a photo over EASMaxPhotoSize
@@ -427,7 +410,7 @@ def test_bad_adds_and_changes_write_nothing(pim_server, pim_log, radicale):
     changes = [r for r in eas.find_all(c, A + "Change")
                if eas.find_all(r, A + "Status")]
     assert [eas.text_of(r, A + "Status") for r in changes] == ["8"], c
-    assert members(dav, user, book) == {}, "nothing was written"
+    assert dav.members(user, book) == {}, "nothing was written"
     assert before and len(before) == 1
     for tag in ("EAS01763", "EAS01110"):
         assert pim_log.wait_for(tag), tag
@@ -450,7 +433,7 @@ def test_malformed_server_item_is_skipped(pim_server, pim_log, radicale):
     dav.put(user, cal + bad + ".ics", todo(bad, "Broken"))
     phone = Phone(pim_server, user, device="cmd0011")
     phone.folder_sync()
-    coll = folder_named(phone, "Mixed")
+    coll = phone.folder_named("Mixed")
     adds = phone.sync_all(coll)
     assert sorted(eas.text_of(a, CAL + "Subject") for a in adds.values()) \
         == ["Good 0", "Good 1", "Good 2"]

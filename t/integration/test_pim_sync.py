@@ -10,7 +10,6 @@ import re
 import threading
 import time
 import uuid
-from xml.etree import ElementTree
 
 import pytest
 
@@ -28,19 +27,6 @@ def card(uid, first, last, extra=""):
             "END:VCARD\r\n" % (uid, first, last, last, first, first.lower(),
                                extra))
 
-
-def members(dav, user, coll):
-    """href -> data of every item of a collection, as another client sees
-    it (PROPFIND Depth 1, then GET)."""
-    status, _, body = dav.request("PROPFIND", coll, user=user,
-                                  headers={"Depth": "1"})
-    assert status == 207, status
-    out = {}
-    for resp in ElementTree.fromstring(body).findall("{DAV:}response"):
-        href = resp.find("{DAV:}href").text
-        if href.rstrip("/") != coll.rstrip("/"):
-            out[href] = dav.request("GET", href, user=user)[2].decode()
-    return out
 
 
 def add_contact(cid, first, last):
@@ -65,9 +51,6 @@ def test_folders_combine_mail_and_dav(pim_server, pim_log, radicale):
 VERSIONS = pytest.mark.parametrize("version", ["14.1", "12.1"])
 
 
-def folder_named(phone, name):
-    return [i for i, (n, _) in phone.folders.items() if n == name][0]
-
 
 def check_class(c, version, name):
     """12.x names the collection's class in its answer; 14.x does not."""
@@ -84,7 +67,7 @@ def test_contacts_both_ways(pim_server, pim_log, radicale, version):
             card("ann-1", "Ann", "Example", "X-CUSTOM-FIELD:keep me\r\n"))
     phone = Phone(pim_server, user, version=version)
     phone.folder_sync()
-    coll = folder_named(phone, name)
+    coll = phone.folder_named(name)
     adds = phone.sync_all(coll)
     assert len(adds) == 1
     (sid, ann), = adds.items()
@@ -103,7 +86,7 @@ def test_contacts_both_ways(pim_server, pim_log, radicale, version):
     again = phone.sync(coll, key=key,
                        commands=[add_contact("cl-1", "Bea", "Berg")])
     assert eas.text_of(again, A + "ServerId") == bea
-    cards = members(dav, user, book)
+    cards = dav.members(user, book)
     assert sum("FN:Bea Berg" in d for d in cards.values()) == 1, cards
 
     # The phone changes Ann: her unknown field survives.
@@ -114,12 +97,12 @@ def test_contacts_both_ways(pim_server, pim_log, radicale, version):
     assert eas.text_of(c, A + "Status") == "1"
     assert not eas.find_all(c, A + "Responses"), "a change is answered only " \
         "when it failed"
-    ann_now = members(dav, user, book)[book + "ann.vcf"]
+    ann_now = dav.members(user, book)[book + "ann.vcf"]
     assert "FN:Anna Example" in ann_now.replace("\r\n ", "")
     assert "X-CUSTOM-FIELD:keep me" in ann_now
 
     # Another client changes Bea and deletes Ann: the phone is told.
-    bea_href, bea_data = [(h, d) for h, d in members(dav, user, book).items()
+    bea_href, bea_data = [(h, d) for h, d in dav.members(user, book).items()
                           if "Bea Berg" in d][0]
     bea_uid = re.search(r"^UID:(.*?)\r?$", bea_data, re.M).group(1)
     dav.put(user, bea_href, card(bea_uid, "Beatrix", "Berg"))
@@ -134,7 +117,7 @@ def test_contacts_both_ways(pim_server, pim_log, radicale, version):
     # The phone deletes Bea: gone on the server.
     c = phone.sync(coll, commands=[(A + "Delete", [(A + "ServerId", bea)])])
     assert eas.text_of(c, A + "Status") == "1"
-    left = members(dav, user, book)
+    left = dav.members(user, book)
     assert left == {}, left
 
 
@@ -152,7 +135,7 @@ def test_server_wins_a_conflict(pim_server, pim_log, radicale):
             (C + "FirstName", "Cy"), (C + "LastName", "Phone")])])])
     replies = eas.find_all(c, A + "Responses")
     assert replies and eas.text_of(replies[0], A + "Status") == "7", c
-    assert "N:Server;Cy" in members(dav, user, book)[book + "c.vcf"]
+    assert "N:Server;Cy" in dav.members(user, book)[book + "c.vcf"]
     # The server's version comes back in the same response.
     changes = eas.find_all(c, A + "Commands")
     assert changes and eas.text_of(changes[0], C + "LastName") == "Server"
@@ -167,7 +150,7 @@ def test_calendar_events_reach_the_phone(pim_server, pim_log, radicale,
     dav.put(user, cal + uid + ".ics", event_text(uid))
     phone = Phone(pim_server, user, device="pim0002", version=version)
     phone.folder_sync()
-    coll = folder_named(phone, "Work " + version)
+    coll = phone.folder_named("Work " + version)
     adds = phone.sync_all(coll)
     assert len(adds) == 1
     (sid, ev), = adds.items()
@@ -184,7 +167,7 @@ def test_calendar_events_reach_the_phone(pim_server, pim_log, radicale,
             (CAL + "UID", uid)])])])
     assert eas.text_of(c, A + "Status") == "1"
     check_class(c, version, "Calendar")
-    data = members(dav, user, cal)[cal + uid + ".ics"]
+    data = dav.members(user, cal)[cal + uid + ".ics"]
     assert "20261208T100000Z" in data or "DTSTART:20261208T100000Z" in data, \
         data
     assert "X-KEEP:yes" in data
