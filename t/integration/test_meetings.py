@@ -71,8 +71,7 @@ def calendar(radicale):
 
 def events(dav, coll, uid):
     """The calendar's objects with this UID, as another client sees them."""
-    from test_pim_sync import members
-    return [d for d in members(dav, USER, coll).values()
+    return [d for d in dav.members(USER, coll).values()
             if "UID:" + uid in d.replace("\r\n ", "")]
 
 
@@ -377,8 +376,7 @@ def test_organizer_mails_requests_and_cancel(pim_server, pim_log, radicale,
     assert [a.addr_spec for a in methods["CANCEL"]["To"].addresses] == \
         ["carol@example.org"]
     stored = [d for d in
-              __import__("test_pim_sync").members(radicale, USER,
-                                                  calendar).values()
+              radicale.members(USER, calendar).values()
               if "Planning v2" in d]
     assert len(stored) == 1 and "SEQUENCE:1" in stored[0]
 
