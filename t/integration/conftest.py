@@ -82,8 +82,11 @@ def serve(srv, request, name):
     srv.stop()
     crashes = srv.crashes()
     if crashes:
+        import httpd
+        traces = (httpd.backtraces(srv.cfg.HTTPD, srv.root)
+                  if hasattr(srv, "cfg") else [])
         pytest.fail("the %s httpd crashed (config and logs kept in %s):\n%s"
-                    % (name, srv.root, "\n".join(crashes)))
+                    % (name, srv.root, "\n".join(crashes + traces)))
     if request.session.testsfailed:
         print("\n%s httpd config and logs kept in %s" % (name, srv.root))
     else:

@@ -9,6 +9,7 @@ foreground (-DFOREGROUND) so the test session owns the process.
 import base64
 import hashlib
 import os
+import resource
 import pwd
 import grp
 import re
@@ -62,6 +63,24 @@ LOCATIONS = {
                            "    EASTraceBodies On\n",
     "/eas-noauth": "noauth",
 }
+
+
+def allow_cores():
+    """In the child before httpd starts: core files of any size."""
+    resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY,
+                                              resource.RLIM_INFINITY))
+
+
+def backtraces(httpd_bin, root):
+    """The backtraces of the cores httpd's children left in root/cores."""
+    out = []
+    d = os.path.join(root, "cores")
+    for name in sorted(os.listdir(d)) if os.path.isdir(d) else ():
+        r = subprocess.run(["gdb", "-batch", "-ex", "thread apply all bt 30",
+                            httpd_bin, os.path.join(d, name)],
+                           capture_output=True, text=True, timeout=120)
+        out.append("core %s:\n%s" % (name, r.stdout[-20000:]))
+    return out
 
 
 def free_port():
@@ -217,6 +236,9 @@ class Httpd:
             % self.root,
             "ServerName 127.0.0.1",
             'DefaultRuntimeDir "%s"' % self.root,
+            # A crashing child leaves a core there (conftest.serve prints
+            # its backtrace).
+            'CoreDumpDirectory "%s/cores"' % self.root,
             "Mutex file:%s" % self.root,
             "User %s\nGroup %s" % user if user else "",
             module_lines(self.cfg, self.modules),
@@ -250,10 +272,13 @@ class Httpd:
                 env.pop(name, None)
             else:
                 env[name] = value
+        cores = os.path.join(self.root, "cores")
+        os.makedirs(cores, exist_ok=True)
+        os.chmod(cores, 0o777)
         self.proc = subprocess.Popen(
             [self.cfg.HTTPD, "-d", self.root, "-f", self.conf, "-DFOREGROUND"],
             stdout=self.console, stderr=subprocess.STDOUT,
-            env=env, start_new_session=True)
+            env=env, start_new_session=True, preexec_fn=allow_cores)
         self.wait_ready()
 
     def wait_ready(self, timeout=15):
