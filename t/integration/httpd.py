@@ -182,6 +182,8 @@ class Httpd:
         self.root = tempfile.mkdtemp(prefix="mod_eas-it-")
         os.chmod(self.root, 0o755)
         os.mkdir(os.path.join(self.root, "logs"))
+        os.mkdir(os.path.join(self.root, "cores"))      # CoreDumpDirectory
+        os.chmod(os.path.join(self.root, "cores"), 0o777)
         self.port = free_port()
         self.conf = os.path.join(self.root, "httpd.conf")
         self.error_log = os.path.join(self.root, "logs", "error.log")
@@ -272,9 +274,6 @@ class Httpd:
                 env.pop(name, None)
             else:
                 env[name] = value
-        cores = os.path.join(self.root, "cores")
-        os.makedirs(cores, exist_ok=True)
-        os.chmod(cores, 0o777)
         self.proc = subprocess.Popen(
             [self.cfg.HTTPD, "-d", self.root, "-f", self.conf, "-DFOREGROUND"],
             stdout=self.console, stderr=subprocess.STDOUT,
