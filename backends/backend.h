@@ -333,6 +333,12 @@ struct eas_backend {
     apr_status_t (*find_uid)(eas_store_t *st, const char *folder_id,
                              const char *uid, apr_array_header_t **items,
                              apr_pool_t *p);
+    /* A hint: these items of the folder (const char * ids) are about to
+       be fetched, in this order (a Sync page), so that a backend that can
+       read many in one request does.  Nothing is returned; a fetch of an
+       item the hint named works as any other. */
+    void (*prefetch)(eas_store_t *st, const char *folder_id,
+                     const apr_array_header_t *item_ids, apr_pool_t *p);
     /* Whether the server behind the folder schedules by itself (CalDAV
        Scheduling, RFC 6638: it sends the invitations and cancellations of
        the events written to it), so that the module must not. */

@@ -347,6 +347,16 @@ static apr_status_t mux_find_uid(eas_store_t *st, const char *folder_id,
     return m->st->backend->find_uid(m->st, sub, uid, items, p);
 }
 
+static void mux_prefetch(eas_store_t *st, const char *folder_id,
+                         const apr_array_header_t *item_ids, apr_pool_t *p)
+{
+    const char *id;
+    eas_store_t *ms = eas_store_member(st, folder_id, &id);
+
+    if (ms && ms->backend->prefetch)
+        ms->backend->prefetch(ms, id, item_ids, p);
+}
+
 static int mux_schedules(eas_store_t *st, const char *folder_id,
                          apr_pool_t *p)
 {
@@ -376,6 +386,7 @@ static const eas_backend_t mux_backend = {
     .send = mux_send,
     .search = mux_search,
     .find_uid = mux_find_uid,
+    .prefetch = mux_prefetch,
     .schedules = mux_schedules,
     .oof_get = mux_oof_get,
     .oof_set = mux_oof_set,

@@ -62,6 +62,7 @@ typedef struct {
     eas_email_opts_t opts;      /* EAS_FETCH_ITEM: how to render it */
     const eas_folder_t *folder; /* EAS_FETCH_PIM: the item's folder */
     eas_pim_opts_t pim;         /* EAS_FETCH_PIM: how to render it */
+    eas_wbxml_enc_t *props;     /* EAS_FETCH_PIM: the item, converted */
     eas_blob_t data;            /* RAW, ATTACHMENT: the bytes to send */
     apr_off_t total;            /* their whole size before the range */
     apr_off_t first;            /* offset of data within the whole */

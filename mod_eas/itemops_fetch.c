@@ -236,8 +236,10 @@ static int groupware(eas_ctx_t *ctx, eas_fetch_t *f, const char *folder,
     f->kind = EAS_FETCH_PIM;
     eas_pim_opts_init(r, ctx->user->email, ctx->req->version,
                       apr_time_now(), f->prefs, f->nprefs, &f->pim);
-    if (eas_pim_check(r, ctx->user->login, f->folder, item, &f->msg, &f->pim,
-                      r->pool) != 0)
+    f->props = eas_pim_convert(r, ctx->user->login, f->folder, item,
+                               &f->msg, &f->pim, EAS_ItemOperations_Properties,
+                               r->pool);
+    if (!f->props)
         return EAS_IO_CONVERSION;
     return EAS_IO_OK;
 }

@@ -83,7 +83,7 @@ void eas_fetch_write(eas_fetch_out_t *out, const eas_fetch_t *f,
         eas_email_write(e, &f->msg, &f->opts, p);
     }
     else if (f->kind == EAS_FETCH_PIM) {
-        eas_pim_write_props(f->folder, &f->msg, &f->pim, e, p);
+        eas_enc_splice(e, f->props);
     }
     else {
         if (f->kind == EAS_FETCH_ATTACHMENT)

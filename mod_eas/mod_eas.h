@@ -40,13 +40,7 @@ extern module AP_MODULE_DECLARE_DATA eas_module;
 APLOG_USE_MODULE(eas);
 #endif
 
-/*
- * Log tag, like httpd's APLOGNO ("AH" is reserved for httpd itself):
- * EASLOGNO(00201) gives "EAS00201: ".  Ranges: 001xx module and config,
- * 002xx request line and headers, 003xx body and WBXML, 004xx dispatch
- * and responses, 005xx trace.
- */
-#define EASLOGNO(n) "EAS" #n ": "
+#include "eas_log.h"
 
 /* The handler name to use with SetHandler. */
 #define EAS_HANDLER_NAME "eas"

@@ -323,6 +323,27 @@ static void write_change(eas_sync_req_t *sr, const eas_sync_coll_t *c,
     }
 }
 
+/* Tell the store which items the page will read (backend.h prefetch). */
+static void prefetch(eas_sync_req_t *sr, const eas_sync_coll_t *c,
+                     apr_pool_t *scratch)
+{
+    eas_store_t *st = sr->store;
+    apr_array_header_t *ids;
+    int i, pim = eas_sync_pim_class(c) != NULL;
+
+    if (!st->backend->prefetch)
+        return;
+    ids = apr_array_make(scratch, c->changes->nelts, sizeof(const char *));
+    for (i = 0; i < c->changes->nelts; i++) {
+        const eas_change_t *ch = &APR_ARRAY_IDX(c->changes, i, eas_change_t);
+        if (ch->kind == EAS_CHANGE_ADD
+            || (pim && ch->kind == EAS_CHANGE_CHANGE))
+            APR_ARRAY_PUSH(ids, const char *) = ch->id;
+    }
+    if (ids->nelts > 1)
+        st->backend->prefetch(st, c->id, ids, sr->r->pool);
+}
+
 void eas_sync_collection_write(eas_sync_req_t *sr, const eas_sync_coll_t *c,
                                eas_wbxml_enc_t *e, apr_pool_t *scratch)
 {
@@ -340,6 +361,8 @@ void eas_sync_collection_write(eas_sync_req_t *sr, const eas_sync_coll_t *c,
         if (c->replies->nelts)
             write_replies(sr, c, e, scratch);
         if (c->changes->nelts) {
+            prefetch(sr, c, scratch);
+            apr_pool_clear(scratch);
             eas_enc_start(e, A(Commands));
             for (i = 0; i < c->changes->nelts; i++) {
                 write_change(sr, c, &APR_ARRAY_IDX(c->changes, i,

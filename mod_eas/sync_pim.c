@@ -78,49 +78,24 @@ static void pim_opts(eas_sync_req_t *sr, const eas_sync_coll_t *c,
                       prefs, so->nprefs, o);
 }
 
-/*
- * Whether the converter takes the item: a run into an encoder whose
- * output is dropped, so that a refused item leaves nothing at all in the
- * response (not even the Add around it).
- */
-static apr_status_t dry_run(const eas_pim_class_t *pc, const eas_blob_t *blob,
-                            const eas_pim_opts_t *o, const char **err,
-                            apr_pool_t *p)
-{
-    apr_bucket_alloc_t *ba = apr_bucket_alloc_create(p);
-    eas_wbxml_enc_t *e = eas_wbxml_enc_create(p, apr_brigade_create(p, ba),
-                                              NULL, NULL);
-    apr_status_t rv;
-
-    eas_enc_start(e, A(ApplicationData));
-    rv = pc->write(e, blob, o, err, p);
-    eas_enc_finish(e);         /* what it wrote goes with p */
-    return rv;
-}
-
-int eas_pim_check(request_rec *r, const char *login, const eas_folder_t *f,
-                  const char *item, const eas_blob_t *blob,
-                  const eas_pim_opts_t *o, apr_pool_t *p)
+eas_wbxml_enc_t *eas_pim_convert(request_rec *r, const char *login,
+                                 const eas_folder_t *f, const char *item,
+                                 const eas_blob_t *blob,
+                                 const eas_pim_opts_t *o, eas_tag_t in,
+                                 apr_pool_t *p)
 {
     const eas_pim_class_t *pc = eas_pim_class(f->cls);
+    eas_wbxml_enc_t *frag = eas_enc_fragment(r->connection->bucket_alloc,
+                                             in, p);
     const char *err = NULL;
-    apr_status_t rv = pc ? dry_run(pc, blob, o, &err, p) : APR_EINVAL;
+    apr_status_t rv = pc ? pc->write(frag, blob, o, &err, p) : APR_EINVAL;
 
     if (rv != APR_SUCCESS)
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r, EASLOGNO(01761)
                       "item %s:%s of %s is not a valid %s item (%s): "
                       "left out", f->id, item, login,
                       eas_class_name(f->cls), err ? err : "?");
-    return rv == APR_SUCCESS ? 0 : -1;
-}
-
-void eas_pim_write_props(const eas_folder_t *f, const eas_blob_t *blob,
-                         const eas_pim_opts_t *o, eas_wbxml_enc_t *e,
-                         apr_pool_t *p)
-{
-    const char *err = NULL;
-
-    eas_pim_class(f->cls)->write(e, blob, o, &err, p);
+    return rv == APR_SUCCESS ? frag : NULL;
 }
 
 static int is_calendar(const eas_sync_coll_t *c)
@@ -150,6 +125,7 @@ static int write_data(eas_sync_req_t *sr, const eas_sync_coll_t *c,
                       apr_pool_t *p)
 {
     eas_bodypref_t prefs[EAS_SYNC_MAX_PREFS];
+    eas_wbxml_enc_t *frag;
     eas_pim_opts_t o;
     eas_blob_t blob;
 
@@ -157,15 +133,15 @@ static int write_data(eas_sync_req_t *sr, const eas_sync_coll_t *c,
         || read_item(sr, c, item, &blob, p) != APR_SUCCESS)
         return -1;
     pim_opts(sr, c, prefs, &o);
-    if (eas_pim_check(sr->r, sr->ctx->user->login, c->folder, item, &blob,
-                      &o, p) != 0)
+    if (!(frag = eas_pim_convert(sr->r, sr->ctx->user->login, c->folder,
+                                 item, &blob, &o, A(ApplicationData), p)))
         return EAS_SYNC_ITEM_INVALID;
     if (kind) {
         eas_enc_start(e, kind);
         eas_enc_str(e, A(ServerId), eas_server_id(p, c->id, item));
     }
     eas_enc_start(e, A(ApplicationData));
-    eas_pim_write_props(c->folder, &blob, &o, e, p);
+    eas_enc_splice(e, frag);
     eas_enc_end(e);
     if (kind)
         eas_enc_end(e);

@@ -16,20 +16,20 @@ const char *eas_sync_class_name(const eas_sync_coll_t *c);
 
 /*
  * Groupware items outside Sync (ItemOperations Fetch) go through the
- * same three steps as in Sync: the converter's options for the request
- * (its limits, the user, the body preferences given), a check that the
- * item converts (0; -1 logged: leave it out, nothing is written), then
- * the item's properties (the children of ApplicationData or Properties).
+ * same two steps as in Sync: the converter's options for the request
+ * (its limits, the user, the body preferences given), then the item
+ * converted once into a fragment (wbxml.h) of the content of an element
+ * in, to splice into the response, or NULL when the converter refuses the
+ * item (logged: leave it out, nothing is written).
  */
 void eas_pim_opts_init(request_rec *r, const char *user_email, int version,
                        apr_time_t now, const eas_bodypref_t *prefs,
                        int nprefs, eas_pim_opts_t *o);
-int eas_pim_check(request_rec *r, const char *login, const eas_folder_t *f,
-                  const char *item, const eas_blob_t *blob,
-                  const eas_pim_opts_t *o, apr_pool_t *p);
-void eas_pim_write_props(const eas_folder_t *f, const eas_blob_t *blob,
-                         const eas_pim_opts_t *o, eas_wbxml_enc_t *e,
-                         apr_pool_t *p);
+eas_wbxml_enc_t *eas_pim_convert(request_rec *r, const char *login,
+                                 const eas_folder_t *f, const char *item,
+                                 const eas_blob_t *blob,
+                                 const eas_pim_opts_t *o, eas_tag_t in,
+                                 apr_pool_t *p);
 
 /* The converter of the collection's class, or NULL for mail. */
 const eas_pim_class_t *eas_sync_pim_class(const eas_sync_coll_t *c);

@@ -199,6 +199,22 @@ void eas_enc_opaque(eas_wbxml_enc_t *e, eas_tag_t tag,
 void eas_enc_opaque_data(eas_wbxml_enc_t *e, const void *data,
                          apr_size_t len, int stable);
 /*
+ * A fragment: the content of an element whose tag is in, encoded apart
+ * (into buckets of list and memory of pool, never flushed) so that it can
+ * be put into an encoder whole with eas_enc_splice(), or dropped, as when
+ * a converter refuses an item halfway.  It takes the same calls as an encoder, starts inside in
+ * (text and elements may come at once) and must end there, every element
+ * it opened closed.
+ */
+eas_wbxml_enc_t *eas_enc_fragment(apr_bucket_alloc_t *list, eas_tag_t in,
+                                  apr_pool_t *pool);
+/*
+ * Append fragment f as content of e's current element (an element whose
+ * tag is in f's code page), or nothing if f is empty.  An error of f, or
+ * an element of f left open, becomes e's error.
+ */
+apr_status_t eas_enc_splice(eas_wbxml_enc_t *e, eas_wbxml_enc_t *f);
+/*
  * Close any open elements, append the buffered bytes to bb and report the
  * first error seen (APR_SUCCESS if none).
  */

@@ -57,6 +57,8 @@ struct eas_wbxml_enc {
     void *flush_ctx;
     apr_off_t pending_bytes;        /* in bb since the last flush call */
     apr_off_t total;                /* bytes handed to bb */
+    int fragment;                   /* made by eas_enc_fragment() */
+    unsigned start_page;            /* a fragment's page at its start */
 };
 
 /*
@@ -456,6 +458,51 @@ void eas_enc_opaque(eas_wbxml_enc_t *e, eas_tag_t tag,
     eas_enc_start(e, tag);
     eas_enc_opaque_data(e, data, len, stable);
     eas_enc_end(e);
+}
+
+/* ------------------------------------------------------------------ */
+/* Fragments                                                           */
+/* ------------------------------------------------------------------ */
+
+eas_wbxml_enc_t *eas_enc_fragment(apr_bucket_alloc_t *list, eas_tag_t in,
+                                  apr_pool_t *pool)
+{
+    eas_wbxml_enc_t *f = eas_wbxml_enc_create(
+        pool, apr_brigade_create(pool, list), NULL, NULL);
+
+    f->fragment = 1;
+    f->started = 1;                 /* no header of its own */
+    f->depth = 1;                   /* inside in: content may come */
+    f->page = f->start_page = EAS_TAG_PAGE(in);
+    return f;
+}
+
+apr_status_t eas_enc_splice(eas_wbxml_enc_t *e, eas_wbxml_enc_t *f)
+{
+    apr_off_t len;
+
+    if (!f->fragment || f->err || f->depth != 1 || f->pending != NO_TAG) {
+        if (!e->err)
+            e->err = f->err ? f->err : APR_EINVAL;
+        return e->err;
+    }
+    emit_buffer(f);
+    if (APR_BRIGADE_EMPTY(f->bb) || !content_follows(e))
+        return e->err;
+    if (e->page != f->start_page && reserve(e, 2)) {
+        e->buf[e->used++] = T_SWITCH_PAGE;
+        e->buf[e->used++] = (unsigned char)f->start_page;
+    }
+    emit_buffer(e);
+    if (e->err)
+        return e->err;
+    len = f->total;
+    APR_BRIGADE_CONCAT(e->bb, f->bb);
+    e->total += len;
+    e->pending_bytes += len;
+    e->page = f->page;
+    maybe_flush(e);
+    return e->err;
 }
 
 apr_status_t eas_enc_finish(eas_wbxml_enc_t *e)

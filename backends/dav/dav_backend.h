@@ -41,25 +41,24 @@ typedef struct {
 } dv_folder_t;
 
 /*
- * Reading ahead (dav_items.c).  A Sync page fetches items of the folder's
- * last listing in the listing's order (by id, as the sync engine sends
- * them).  A fetch of the listing's first item, or of the item right after
- * the one fetched last, brings that item and the DV_READ_AHEAD - 1 after
- * it in one multiget instead of a GET each; a fetch out of that order is
- * a GET.  Only the last batch is kept (in a pool of its own), and any
- * write of the store drops it.
+ * Reading ahead (dav_items.c).  A Sync page names the items it will
+ * fetch (the prefetch hint of backend.h); a fetch of one of them brings
+ * it and the next DV_READ_AHEAD - 1 of the hint in one multiget instead
+ * of a GET each.  Only the last batch is kept (in a pool of its own), and
+ * any write of the store drops it.  A fetch the hint did not name is a
+ * GET.
  */
 #define DV_READ_AHEAD 100
 
 typedef struct {
-    const char *folder;             /* the listed folder's id; NULL: none */
+    const char *folder;             /* the hint's folder id; NULL: none */
     apr_pool_t *list_pool;          /* folder, order and pos */
-    apr_array_header_t *order;      /* its hrefs inside the filter */
+    apr_array_header_t *order;      /* the hint's hrefs */
     apr_hash_t *pos;                /* href -> its index in order + 1 */
-    int next;                       /* the index after the last fetch */
     int off;                        /* multiget failed: GETs only */
     apr_pool_t *pool;               /* the batch read ahead; NULL: none */
     apr_hash_t *items;              /* href -> dav_item_t of the batch */
+    int from, n;                    /* the batch's place in order */
 } dv_ahead_t;
 
 typedef struct {
@@ -82,6 +81,30 @@ int dv_homes_get(const char *url, const char *user, dav_homes_t *out,
 void dv_homes_put(const char *url, const char *user, const dav_homes_t *h);
 void dv_homes_forget(const char *url, const char *user, apr_pool_t *p);
 
+/*
+ * dav_lists.c: collection listings kept per process, so that a listing
+ * asks only for what changed since the token of the last one (RFC 6578).
+ * Keys from dv_lists_key(): the EAS user, the server and the collection.
+ * What get returns is a copy in p (href -> ETag); put keeps a copy, or
+ * nothing new when the token is the one kept.  The inside set (href ->
+ * "") of a filter is kept with the token it was asked at.  At most
+ * dv_lists_set_limit() items in all (0: nothing is kept).
+ */
+#define DV_LISTS_DEFAULT 200000L
+#define DV_IN_SINCE 1           /* events overlapping [since, ...) */
+#define DV_IN_OPEN 2            /* to-dos not completed */
+const char *dv_lists_key(const char *login, const char *url,
+                         const char *href, apr_pool_t *p);
+int dv_lists_get(const char *key, const char **token, apr_hash_t **etags,
+                 apr_pool_t *p);
+void dv_lists_put(const char *key, const char *token, apr_hash_t *etags);
+int dv_lists_get_inside(const char *key, const char *token, int filter,
+                        apr_time_t since, apr_hash_t **inside, apr_pool_t *p);
+void dv_lists_put_inside(const char *key, const char *token, int filter,
+                         apr_time_t since, apr_hash_t *inside);
+void dv_lists_drop(const char *key);
+void dv_lists_set_limit(long items);
+
 /* dav_items.c */
 apr_status_t dv_list(eas_store_t *st, const char *folder_id,
                      const eas_filter_t *f, apr_array_header_t **out,
@@ -90,6 +113,8 @@ apr_status_t dv_list(eas_store_t *st, const char *folder_id,
 apr_status_t dv_find_uid(eas_store_t *st, const char *folder_id,
                          const char *uid, apr_array_header_t **items,
                          apr_pool_t *p);
+void dv_prefetch(eas_store_t *st, const char *folder_id,
+                 const apr_array_header_t *item_ids, apr_pool_t *p);
 apr_status_t dv_stat(eas_store_t *st, const char *folder_id,
                      const char *item_id, eas_item_ref_t *out, apr_pool_t *p);
 apr_status_t dv_fetch(eas_store_t *st, const char *folder_id,

@@ -168,7 +168,12 @@ apr_status_t dav_set_homes(dav_client_t *c, const dav_homes_t *h);
 /* The homes the client knows (NULL before discovery). */
 const dav_homes_t *dav_homes(const dav_client_t *c);
 
-/* The calendars and address books of every home, as dav_collection_t. */
+/*
+ * The calendars and address books of every home, as dav_collection_t,
+ * without ctag and sync_token: a server computes those from every item of
+ * every collection (Radicale reads them all), which a folder list never
+ * needs; dav_collection_get() gives them for one collection.
+ */
 apr_status_t dav_collections(dav_client_t *c, apr_array_header_t **out,
                              apr_pool_t *p);
 

@@ -38,6 +38,15 @@ static const char list_body[] =
     "<C:supported-calendar-component-set/><D:supported-report-set/>"
     "<I:calendar-color/></D:prop></D:propfind>";
 
+/* The same without the change tags, for the listing of the homes. */
+static const char home_body[] =
+    "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+    "<D:propfind xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\""
+    " xmlns:I=\"http://apple.com/ns/ical/\"><D:prop>"
+    "<D:resourcetype/><D:displayname/>"
+    "<C:supported-calendar-component-set/><D:supported-report-set/>"
+    "<I:calendar-color/></D:prop></D:propfind>";
+
 /* The principal named by a PROPFIND at path, resolved; NULL if none. */
 static const char *principal_at(dav_client_t *c, const char *path,
                                 apr_status_t *rv, apr_pool_t *p)
@@ -189,7 +198,7 @@ static int listed(const apr_array_header_t *out, const char *href)
 static apr_status_t list_home(dav_client_t *c, const char *home,
                               apr_array_header_t *out, apr_pool_t *p)
 {
-    dav_req_t rq = { "PROPFIND", home, "1", list_body, sizeof(list_body) - 1,
+    dav_req_t rq = { "PROPFIND", home, "1", home_body, sizeof(home_body) - 1,
                      XML_CT, NULL, NULL, NULL, NULL };
     dav_multistatus_t ms;
     dav_resp_t rs;

@@ -112,6 +112,34 @@ const char *eas_dav_set1(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
+/* EASDAVListCache: server-wide, applied in each child (dav_lists.c). */
+static long list_cache = DV_LISTS_DEFAULT;
+
+static apr_status_t list_cache_reset(void *unused)
+{
+    list_cache = DV_LISTS_DEFAULT;
+    return APR_SUCCESS;
+}
+
+const char *eas_dav_set_list_cache(cmd_parms *cmd, void *dconf,
+                                   const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    char *end;
+    long v;
+
+    if (err)
+        return err;
+    v = strtol(arg, &end, 10);
+    if (end == arg || *end || v < 0 || v > 100000000L)
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of items "
+                            "from 0 to 100000000", cmd->cmd->name, arg);
+    list_cache = v;
+    apr_pool_cleanup_register(cmd->pool, NULL, list_cache_reset,
+                              apr_pool_cleanup_null);
+    return NULL;
+}
+
 const char *eas_dav_set_service(cmd_parms *cmd, void *dconf, const char *user,
                                 const char *password)
 {
@@ -206,6 +234,7 @@ static void dv_child_init(apr_pool_t *p, server_rec *s)
     if (rv != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, EASLOGNO(01624)
                      "the DAV client cannot start in this process");
+    dv_lists_set_limit(list_cache);
     dav_watch_configure(watch_log, s,
                         ap_runtime_dir_relative(p, DAV_DROP_DIR));
 }

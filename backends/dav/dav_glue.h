@@ -12,6 +12,8 @@
 extern const eas_backend_glue_t eas_dav_glue;
 
 const char *eas_dav_set1(cmd_parms *cmd, void *dconf, const char *arg);
+const char *eas_dav_set_list_cache(cmd_parms *cmd, void *dconf,
+                                   const char *arg);
 const char *eas_dav_set_service(cmd_parms *cmd, void *dconf, const char *user,
                                 const char *password);
 
@@ -43,6 +45,9 @@ const char *eas_dav_notify_secret(request_rec *r);
     AP_INIT_TAKE1("EASNotifySecret", eas_dav_set1, "secret", \
         RSRC_CONF | ACCESS_CONF, \
         "The secret a change notification (SetHandler eas-notify) must " \
-        "carry in its X-EAS-Notify-Secret header"),
+        "carry in its X-EAS-Notify-Secret header"), \
+    AP_INIT_TAKE1("EASDAVListCache", eas_dav_set_list_cache, NULL, RSRC_CONF, \
+        "Most collection members each process keeps listed between " \
+        "requests, 0 to 100000000 (default 200000; 0: none)"),
 
 #endif

@@ -13,6 +13,9 @@
 
 #include <apr_strings.h>
 #include <stdlib.h>
+
+/* Rounds of a truncated sync-collection answer before giving up. */
+#define DV_SYNC_ROUNDS 1000
 #include <string.h>
 
 static const char *item_ns(const dv_folder_t *f, apr_pool_t *p)
@@ -37,44 +40,146 @@ static apr_status_t folder_of(eas_store_t *st, const char *id,
     return (*f = dv_folder(s, id)) ? APR_SUCCESS : APR_ENOENT;
 }
 
-/* Every item of the folder with its ETag (dav_ref_t). */
-static apr_status_t all_refs(dv_store_t *s, const dv_folder_t *f,
-                             apr_array_header_t **out, apr_pool_t *p)
+/* The key of the folder's collection in the process's listings. */
+static const char *list_key(dv_store_t *s, const dv_folder_t *f,
+                            apr_pool_t *p)
+{
+    const eas_user_t *u = s->base.user;
+
+    return dv_lists_key(u->login, apr_table_get(u->params, "url"), f->href,
+                        p);
+}
+
+/* A sync-collection from token, every round of a truncated answer. */
+static apr_status_t sync_from(dv_store_t *s, const dv_folder_t *f,
+                              const char *token, apr_hash_t *etags,
+                              const char **out_token, apr_pool_t *p)
 {
     dav_changes_t ch;
     apr_status_t rv;
+    int round = 0, i;
 
+    do {
+        if ((rv = dav_sync(s->client, f->href, token, &ch, p)))
+            return rv;
+        for (i = 0; i < ch.removed->nelts; i++)
+            apr_hash_set(etags, APR_ARRAY_IDX(ch.removed, i, const char *),
+                         APR_HASH_KEY_STRING, NULL);
+        for (i = 0; i < ch.changed->nelts; i++) {
+            const dav_ref_t *r = &APR_ARRAY_IDX(ch.changed, i, dav_ref_t);
+            apr_hash_set(etags, r->href, APR_HASH_KEY_STRING, r->etag);
+        }
+        token = ch.token;
+    } while (ch.truncated && ++round < DV_SYNC_ROUNDS);
+    *out_token = token;
+    return ch.truncated ? DAV_EBADREPLY : APR_SUCCESS;
+}
+
+static apr_array_header_t *refs_of(apr_hash_t *etags, apr_pool_t *p)
+{
+    apr_array_header_t *out = apr_array_make(p, apr_hash_count(etags) + 1,
+                                             sizeof(dav_ref_t));
+    apr_hash_index_t *hi;
+
+    for (hi = apr_hash_first(p, etags); hi; hi = apr_hash_next(hi)) {
+        dav_ref_t *r = apr_array_push(out);
+        const void *k;
+        void *v;
+        apr_hash_this(hi, &k, NULL, &v);
+        r->href = k;
+        r->etag = v;
+    }
+    return out;
+}
+
+/*
+ * A syncable collection's members: the changes since the listing this
+ * process kept (one small REPORT), or all of them when there is none or
+ * the server no longer knows its token.  *token: the listing's token.
+ */
+static apr_status_t synced_refs(dv_store_t *s, const dv_folder_t *f,
+                                apr_array_header_t **out, const char **token,
+                                apr_pool_t *p)
+{
+    const char *key = list_key(s, f, p), *was;
+    apr_hash_t *etags;
+    apr_status_t rv = DAV_EBADTOKEN;
+
+    if (dv_lists_get(key, &was, &etags, p))
+        rv = sync_from(s, f, was, etags, token, p);
+    if (rv == DAV_EBADTOKEN) {
+        etags = apr_hash_make(p);
+        rv = sync_from(s, f, NULL, etags, token, p);
+    }
+    if (rv != APR_SUCCESS) {
+        dv_lists_drop(key);
+        return rv;
+    }
+    dv_lists_put(key, *token, etags);
+    *out = refs_of(etags, p);
+    return APR_SUCCESS;
+}
+
+/* Every item of the folder with its ETag (dav_ref_t); *token the
+   listing's sync-token, NULL when there is none. */
+static apr_status_t all_refs(dv_store_t *s, const dv_folder_t *f,
+                             apr_array_header_t **out, const char **token,
+                             apr_pool_t *p)
+{
+    *token = NULL;
     if (f->mixed)
         return dav_query_range(s->client, f->href, f->comp, 0, 0, out, p);
     if (!f->can_sync)
         return dav_etags(s->client, f->href, out, p);
-    rv = dav_sync(s->client, f->href, NULL, &ch, p);
-    *out = ch.changed;
-    return rv;
+    return synced_refs(s, f, out, token, p);
 }
 
-/* The hrefs inside the filter (NULL: no filter applies to the folder). */
-static apr_status_t inside(dv_store_t *s, const dv_folder_t *f,
-                           const eas_filter_t *flt, apr_hash_t **in,
-                           apr_pool_t *p)
+/* What of the folder a filter leaves inside: DV_IN_*, or 0. */
+static int filter_kind(const dv_folder_t *f, const eas_filter_t *flt)
 {
+    if (flt && flt->since && f->comp && !strcmp(f->comp, "VEVENT"))
+        return DV_IN_SINCE;
+    if (flt && flt->incomplete_only && f->comp && !strcmp(f->comp, "VTODO"))
+        return DV_IN_OPEN;
+    return 0;
+}
+
+/* The window's start, on the hour before it: a window a little wider, the
+   same for an hour of requests, and so asked of the server once. */
+static apr_time_t window_start(const eas_filter_t *flt)
+{
+    apr_time_t hour = apr_time_from_sec(3600);
+
+    return flt->since - flt->since % hour;
+}
+
+/* The hrefs inside the filter (NULL: no filter applies to the folder),
+   from the server, or kept with the listing's token. */
+static apr_status_t inside(dv_store_t *s, const dv_folder_t *f,
+                           const eas_filter_t *flt, const char *token,
+                           apr_hash_t **in, apr_pool_t *p)
+{
+    int kind = filter_kind(f, flt);
+    apr_time_t since = kind == DV_IN_SINCE ? window_start(flt) : 0;
+    const char *key = token ? list_key(s, f, p) : NULL;
     apr_array_header_t *refs = NULL;
-    apr_status_t rv = APR_SUCCESS;
+    apr_status_t rv;
     int i;
 
     *in = NULL;
-    if (flt && flt->since && f->comp && !strcmp(f->comp, "VEVENT"))
-        rv = dav_query_range(s->client, f->href, "VEVENT", flt->since, 0,
-                             &refs, p);
-    else if (flt && flt->incomplete_only && f->comp
-             && !strcmp(f->comp, "VTODO"))
-        rv = dav_query_open_todos(s->client, f->href, &refs, p);
-    if (rv != APR_SUCCESS || !refs)
+    if (!kind || (key && dv_lists_get_inside(key, token, kind, since, in, p)))
+        return APR_SUCCESS;
+    rv = kind == DV_IN_SINCE
+         ? dav_query_range(s->client, f->href, "VEVENT", since, 0, &refs, p)
+         : dav_query_open_todos(s->client, f->href, &refs, p);
+    if (rv != APR_SUCCESS)
         return rv;
     *in = apr_hash_make(p);
     for (i = 0; i < refs->nelts; i++)
         apr_hash_set(*in, APR_ARRAY_IDX(refs, i, dav_ref_t).href,
                      APR_HASH_KEY_STRING, "");
+    if (key)
+        dv_lists_put_inside(key, token, kind, since, *in);
     return APR_SUCCESS;
 }
 
@@ -113,22 +218,16 @@ static apr_status_t map_new(dv_store_t *s, const dv_folder_t *f,
                         : APR_SUCCESS;
 }
 
-/* A listed item and its href, to sort by id. */
-typedef struct {
-    eas_item_ref_t r;
-    const char *href;
-} dv_listed_t;
-
 /* By id, as the sync engine orders items of equal time (all of ours). */
 static int by_id(const void *a, const void *b)
 {
-    return strcmp(((const dv_listed_t *)a)->r.id,
-                  ((const dv_listed_t *)b)->r.id);
+    return strcmp(((const eas_item_ref_t *)a)->id,
+                  ((const eas_item_ref_t *)b)->id);
 }
 
-/* The listing as the read-ahead's order (dav_backend.h). */
-static void ahead_listed(dv_store_t *s, const dv_folder_t *f,
-                         const dv_listed_t *l, int n)
+/* The hint's hrefs as the read-ahead's order (dav_backend.h). */
+static void ahead_order(dv_store_t *s, const dv_folder_t *f,
+                        const apr_array_header_t *hrefs)
 {
     dv_ahead_t *a = &s->ahead;
     int i;
@@ -138,17 +237,13 @@ static void ahead_listed(dv_store_t *s, const dv_folder_t *f,
     else
         apr_pool_create(&a->list_pool, s->base.ctx.pool);
     a->folder = apr_pstrdup(a->list_pool, f->f.id);
-    a->order = apr_array_make(a->list_pool, n ? n : 1, sizeof(const char *));
+    a->order = apr_array_make(a->list_pool, hrefs->nelts + 1,
+                              sizeof(const char *));
     a->pos = apr_hash_make(a->list_pool);
-    a->next = 0;
     a->items = NULL;
-    /* Copied: the listing's pool may go before the fetches come. */
-    for (i = 0; i < n; i++) {
-        const char *h;
-
-        if (l[i].r.outside)
-            continue;
-        h = apr_pstrdup(a->list_pool, l[i].href);
+    for (i = 0; i < hrefs->nelts; i++) {
+        const char *h = apr_pstrdup(a->list_pool,
+                                    APR_ARRAY_IDX(hrefs, i, const char *));
         APR_ARRAY_PUSH(a->order, const char *) = h;
         apr_hash_set(a->pos, h, APR_HASH_KEY_STRING,
                      (void *)(apr_uintptr_t)a->order->nelts);
@@ -163,35 +258,33 @@ apr_status_t dv_list(eas_store_t *st, const char *folder_id,
     const eas_idmap_t *m = st->ctx.idmap;
     apr_array_header_t *refs;
     apr_hash_t *known, *in;
+    const char *token;
     const dv_folder_t *f;
-    dv_listed_t *l;
+    eas_item_ref_t *l;
     apr_status_t rv;
     int i;
 
     if ((rv = folder_of(st, folder_id, &f)) != APR_SUCCESS)
         return rv;
-    if ((rv = all_refs(s, f, &refs, p)) != APR_SUCCESS
-        || (rv = inside(s, f, flt, &in, p)) != APR_SUCCESS)
+    if ((rv = all_refs(s, f, &refs, &token, p)) != APR_SUCCESS
+        || (rv = inside(s, f, flt, token, &in, p)) != APR_SUCCESS)
         return dv_status(rv);
     if ((rv = m->all(m, item_ns(f, p), &known, p)) != APR_SUCCESS
         || (rv = map_new(s, f, refs, known, p)) != APR_SUCCESS)
         return rv;
-    l = apr_pcalloc(p, sizeof(*l) * (refs->nelts + 1));
+    *out = apr_array_make(p, refs->nelts + 1, sizeof(eas_item_ref_t));
+    l = (eas_item_ref_t *)(*out)->elts;
+    memset(l, 0, sizeof(*l) * refs->nelts);
     for (i = 0; i < refs->nelts; i++) {
         const dav_ref_t *d = &APR_ARRAY_IDX(refs, i, dav_ref_t);
 
-        if (!(l[i].r.id = id_of(s, f, known, d->href, p)))
+        if (!(l[i].id = id_of(s, f, known, d->href, p)))
             return APR_EGENERAL;
-        l[i].r.token = d->etag ? d->etag : "";
-        l[i].r.outside = in && !apr_hash_get(in, d->href,
-                                             APR_HASH_KEY_STRING);
-        l[i].href = d->href;
+        l[i].token = d->etag ? d->etag : "";
+        l[i].outside = in && !apr_hash_get(in, d->href, APR_HASH_KEY_STRING);
     }
+    (*out)->nelts = refs->nelts;
     qsort(l, refs->nelts, sizeof(*l), by_id);
-    ahead_listed(s, f, l, refs->nelts);
-    *out = apr_array_make(p, refs->nelts, sizeof(eas_item_ref_t));
-    for (i = 0; i < refs->nelts; i++)
-        APR_ARRAY_PUSH(*out, eas_item_ref_t) = l[i].r;
     return APR_SUCCESS;
 }
 
@@ -238,7 +331,7 @@ apr_status_t dv_stat(eas_store_t *st, const char *folder_id,
     return APR_SUCCESS;
 }
 
-/* Items from index from of the listing's order in one multiget, as the
+/* Items from index from of the hint's order in one multiget, as the
    read-ahead's batch; 0 when there is no batch (a failed multiget turns
    reading ahead off for the rest of the request: GETs then). */
 static int ahead_read(dv_store_t *s, const dv_folder_t *f, int from)
@@ -260,6 +353,8 @@ static int ahead_read(dv_store_t *s, const dv_folder_t *f, int from)
         APR_ARRAY_PUSH(hrefs, const char *) =
             APR_ARRAY_IDX(a->order, from + i, const char *);
     a->items = NULL;
+    a->from = from;
+    a->n = n;
     if (dav_multiget(s->client, f->href, f->kind, hrefs, &items, a->pool)
         != APR_SUCCESS) {
         a->off = 1;
@@ -274,8 +369,8 @@ static int ahead_read(dv_store_t *s, const dv_folder_t *f, int from)
     return 1;
 }
 
-/* The item from the read-ahead (a batch read now if the fetch follows the
-   listing's order), copied into p; 0 when it is not there. */
+/* The item from the read-ahead (its batch read now if the hint named it),
+   copied into p; 0 when it is not there. */
 static int ahead_fetch(dv_store_t *s, const dv_folder_t *f, const char *href,
                        eas_blob_t *out, apr_pool_t *p)
 {
@@ -291,14 +386,35 @@ static int ahead_fetch(dv_store_t *s, const dv_folder_t *f, const char *href,
         return 0;
     if (a->items)
         it = apr_hash_get(a->items, href, APR_HASH_KEY_STRING);
-    if (!it && i == a->next && ahead_read(s, f, i))
+    /* Not in the batch that should hold it: the server had no data. */
+    if (!it && a->items && i >= a->from && i < a->from + a->n)
+        return 0;
+    if (!it && ahead_read(s, f, i))
         it = apr_hash_get(a->items, href, APR_HASH_KEY_STRING);
-    a->next = i + 1;
     if (!it)
         return 0;
     out->data = apr_pstrmemdup(p, it->data, it->len);
     out->len = it->len;
     return 1;
+}
+
+void dv_prefetch(eas_store_t *st, const char *folder_id,
+                 const apr_array_header_t *item_ids, apr_pool_t *p)
+{
+    dv_store_t *s = (dv_store_t *)st;
+    apr_array_header_t *hrefs;
+    const dv_folder_t *f;
+    const char *href;
+    int i;
+
+    if (folder_of(st, folder_id, &f) != APR_SUCCESS)
+        return;
+    hrefs = apr_array_make(p, item_ids->nelts, sizeof(const char *));
+    for (i = 0; i < item_ids->nelts; i++)
+        if (href_of(s, f, APR_ARRAY_IDX(item_ids, i, const char *), &href, p)
+            == APR_SUCCESS)
+            APR_ARRAY_PUSH(hrefs, const char *) = href;
+    ahead_order(s, f, hrefs);
 }
 
 /* A write: what was read ahead may be stale. */

@@ -368,6 +368,7 @@ const eas_backend_t eas_backend_dav = {
     .move = dv_move,
     .empty = dv_empty,
     .find_uid = dv_find_uid,
+    .prefetch = dv_prefetch,
     .schedules = dv_schedules,
     .source = &dav_source_ops,
 };

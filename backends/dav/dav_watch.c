@@ -24,9 +24,11 @@
  *
  * Notifications.  dav_watch_drop() renames a small file (user, href) into
  * the drop directory; every process's poller watches it with inotify and
- * polls the named collections of that user once, DAV_NOTIFY_GATHER_MS
- * later, however many notifications came meanwhile.  A notification for
- * a user without watches costs one hash look-up.
+ * tells the keys of the named collections of that user at once, then at
+ * most once per DAV_NOTIFY_GATHER_MS however many notifications come
+ * meanwhile.  A notification for a user without watches costs one hash
+ * look-up.  Drop files unchanged for DW_DROP_AGE are removed (by any
+ * process, at most once per DW_DROP_AGE).
  */
 #include "dav_backend.h"
 #include "dav_watch.h"
@@ -38,6 +40,7 @@
 #include <apr_thread_mutex.h>
 #include <apr_thread_proc.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -47,6 +50,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define DW_LOG_EVERY apr_time_from_sec(60)
@@ -54,6 +58,7 @@
    one slow server delays the others' polls no more. */
 #define DW_POLL_TIMEOUT_MS 10000L
 #define DW_GONE "\n(gone)"
+#define DW_DROP_AGE apr_time_from_sec(600)
 
 typedef struct dw_key dw_key_t;
 
@@ -72,10 +77,12 @@ typedef struct {
                                    principal; the table's key */
     char *href;                 /* NULL: a hierarchy */
     char *seen;                 /* last value, NULL: unknown */
-    int failing, busy, again;
+    int failing, busy;
+    int held;                   /* a notification waits for quiet */
     int refs;                   /* its keys, and a poll under way */
     apr_interval_time_t interval;
-    apr_time_t due, soon;       /* soon: a notification's poll, or 0 */
+    apr_time_t due;
+    apr_time_t quiet;           /* notifications held until then */
     dw_key_t *keys;
 } dw_coll_t;
 
@@ -97,6 +104,7 @@ typedef struct {
     const char *dropped;        /* the directory ifd watches */
     int stopping, down;
     apr_time_t said;            /* the last failure logged */
+    apr_time_t swept;           /* the drop directory's last sweep */
     apr_thread_t *thread;
     apr_pool_t *tables;         /* unmanaged: tables, the thread */
     apr_pool_t *scratch;        /* the thread's, cleared per round */
@@ -524,8 +532,6 @@ static void job_done(dw_source_t *src, dw_job_t *j, apr_status_t rv,
         APR_ARRAY_PUSH(out, const char *) = apr_pstrdup(out->pool, k->text);
     c->busy = 0;
     c->due = now + c->interval;
-    c->soon = c->again ? now + apr_time_from_msec(DAV_NOTIFY_GATHER_MS) : 0;
-    c->again = 0;
     user_release(src, j->user);
     coll_release(src, c);
 }
@@ -562,9 +568,23 @@ static void run_job(dw_source_t *src, dw_job_t *j, apr_array_header_t *out,
     apr_thread_mutex_unlock(src->mutex);
 }
 
-/* Under the mutex: the collections due now as jobs; *next the time of
-   the first one due later (0: none). */
-static apr_array_header_t *due_jobs(dw_source_t *src, apr_time_t *next)
+/* Under the mutex: c's keys pushed on keys; no more until gather ms. */
+static void tell_now(dw_source_t *src, dw_coll_t *c, apr_array_header_t *keys,
+                     apr_time_t now)
+{
+    dw_key_t *k;
+
+    for (k = c->keys; k; k = k->cnext)
+        APR_ARRAY_PUSH(keys, const char *) = apr_pstrdup(keys->pool, k->text);
+    c->held = 0;
+    c->quiet = now + apr_time_from_msec(DAV_NOTIFY_GATHER_MS);
+}
+
+/* Under the mutex: the collections due now as jobs, the held notifications
+   due now pushed on keys; *next the time of the first one due later (0:
+   none). */
+static apr_array_header_t *due_jobs(dw_source_t *src, apr_time_t *next,
+                                    apr_array_header_t *keys)
 {
     apr_array_header_t *jobs = apr_array_make(src->scratch, 8,
                                               sizeof(dw_job_t));
@@ -574,8 +594,12 @@ static apr_array_header_t *due_jobs(dw_source_t *src, apr_time_t *next)
     *next = 0;
     for (hi = apr_hash_first(NULL, src->colls); hi; hi = apr_hash_next(hi)) {
         dw_coll_t *c = apr_hash_this_val(hi);
-        apr_time_t at = c->soon && c->soon < c->due ? c->soon : c->due;
+        apr_time_t at = c->due;
 
+        if (c->held && c->keys && c->quiet <= now)
+            tell_now(src, c, keys, now);
+        if (c->held && (!*next || c->quiet < *next))
+            *next = c->quiet;
         if (c->busy || !c->keys)
             continue;
         if (at <= now)
@@ -601,10 +625,10 @@ static apr_time_t poll_round(dw_source_t *src)
     apr_time_t next;
     int i, stop = 0;
 
-    apr_thread_mutex_lock(src->mutex);
-    jobs = due_jobs(src, &next);
-    apr_thread_mutex_unlock(src->mutex);
     keys = apr_array_make(src->scratch, 8, sizeof(const char *));
+    apr_thread_mutex_lock(src->mutex);
+    jobs = due_jobs(src, &next, keys);
+    apr_thread_mutex_unlock(src->mutex);
     for (i = 0; i < jobs->nelts; i++) {
         dw_job_t *j = &APR_ARRAY_IDX(jobs, i, dw_job_t);
         if (stop) {             /* give the holds back unpolled */
@@ -686,28 +710,38 @@ apr_status_t dav_watch_drop(const char *dir, const char *user,
     return APR_SUCCESS;
 }
 
-/* Under the mutex: poll c once soon. */
-static void poll_soon(dw_coll_t *c)
-{
-    if (c->busy)
-        c->again = 1;
-    else if (!c->soon)
-        c->soon = apr_time_now() + apr_time_from_msec(DAV_NOTIFY_GATHER_MS);
-}
-
-/* A drop for user (and href, or "" for every collection). */
+/*
+ * A drop for user (and href, or "" for every collection): the keys of
+ * the collections it names are told at once, with no poll first (a false
+ * alarm costs the waiting Pings one look at their folders; a poll would
+ * cost every notification the server's time to compute a sync-token).
+ * Notifications of one collection closer than DAV_NOTIFY_GATHER_MS are
+ * held and told once at the end of that time: a flood of writes wakes
+ * a Ping at the first and then at most once per that time.
+ */
 static void dropped(dw_source_t *src, const char *user, const char *href)
 {
+    apr_array_header_t *keys = apr_array_make(src->scratch, 8,
+                                              sizeof(const char *));
+    apr_time_t now = apr_time_now();
     dw_user_t *u;
     dw_key_t *k;
 
     apr_thread_mutex_lock(src->mutex);
     u = apr_hash_get(src->users, user, APR_HASH_KEY_STRING);
-    for (k = u ? u->keys : NULL; k; k = k->unext)
-        if (!*href || !k->coll->href
-            || dav_path_under(href, k->coll->href))
-            poll_soon(k->coll);
+    for (k = u ? u->keys : NULL; k; k = k->unext) {
+        dw_coll_t *c = k->coll;
+        if (*href && c->href && !dav_path_under(href, c->href))
+            continue;
+        if (c->quiet == now + apr_time_from_msec(DAV_NOTIFY_GATHER_MS))
+            continue;           /* told in this very call */
+        if (c->quiet <= now)
+            tell_now(src, c, keys, now);
+        else
+            c->held = 1;
+    }
     apr_thread_mutex_unlock(src->mutex);
+    notify_all(src, keys);
 }
 
 /* The drop file name (in the drop directory): read and tell. */
@@ -751,6 +785,31 @@ static void read_drops(dw_source_t *src)
             c += sizeof(*ev) + ev->len;
         }
     }
+}
+
+/* Drop files (and a crashed writer's temporary ones) older than
+   DW_DROP_AGE go: each names one (user, collection) ever notified. */
+static void sweep_drops(dw_source_t *src)
+{
+    apr_time_t now = apr_time_now();
+    struct dirent *de;
+    struct stat st;
+    DIR *d;
+
+    if (!src->dropped || src->swept + DW_DROP_AGE > now)
+        return;
+    src->swept = now;
+    if (!(d = opendir(src->dropped)))
+        return;
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
+            && S_ISREG(st.st_mode)
+            && apr_time_from_sec(st.st_mtime) + DW_DROP_AGE <= now)
+            unlinkat(dirfd(d), de->d_name, 0);
+    }
+    closedir(d);
 }
 
 /* Watch the drop directory once it is known. */
@@ -812,6 +871,7 @@ static void *APR_THREAD_FUNC run(apr_thread_t *t, void *data)
                 ;
         if (pfd[1].revents & POLLIN)
             read_drops(src);
+        sweep_drops(src);
         next = poll_round(src);
     }
     /* Returning, not apr_thread_exit(): see maildir_watch.c. */

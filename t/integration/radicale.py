@@ -21,6 +21,7 @@ put(), delete(), request().
 import base64
 import http.client
 import os
+import re
 import shutil
 import signal
 import socket
@@ -58,9 +59,12 @@ def free_port():
 
 
 class Radicale:
-    def __init__(self, users=None, hook=None, rights=None):
+    def __init__(self, users=None, hook=None, rights=None,
+                 log_level="warning"):
         """rights: the text of a Radicale rights file (type from_file)
-        instead of owner-only."""
+        instead of owner-only; log_level "debug" logs request bodies
+        (request_bodies())."""
+        self.log_level = log_level
         self.root = tempfile.mkdtemp(prefix="mod_eas-radicale-")
         self.rights = rights
         self.users = dict(USERS if users is None else users)
@@ -72,6 +76,7 @@ class Radicale:
         self.storage = os.path.join(self.root, "collections")
         self.proc = None
         self.logf = None
+        self.forgiven = []      # log ranges whose tracebacks were expected
 
     # ------------------------------------------------------------ process
 
@@ -95,7 +100,8 @@ filesystem_folder = {storage}
            if self.rights else "type = owner_only")
         if self.hook:
             text += "hook = %s\n" % self.hook
-        return text + "\n[web]\ntype = none\n\n[logging]\nlevel = warning\n"
+        return text + "\n[web]\ntype = none\n\n[logging]\nlevel = %s\n" \
+            % self.log_level
 
     def write_files(self):
         with open(os.path.join(self.root, "users"), "w") as f:
@@ -158,10 +164,39 @@ filesystem_folder = {storage}
             return ""
 
     def crashes(self, offset=0):
-        return [line for line in self.log_text()[offset:].splitlines()
-                if any(m in line for m in CRASH_MARKS)]
+        text, out, pos = self.log_text(), [], offset
+        for line in text[offset:].splitlines(True):
+            if any(m in line for m in CRASH_MARKS) and not any(
+                    a <= pos < b for a, b in self.forgiven):
+                out.append(line.rstrip("\n"))
+            pos += len(line)
+        return out
+
+    def forgive(self, offset):
+        """What Radicale logged since offset was a test's doing (such as
+        its warning, with a traceback, about a sync-token it no longer
+        has): not a crash."""
+        self.forgiven.append((offset, self.log_size()))
 
     # ------------------------------------------------------------ HTTP
+
+    def log_size(self):
+        return len(self.log_text())
+
+    def request_bodies(self, method, path, offset=0):
+        """The bodies of the method's requests on path logged since offset
+        (log_level "debug" only)."""
+        text = self.log_text()[offset:]
+        out = []
+        for m in re.finditer(r"%s request for '%s'" % (method,
+                                                          re.escape(path)),
+                             text):
+            c = text.find("Request content:\n", m.end())
+            nxt = text.find(" request for '", m.end())
+            if c >= 0 and (nxt < 0 or c < nxt):
+                end = text.find("\n[", c + 17)
+                out.append(text[c + 17:end if end >= 0 else None])
+        return out
 
     def request(self, method, path, body=None, headers=None, user="alice"):
         """(status, headers dict with lower-case names, body bytes)."""
@@ -273,4 +308,7 @@ def vcard(uid, name="Ann Example"):
 
 @pytest.fixture(scope="module")
 def radicale(request):
-    yield from conftest.serve(Radicale(), request, "radicale")
+    """A module may set RADICALE_LOG_LEVEL ("debug": request bodies)."""
+    level = getattr(request.module, "RADICALE_LOG_LEVEL", "warning")
+    yield from conftest.serve(Radicale(log_level=level), request,
+                              "radicale")

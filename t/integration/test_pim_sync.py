@@ -6,7 +6,9 @@ EAS does not carry survives) and Delete, changes made meanwhile by another
 CalDAV/CardDAV client, the conflict rule, and one user never reaching
 another's collections.  The round trips run at 14.1 and at 12.1."""
 
+import os
 import re
+import shutil
 import threading
 import time
 import uuid
@@ -19,6 +21,7 @@ import eas
 
 C = "Contacts:"
 CAL = "Calendar:"
+RADICALE_LOG_LEVEL = "debug"    # request bodies, for the listing test
 
 
 def card(uid, first, last, extra=""):
@@ -119,6 +122,55 @@ def test_contacts_both_ways(pim_server, pim_log, radicale, version):
     assert eas.text_of(c, A + "Status") == "1"
     left = dav.members(user, book)
     assert left == {}, left
+
+
+def test_a_sync_asks_only_what_changed(pim_server, pim_log, radicale):
+    """Each listing after the first is a sync-collection REPORT from the
+    token of the one before (RFC 6578); when the server no longer knows
+    that token, a full listing, and the phone gets exactly the changes."""
+    dav, user = radicale, "alice"
+    book = dav.mkaddressbook(user, "Listing")
+    for i in range(3):
+        dav.put(user, book + "c%d.vcf" % i, card("c-%d" % i, "C%d" % i, "Ex"))
+    phone = Phone(pim_server, user)
+    phone.folder_sync()
+    coll = phone.folder_named("Listing")
+    ids = {eas.text_of(v, C + "FirstName"): k
+           for k, v in phone.sync_all(coll).items()}
+    assert sorted(ids) == ["C0", "C1", "C2"]
+
+    offset = dav.log_size()
+    dav.put(user, book + "c1.vcf", card("c-1", "Cee", "Ex"))
+    c = phone.sync(coll)
+    assert [eas.text_of(x, A + "ServerId")
+            for x in eas.find_all(c, A + "Change")] == [ids["C1"]]
+    reports = [b for b in dav.request_bodies("REPORT", book, offset)
+               if "sync-collection" in b]
+    assert reports and all(
+        re.search(r"<[^>]*sync-token>\S+</[^>]*sync-token>", b)
+        for b in reports), reports
+
+    # Radicale forgets every token of the collection.
+    shutil.rmtree(os.path.join(dav.storage, "collection-root",
+                               book.strip("/"), ".Radicale.cache",
+                               "sync-token"))
+    offset = dav.log_size()
+    dav.put(user, book + "c2.vcf", card("c-2", "Cid", "Ex"))
+    dav.delete(user, book + "c0.vcf")
+    c = phone.sync(coll)
+    assert [eas.text_of(x, A + "ServerId")
+            for x in eas.find_all(c, A + "Change")] == [ids["C2"]]
+    assert [eas.text_of(x, A + "ServerId")
+            for x in eas.find_all(c, A + "Delete")] == [ids["C0"]]
+    assert not eas.find_all(c, A + "Add")
+    assert any(re.search(r"<[^>]*sync-token\s*/>|<[^>]*sync-token>"
+                         r"</[^>]*sync-token>", b)
+               for b in dav.request_bodies("REPORT", book, offset)
+               if "sync-collection" in b), \
+        "a full listing after the refused token"
+    dav.forgive(offset)         # Radicale's traceback of the unknown token
+    c = phone.sync(coll)
+    assert c is None or not eas.find_all(c, A + "Commands")
 
 
 def test_server_wins_a_conflict(pim_server, pim_log, radicale):

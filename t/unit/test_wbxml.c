@@ -1643,6 +1643,81 @@ static void test_xml_roundtrip(void)
 #endif
 }
 
+/* An item's properties: two code pages, text and a large opaque. */
+static void item_props(eas_wbxml_enc_t *e, const char *big, apr_size_t n)
+{
+    eas_enc_str(e, EAS_Contacts_FileAs, "Doe, Jane");
+    eas_enc_start(e, EAS_AirSyncBase_Body);
+    eas_enc_int(e, EAS_AirSyncBase_Type, 1);
+    eas_enc_str(e, EAS_AirSyncBase_Data, "note");
+    eas_enc_end(e);
+    eas_enc_opaque(e, EAS_Contacts_Picture, big, n, 0);
+    eas_enc_str(e, EAS_Contacts_LastName, "Doe");
+}
+
+/* Sync > Add > ServerId, ApplicationData (whose content props writes,
+   straight or through a fragment), twice. */
+static unsigned char *item_doc(int fragments, int drop_first, int empty,
+                               apr_size_t *len)
+{
+    enum { BIG = 70000 };
+    static char big[BIG];
+    enc_t t = enc_new();
+    int i;
+
+    memset(big, 'p', sizeof(big));
+    eas_enc_start(t.e, EAS_AirSync_Sync);
+    for (i = 0; i < 2; i++) {
+        eas_wbxml_enc_t *f = NULL;
+        if (fragments) {
+            f = eas_enc_fragment(ba, EAS_AirSync_ApplicationData, pool);
+            if (!empty)
+                item_props(f, big, sizeof(big));
+            if (i == 0 && drop_first)
+                continue;
+        }
+        eas_enc_start(t.e, EAS_AirSync_Add);
+        eas_enc_str(t.e, EAS_AirSync_ServerId, i ? "d.a1:2" : "d.a1:1");
+        eas_enc_start(t.e, EAS_AirSync_ApplicationData);
+        if (f)
+            eas_enc_splice(t.e, f);
+        else if (!empty)
+            item_props(t.e, big, sizeof(big));
+        eas_enc_end(t.e);
+        eas_enc_end(t.e);
+    }
+    return enc_done(&t, len);
+}
+
+static void test_encode_fragment(void)
+{
+    apr_size_t la, lb, whole;
+    unsigned char *a, *b;
+    eas_wbxml_enc_t *f;
+    enc_t t;
+
+    a = item_doc(0, 0, 0, &la);
+    b = item_doc(1, 0, 0, &lb);
+    ok(a && b, "both documents encode");
+    is_mem(b, lb, a, la, "spliced fragments give the bytes of the same "
+           "elements written in place (code pages switched alike)");
+    whole = la;
+    a = item_doc(0, 0, 1, &la);
+    b = item_doc(1, 0, 1, &lb);
+    is_mem(b, lb, a, la, "an empty fragment leaves an empty element");
+    b = item_doc(1, 1, 0, &lb);
+    ok(b && lb < whole / 2 + 100 && !memmem(b, lb, "d.a1:1", 6)
+       && memmem(b, lb, "d.a1:2", 6), "a dropped fragment leaves nothing");
+
+    t = enc_new();
+    eas_enc_start(t.e, EAS_AirSync_ApplicationData);
+    f = eas_enc_fragment(ba, EAS_AirSync_ApplicationData, pool);
+    eas_enc_start(f, EAS_Contacts_FileAs);     /* left open */
+    ok(eas_enc_splice(t.e, f) != APR_SUCCESS, "an unbalanced fragment is "
+       "refused");
+    ok(enc_done(&t, &la) == NULL, "and is the encoder's error");
+}
+
 int main(void)
 {
     apr_initialize();
@@ -1672,6 +1747,7 @@ int main(void)
     test_encode_errors();
     test_encode_large_opaque();
     test_encode_flush();
+    test_encode_fragment();
     test_xml_dump();
     test_xml_to_wbxml();
     test_xml_roundtrip();
