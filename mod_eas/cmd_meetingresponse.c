@@ -174,6 +174,28 @@ static apr_status_t find_event(mr_t *m, const char *folder, const char *uid,
 
 /* ---- writing the answer ---- */
 
+/*
+ * The event another request made since this one looked (two devices
+ * answering at once): a CalDAV server refuses a second event of one UID
+ * in a calendar (RFC 4791 5.3.2.1, no-uid-conflict, which the store
+ * reports as a conflict), and the answer then goes onto the one there.
+ */
+static found_t *made_meanwhile(mr_t *m, const char *calendar,
+                               const eas_blob_t *base)
+{
+    found_t *f = apr_pcalloc(m->r->pool, sizeof(*f));
+    eas_meeting_info_t mi;
+    const char *err;
+
+    if (eas_meeting_info(base, &mi, &err, m->r->pool) != APR_SUCCESS
+        || !mi.uid || find_event(m, calendar, mi.uid, f) != APR_SUCCESS)
+        return NULL;
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, m->r, EASLOGNO(01717)
+                  "MeetingResponse: the event was made meanwhile by "
+                  "another request; answering onto it");
+    return f;
+}
+
 static int write_answer(mr_t *m, mr_item_t *it, const char *calendar,
                         found_t *f, const eas_blob_t *base,
                         const char **attendee)
@@ -195,9 +217,12 @@ static int write_answer(mr_t *m, mr_item_t *it, const char *calendar,
                                      f->token, &token, m->r->pool);
         id = f->item;
     }
-    else
+    else {
         rv = m->st->backend->add(m->st, calendar, &out, 0, &id, &token,
                                  m->r->pool);
+        if (rv == EAS_ECONFLICT && (f = made_meanwhile(m, calendar, base)))
+            return write_answer(m, it, calendar, f, base, attendee);
+    }
     if (rv != APR_SUCCESS) {
         log_store(m, rv, f ? "writing the event" : "adding the event");
         return store_status(rv);

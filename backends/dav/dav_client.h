@@ -239,7 +239,9 @@ apr_status_t dav_get(dav_client_t *c, const char *href, dav_item_t *out,
 
 /*
  * A new item in coll at an href of the client's own making (a fresh UUID
- * with .ics or .vcf after kind), with If-None-Match: *.
+ * with .ics or .vcf after kind), with If-None-Match: *.  DAV_ECONFLICT
+ * also when the server says the collection has an item of the same UID
+ * (no-uid-conflict); dav_put() says so too.
  */
 apr_status_t dav_put_new(dav_client_t *c, const char *coll, dav_kind_t kind,
                          const char *data, apr_size_t len,
@@ -364,7 +366,8 @@ apr_status_t dav_multistatus_parse(const char *body, apr_size_t len,
                                    dav_multistatus_t *out, apr_pool_t *p,
                                    const char **err);
 
-/* Whether an error body (DAV:error) names the DAV: precondition name. */
+/* Whether an error body (DAV:error) names the precondition name (of
+   DAV:, CalDAV or CardDAV). */
 int dav_xml_error_has(const char *body, apr_size_t len, const char *name);
 
 /* ---- the client and its requests (dav_client.c, dav_http.c) ---- */

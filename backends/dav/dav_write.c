@@ -75,6 +75,12 @@ static apr_status_t put(dav_client_t *c, dav_req_t *rq, const char **etag,
     apr_status_t rv = dav_http(c, rq, &rs, p);
 
     *etag = NULL;
+    /* RFC 4791 5.3.2.1, RFC 6352 6.3.2.1: the collection has an item of
+       this UID already (a 409 or 403 that says so) */
+    if (rv == APR_SUCCESS && (rs.status == 409 || rs.status == 403)
+        && dav_xml_error_has(rs.body, rs.len, "no-uid-conflict"))
+        return dav_refused(c, rq, &rs, DAV_ECONFLICT,
+                           "an item of this UID is there already");
     if (rv == APR_SUCCESS)
         rv = outcome(c, rq, &rs);
     if (rv != APR_SUCCESS)

@@ -351,7 +351,8 @@ int dav_xml_error_has(const char *body, apr_size_t len, const char *name)
     root = xmlDocGetRootElement(doc);
     if (is(root, NS_DAV, "error"))
         for (c = root->children; c && !found; c = c->next)
-            found = is(c, NS_DAV, name);
+            found = is(c, NS_DAV, name) || is(c, NS_CAL, name)
+                    || is(c, NS_CARD, name);
     xmlFreeDoc(doc);
     return found;
 }

@@ -10,6 +10,7 @@ unless EASMeetingMail is Off."""
 
 import base64
 import email
+import threading
 import uuid
 from email import policy
 
@@ -198,6 +199,34 @@ def test_answers_make_one_event(pim_server, pim_log, radicale, calendar):
     assert "EAS01716" in pim_log.text()
     # A 14.1 phone mails its own answer: none from the server.
     assert len(pim_server.sent_mail()) == before
+
+
+def test_two_devices_answering_at_once_make_one_event(pim_server, pim_log,
+                                                      radicale, calendar):
+    """Both answers succeed and the calendar holds one event: the second
+    add meets the server's no-uid-conflict and answers onto the first."""
+    phones = [new_phone(pim_server, "meetrace%d" % i) for i in range(2)]
+    for n in range(4):
+        uid = "%s@example.org" % uuid.uuid4().hex
+        subject = "Race %d" % n
+        pim_server.deliver(USER, invitation(uid, summary=subject))
+        sids = [inbox_item(p, "Invitation: " + subject)[0] for p in phones]
+        go = threading.Barrier(2)
+        out = [None, None]
+
+        def answer(i):
+            go.wait()
+            out[i] = respond(phones[i], sids[i], 1 + i)
+        threads = [threading.Thread(target=answer, args=(i,))
+                   for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert [o[0] for o in out] == ["1", "1"], out
+        assert out[0][1] == out[1][1], out
+        found = events(radicale, calendar, uid)
+        assert len(found) == 1, found
 
 
 def test_updated_request_replaces_the_event(pim_server, pim_log, radicale,

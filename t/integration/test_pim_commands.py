@@ -232,7 +232,7 @@ def test_estimate_of_contacts_and_tasks(pim_server, pim_log, radicale):
 NOTE_TEXT = "Met at the fair; call back about the offer."
 
 
-@pytest.mark.parametrize("version", ["14.1", "12.1"])
+@pytest.mark.parametrize("version", ["14.1", "14.0", "12.1", "12.0"])
 def test_itemoperations_fetch_of_groupware_items(pim_server, pim_log,
                                                  radicale, version):
     dav, user = radicale, "carol"

@@ -51,7 +51,9 @@ def test_folders_combine_mail_and_dav(pim_server, pim_log, radicale):
     assert folders[by_type[9]][0] == "Kontakte"
 
 
-VERSIONS = pytest.mark.parametrize("version", ["14.1", "12.1"])
+# Every version OPTIONS offers (TbSync speaks 14.0).
+VERSIONS = pytest.mark.parametrize("version", ["14.1", "14.0", "12.1",
+                                              "12.0"])
 
 
 
