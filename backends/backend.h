@@ -202,6 +202,10 @@ typedef struct eas_idmap {
                            const apr_array_header_t *natives,
                            apr_hash_t *native_to_id, apr_pool_t *p);
     void *baton;
+    /* Names the database the map is kept in, the same for every request
+       that sees the same map in this process: a backend that keeps ids
+       between requests keys them by it. */
+    const char *scope;
 } eas_idmap_t;
 
 typedef struct {

@@ -224,6 +224,9 @@ static void store_ctx(eas_ctx_t *ctx, eas_store_ctx_t *sc)
     ctx->idmap.all = idmap_all;
     ctx->idmap.to_ids = idmap_to_ids;
     ctx->idmap.baton = ctx;
+    /* mod_dbd's database is the server's: one per server_rec */
+    ctx->idmap.scope = apr_psprintf(ctx->req->r->pool, "%pp",
+                                    (void *)ctx->req->r->server);
     sc->pool = ctx->store_pool;
     sc->log = store_log;
     sc->log_ctx = ctx->req->r;

@@ -61,9 +61,17 @@ typedef struct {
     int from, n;                    /* the batch's place in order */
 } dv_ahead_t;
 
+/* A folder's last listing in a store (dav_items.c), for the fetches. */
+typedef struct {
+    apr_pool_t *pool;
+    apr_array_header_t *members;    /* dv_member_t */
+    apr_hash_t *by_id;              /* id -> href, made when first asked */
+} dv_listed_t;
+
 typedef struct {
     eas_store_t base;
     dav_client_t *client;
+    apr_hash_t *listed;             /* folder id -> dv_listed_t */
     apr_array_header_t *folders;    /* dv_folder_t, NULL until listed */
     apr_hash_t *hrefs;              /* "<folder>\n<item>" -> href seen */
     dv_ahead_t ahead;
@@ -84,20 +92,34 @@ void dv_homes_forget(const char *url, const char *user, apr_pool_t *p);
 /*
  * dav_lists.c: collection listings kept per process, so that a listing
  * asks only for what changed since the token of the last one (RFC 6578).
- * Keys from dv_lists_key(): the EAS user, the server and the collection.
- * What get returns is a copy in p (href -> ETag); put keeps a copy, or
- * nothing new when the token is the one kept.  The inside set (href ->
- * "") of a filter is kept with the token it was asked at.  At most
- * dv_lists_set_limit() items in all (0: nothing is kept).
+ * Keys from dv_lists_key(): the id map's scope, the EAS user, the server
+ * and the collection.  A listing is kept whole (put) and then changed in
+ * place (update: the changes between the tokens from and to; 0 when the
+ * kept one is not at from); members gives a copy in p of the one kept at
+ * token (0: none).  The inside set (href -> "") of a filter is kept with
+ * the token it was asked at.  At most dv_lists_set_limit() members in all
+ * (0: nothing is kept).
  */
 #define DV_LISTS_DEFAULT 200000L
 #define DV_IN_SINCE 1           /* events overlapping [since, ...) */
 #define DV_IN_OPEN 2            /* to-dos not completed */
-const char *dv_lists_key(const char *login, const char *url,
-                         const char *href, apr_pool_t *p);
-int dv_lists_get(const char *key, const char **token, apr_hash_t **etags,
-                 apr_pool_t *p);
-void dv_lists_put(const char *key, const char *token, apr_hash_t *etags);
+
+typedef struct {
+    const char *href;
+    const char *etag;
+    const char *id;             /* its item id in the map */
+} dv_member_t;
+
+const char *dv_lists_key(const char *scope, const char *login,
+                         const char *url, const char *href, apr_pool_t *p);
+int dv_lists_token(const char *key, const char **token, apr_pool_t *p);
+void dv_lists_put(const char *key, const char *token,
+                  const apr_array_header_t *members);
+int dv_lists_update(const char *key, const char *from, const char *to,
+                    const apr_array_header_t *removed,
+                    const apr_array_header_t *changed);
+int dv_lists_members(const char *key, const char *token,
+                     apr_array_header_t **out, apr_pool_t *p);
 int dv_lists_get_inside(const char *key, const char *token, int filter,
                         apr_time_t since, apr_hash_t **inside, apr_pool_t *p);
 void dv_lists_put_inside(const char *key, const char *token, int filter,

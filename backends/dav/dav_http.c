@@ -207,6 +207,12 @@ static CURLcode transfer(dav_client_t *c, const dav_req_t *rq,
     return cc;
 }
 
+static apr_status_t free_body(void *buf)
+{
+    free(buf);
+    return APR_SUCCESS;
+}
+
 /* One exchange with no redirect handling. */
 static apr_status_t perform(dav_client_t *c, const dav_req_t *rq,
                             const char *path, dav_resp_t *rs, apr_pool_t *p)
@@ -219,9 +225,15 @@ static apr_status_t perform(dav_client_t *c, const dav_req_t *rq,
 
     memset(rs, 0, sizeof(*rs));
     cc = transfer(c, rq, url, &sink, rs, errbuf, p);
-    rs->body = sink.buf ? apr_pstrmemdup(p, sink.buf, sink.len) : "";
+    /* The body stays where it was read (no copy into p: an answer of
+       megabytes would cost the pool as much again), freed with p. */
+    if (sink.buf) {
+        sink.buf[sink.len] = '\0';
+        apr_pool_cleanup_register(p, sink.buf, free_body,
+                                  apr_pool_cleanup_null);
+    }
+    rs->body = sink.buf ? sink.buf : "";
     rs->len = sink.len;
-    free(sink.buf);
     if (cc == CURLE_OK) {
         dav_log(c, DAV_LOG_DEBUG, APR_SUCCESS, "dav: %s %s -> %d",
                 rq->method, path, rs->status);

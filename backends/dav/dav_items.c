@@ -46,15 +46,22 @@ static const char *list_key(dv_store_t *s, const dv_folder_t *f,
 {
     const eas_user_t *u = s->base.user;
 
-    return dv_lists_key(u->login, apr_table_get(u->params, "url"), f->href,
-                        p);
+    return dv_lists_key(s->base.ctx.idmap->scope, u->login,
+                        apr_table_get(u->params, "url"), f->href, p);
 }
 
-/* A sync-collection from token, every round of a truncated answer. */
+/*
+ * A sync-collection from token (NULL: all), every round of a truncated
+ * answer, as one change set: out->changed (dav_ref_t) and out->removed
+ * (hrefs), a later round's word on an href counting over an earlier's.
+ */
 static apr_status_t sync_from(dv_store_t *s, const dv_folder_t *f,
-                              const char *token, apr_hash_t *etags,
-                              const char **out_token, apr_pool_t *p)
+                              const char *token, dav_changes_t *out,
+                              apr_pool_t *p)
 {
+    static const dav_ref_t gone = { NULL, NULL };
+    apr_hash_t *latest = apr_hash_make(p);   /* href -> dav_ref_t, or gone */
+    apr_hash_index_t *hi;
     dav_changes_t ch;
     apr_status_t rv;
     int round = 0, i;
@@ -63,75 +70,151 @@ static apr_status_t sync_from(dv_store_t *s, const dv_folder_t *f,
         if ((rv = dav_sync(s->client, f->href, token, &ch, p)))
             return rv;
         for (i = 0; i < ch.removed->nelts; i++)
-            apr_hash_set(etags, APR_ARRAY_IDX(ch.removed, i, const char *),
-                         APR_HASH_KEY_STRING, NULL);
+            apr_hash_set(latest, APR_ARRAY_IDX(ch.removed, i, const char *),
+                         APR_HASH_KEY_STRING, &gone);
         for (i = 0; i < ch.changed->nelts; i++) {
-            const dav_ref_t *r = &APR_ARRAY_IDX(ch.changed, i, dav_ref_t);
-            apr_hash_set(etags, r->href, APR_HASH_KEY_STRING, r->etag);
+            dav_ref_t *r = &APR_ARRAY_IDX(ch.changed, i, dav_ref_t);
+            apr_hash_set(latest, r->href, APR_HASH_KEY_STRING, r);
         }
         token = ch.token;
     } while (ch.truncated && ++round < DV_SYNC_ROUNDS);
-    *out_token = token;
-    return ch.truncated ? DAV_EBADREPLY : APR_SUCCESS;
-}
-
-static apr_array_header_t *refs_of(apr_hash_t *etags, apr_pool_t *p)
-{
-    apr_array_header_t *out = apr_array_make(p, apr_hash_count(etags) + 1,
-                                             sizeof(dav_ref_t));
-    apr_hash_index_t *hi;
-
-    for (hi = apr_hash_first(p, etags); hi; hi = apr_hash_next(hi)) {
-        dav_ref_t *r = apr_array_push(out);
-        const void *k;
-        void *v;
-        apr_hash_this(hi, &k, NULL, &v);
-        r->href = k;
-        r->etag = v;
+    if (ch.truncated)
+        return DAV_EBADREPLY;
+    out->changed = apr_array_make(p, apr_hash_count(latest) + 1,
+                                  sizeof(dav_ref_t));
+    out->removed = apr_array_make(p, 4, sizeof(const char *));
+    out->token = token;
+    for (hi = apr_hash_first(p, latest); hi; hi = apr_hash_next(hi)) {
+        const dav_ref_t *r = apr_hash_this_val(hi);
+        if (r == &gone)
+            APR_ARRAY_PUSH(out->removed, const char *) = apr_hash_this_key(hi);
+        else
+            APR_ARRAY_PUSH(out->changed, dav_ref_t) = *r;
     }
-    return out;
-}
-
-/*
- * A syncable collection's members: the changes since the listing this
- * process kept (one small REPORT), or all of them when there is none or
- * the server no longer knows its token.  *token: the listing's token.
- */
-static apr_status_t synced_refs(dv_store_t *s, const dv_folder_t *f,
-                                apr_array_header_t **out, const char **token,
-                                apr_pool_t *p)
-{
-    const char *key = list_key(s, f, p), *was;
-    apr_hash_t *etags;
-    apr_status_t rv = DAV_EBADTOKEN;
-
-    if (dv_lists_get(key, &was, &etags, p))
-        rv = sync_from(s, f, was, etags, token, p);
-    if (rv == DAV_EBADTOKEN) {
-        etags = apr_hash_make(p);
-        rv = sync_from(s, f, NULL, etags, token, p);
-    }
-    if (rv != APR_SUCCESS) {
-        dv_lists_drop(key);
-        return rv;
-    }
-    dv_lists_put(key, *token, etags);
-    *out = refs_of(etags, p);
     return APR_SUCCESS;
 }
 
-/* Every item of the folder with its ETag (dav_ref_t); *token the
-   listing's sync-token, NULL when there is none. */
-static apr_status_t all_refs(dv_store_t *s, const dv_folder_t *f,
-                             apr_array_header_t **out, const char **token,
-                             apr_pool_t *p)
+/* The hrefs of refs the map lacks, mapped in one go (when the map can). */
+static apr_status_t map_new(dv_store_t *s, const dv_folder_t *f,
+                            const apr_array_header_t *refs, apr_hash_t *known,
+                            apr_pool_t *p)
 {
+    const eas_idmap_t *m = s->base.ctx.idmap;
+    apr_array_header_t *fresh;
+    int i;
+
+    if (!m->to_ids)
+        return APR_SUCCESS;
+    fresh = apr_array_make(p, 16, sizeof(const char *));
+    for (i = 0; i < refs->nelts; i++) {
+        const char *h = APR_ARRAY_IDX(refs, i, dav_ref_t).href;
+        if (!apr_hash_get(known, h, APR_HASH_KEY_STRING))
+            APR_ARRAY_PUSH(fresh, const char *) = h;
+    }
+    return fresh->nelts ? m->to_ids(m, item_ns(f, p), fresh, known, p)
+                        : APR_SUCCESS;
+}
+
+/* Many new items: the whole map read once, the new ones made in one go;
+   a few: a look-up each. */
+#define DV_MAP_WHOLE 64
+
+/* refs (dav_ref_t) with their item ids (made when new), as dv_member_t
+   in p. */
+static apr_status_t members_of(dv_store_t *s, const dv_folder_t *f,
+                               const apr_array_header_t *refs,
+                               apr_array_header_t **out, apr_pool_t *p)
+{
+    const eas_idmap_t *m = s->base.ctx.idmap;
+    const char *ns = item_ns(f, p);
+    apr_hash_t *known = NULL;
+    apr_status_t rv;
+    int i;
+
+    if (refs->nelts > DV_MAP_WHOLE
+        && ((rv = m->all(m, ns, &known, p)) != APR_SUCCESS
+            || (rv = map_new(s, f, refs, known, p)) != APR_SUCCESS))
+        return rv;
+    *out = apr_array_make(p, refs->nelts + 1, sizeof(dv_member_t));
+    for (i = 0; i < refs->nelts; i++) {
+        const dav_ref_t *r = &APR_ARRAY_IDX(refs, i, dav_ref_t);
+        dv_member_t *d = apr_array_push(*out);
+
+        d->href = r->href;
+        d->etag = r->etag ? r->etag : "";
+        d->id = known ? apr_hash_get(known, r->href, APR_HASH_KEY_STRING)
+                      : NULL;
+        if (!d->id && (rv = m->to_id(m, ns, r->href, 1, &d->id, p)))
+            return rv;
+    }
+    return APR_SUCCESS;
+}
+
+/* The listing kept in this process brought up to date with what changed
+   since its token (one small REPORT); DAV_EBADTOKEN: none to start from
+   (or the server no longer knows its token). */
+static apr_status_t kept_members(dv_store_t *s, const dv_folder_t *f,
+                                 const char *key, apr_array_header_t **out,
+                                 const char **token, apr_pool_t *p)
+{
+    apr_array_header_t *changed;
+    dav_changes_t d;
+    const char *was;
+    apr_status_t rv;
+
+    if (!dv_lists_token(key, &was, p))
+        return DAV_EBADTOKEN;
+    if ((rv = sync_from(s, f, was, &d, p)) != APR_SUCCESS
+        || (rv = members_of(s, f, d.changed, &changed, p)) != APR_SUCCESS)
+        return rv;
+    if (!dv_lists_update(key, was, d.token, d.removed, changed)
+        || !dv_lists_members(key, d.token, out, p))
+        return DAV_EBADTOKEN;
+    *token = d.token;
+    return APR_SUCCESS;
+}
+
+/* Every member from the server, kept for the next listing. */
+static apr_status_t fresh_members(dv_store_t *s, const dv_folder_t *f,
+                                  const char *key, apr_array_header_t **out,
+                                  const char **token, apr_pool_t *p)
+{
+    dav_changes_t d;
+    apr_status_t rv = sync_from(s, f, NULL, &d, p);
+
+    if (rv == APR_SUCCESS)
+        rv = members_of(s, f, d.changed, out, p);
+    if (rv != APR_SUCCESS)
+        return rv;
+    dv_lists_put(key, d.token, *out);
+    *token = d.token;
+    return APR_SUCCESS;
+}
+
+/* Every member of the folder (dv_member_t in p); *token the listing's
+   sync-token, NULL when there is none. */
+static apr_status_t all_members(dv_store_t *s, const dv_folder_t *f,
+                                apr_array_header_t **out, const char **token,
+                                apr_pool_t *p)
+{
+    apr_array_header_t *refs;
+    const char *key;
+    apr_status_t rv;
+
     *token = NULL;
-    if (f->mixed)
-        return dav_query_range(s->client, f->href, f->comp, 0, 0, out, p);
-    if (!f->can_sync)
-        return dav_etags(s->client, f->href, out, p);
-    return synced_refs(s, f, out, token, p);
+    if (f->mixed || !f->can_sync) {
+        rv = f->mixed ? dav_query_range(s->client, f->href, f->comp, 0, 0,
+                                        &refs, p)
+                      : dav_etags(s->client, f->href, &refs, p);
+        return rv == APR_SUCCESS ? members_of(s, f, refs, out, p) : rv;
+    }
+    key = list_key(s, f, p);
+    rv = kept_members(s, f, key, out, token, p);
+    if (rv == DAV_EBADTOKEN)
+        rv = fresh_members(s, f, key, out, token, p);
+    if (rv != APR_SUCCESS)
+        dv_lists_drop(key);
+    return rv;
 }
 
 /* What of the folder a filter leaves inside: DV_IN_*, or 0. */
@@ -197,27 +280,6 @@ static const char *id_of(dv_store_t *s, const dv_folder_t *f,
     return id;
 }
 
-/* The hrefs of refs the map lacks, mapped in one go (when the map can). */
-static apr_status_t map_new(dv_store_t *s, const dv_folder_t *f,
-                            const apr_array_header_t *refs, apr_hash_t *known,
-                            apr_pool_t *p)
-{
-    const eas_idmap_t *m = s->base.ctx.idmap;
-    apr_array_header_t *fresh;
-    int i;
-
-    if (!m->to_ids)
-        return APR_SUCCESS;
-    fresh = apr_array_make(p, 16, sizeof(const char *));
-    for (i = 0; i < refs->nelts; i++) {
-        const char *h = APR_ARRAY_IDX(refs, i, dav_ref_t).href;
-        if (!apr_hash_get(known, h, APR_HASH_KEY_STRING))
-            APR_ARRAY_PUSH(fresh, const char *) = h;
-    }
-    return fresh->nelts ? m->to_ids(m, item_ns(f, p), fresh, known, p)
-                        : APR_SUCCESS;
-}
-
 /* By id, as the sync engine orders items of equal time (all of ours). */
 static int by_id(const void *a, const void *b)
 {
@@ -250,51 +312,95 @@ static void ahead_order(dv_store_t *s, const dv_folder_t *f,
     }
 }
 
+/* The folder's record of its last listing in this store, emptied, its
+   pool ready for the new one. */
+static dv_listed_t *listed_anew(dv_store_t *s, const dv_folder_t *f)
+{
+    apr_pool_t *sp = s->base.ctx.pool;
+    dv_listed_t *l = apr_hash_get(s->listed, f->f.id, APR_HASH_KEY_STRING);
+
+    if (l)
+        apr_pool_clear(l->pool);
+    else {
+        l = apr_pcalloc(sp, sizeof(*l));
+        if (apr_pool_create(&l->pool, sp) != APR_SUCCESS)
+            return NULL;
+        apr_hash_set(s->listed, apr_pstrdup(sp, f->f.id), APR_HASH_KEY_STRING,
+                     l);
+    }
+    l->members = NULL;
+    l->by_id = NULL;
+    return l;
+}
+
 apr_status_t dv_list(eas_store_t *st, const char *folder_id,
                      const eas_filter_t *flt, apr_array_header_t **out,
                      apr_pool_t *p)
 {
     dv_store_t *s = (dv_store_t *)st;
-    const eas_idmap_t *m = st->ctx.idmap;
-    apr_array_header_t *refs;
-    apr_hash_t *known, *in;
+    apr_array_header_t *members;
+    apr_hash_t *in;
     const char *token;
     const dv_folder_t *f;
+    dv_listed_t *ld;
     eas_item_ref_t *l;
     apr_status_t rv;
     int i;
 
     if ((rv = folder_of(st, folder_id, &f)) != APR_SUCCESS)
         return rv;
-    if ((rv = all_refs(s, f, &refs, &token, p)) != APR_SUCCESS
+    if (!(ld = listed_anew(s, f)))
+        return APR_ENOMEM;
+    /* In the store's memory: the listing's ids and hrefs serve the
+       fetches that follow (href_of), as long as the store lives. */
+    if ((rv = all_members(s, f, &members, &token, ld->pool)) != APR_SUCCESS
         || (rv = inside(s, f, flt, token, &in, p)) != APR_SUCCESS)
         return dv_status(rv);
-    if ((rv = m->all(m, item_ns(f, p), &known, p)) != APR_SUCCESS
-        || (rv = map_new(s, f, refs, known, p)) != APR_SUCCESS)
-        return rv;
-    *out = apr_array_make(p, refs->nelts + 1, sizeof(eas_item_ref_t));
+    ld->members = members;
+    *out = apr_array_make(p, members->nelts + 1, sizeof(eas_item_ref_t));
     l = (eas_item_ref_t *)(*out)->elts;
-    memset(l, 0, sizeof(*l) * refs->nelts);
-    for (i = 0; i < refs->nelts; i++) {
-        const dav_ref_t *d = &APR_ARRAY_IDX(refs, i, dav_ref_t);
+    memset(l, 0, sizeof(*l) * members->nelts);
+    for (i = 0; i < members->nelts; i++) {
+        const dv_member_t *d = &APR_ARRAY_IDX(members, i, dv_member_t);
 
-        if (!(l[i].id = id_of(s, f, known, d->href, p)))
-            return APR_EGENERAL;
-        l[i].token = d->etag ? d->etag : "";
+        l[i].id = d->id;
+        l[i].token = d->etag;
         l[i].outside = in && !apr_hash_get(in, d->href, APR_HASH_KEY_STRING);
     }
-    (*out)->nelts = refs->nelts;
-    qsort(l, refs->nelts, sizeof(*l), by_id);
+    (*out)->nelts = members->nelts;
+    qsort(l, members->nelts, sizeof(*l), by_id);
     return APR_SUCCESS;
 }
 
-/* The href of an item: seen in a listing of this request, or mapped. */
+/* The href of item in the folder's last listing in this store, or NULL
+   (the id -> href table made on the first look-up). */
+static const char *listed_href(dv_store_t *s, const dv_folder_t *f,
+                               const char *item)
+{
+    dv_listed_t *l = apr_hash_get(s->listed, f->f.id, APR_HASH_KEY_STRING);
+    int i;
+
+    if (!l || !l->members)
+        return NULL;
+    if (!l->by_id) {
+        l->by_id = apr_hash_make(l->pool);
+        for (i = 0; i < l->members->nelts; i++) {
+            const dv_member_t *d = &APR_ARRAY_IDX(l->members, i, dv_member_t);
+            apr_hash_set(l->by_id, d->id, APR_HASH_KEY_STRING, d->href);
+        }
+    }
+    return apr_hash_get(l->by_id, item, APR_HASH_KEY_STRING);
+}
+
+/* The href of an item: seen in a listing of this store, or mapped. */
 static apr_status_t href_of(dv_store_t *s, const dv_folder_t *f,
                             const char *item, const char **href,
                             apr_pool_t *p)
 {
     const eas_idmap_t *m = s->base.ctx.idmap;
 
+    if ((*href = listed_href(s, f, item)))
+        return APR_SUCCESS;
     *href = apr_hash_get(s->hrefs, href_key(f->f.id, item, p),
                          APR_HASH_KEY_STRING);
     if (*href)

@@ -90,6 +90,7 @@ static apr_status_t dv_open(eas_store_t **out, const eas_user_t *user,
     s->base.user = user;
     s->base.ctx = *ctx;
     s->hrefs = apr_hash_make(ctx->pool);
+    s->listed = apr_hash_make(ctx->pool);
     if (!url || !ctx->idmap) {
         *err = url ? "no id map (no state database)" : "no EASDAVURL";
         return APR_EINVAL;
