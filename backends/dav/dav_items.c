@@ -312,24 +312,17 @@ static void ahead_order(dv_store_t *s, const dv_folder_t *f,
     }
 }
 
-/* The folder's record of its last listing in this store, emptied, its
-   pool ready for the new one. */
+/* The folder's record of its last listing in this store, made anew.
+   Each listing has a pool of its own that lives as long as the store:
+   what a caller got from an earlier one stays valid. */
 static dv_listed_t *listed_anew(dv_store_t *s, const dv_folder_t *f)
 {
     apr_pool_t *sp = s->base.ctx.pool;
-    dv_listed_t *l = apr_hash_get(s->listed, f->f.id, APR_HASH_KEY_STRING);
+    dv_listed_t *l = apr_pcalloc(sp, sizeof(*l));
 
-    if (l)
-        apr_pool_clear(l->pool);
-    else {
-        l = apr_pcalloc(sp, sizeof(*l));
-        if (apr_pool_create(&l->pool, sp) != APR_SUCCESS)
-            return NULL;
-        apr_hash_set(s->listed, apr_pstrdup(sp, f->f.id), APR_HASH_KEY_STRING,
-                     l);
-    }
-    l->members = NULL;
-    l->by_id = NULL;
+    if (apr_pool_create(&l->pool, sp) != APR_SUCCESS)
+        return NULL;
+    apr_hash_set(s->listed, apr_pstrdup(sp, f->f.id), APR_HASH_KEY_STRING, l);
     return l;
 }
 

@@ -16,7 +16,10 @@
  *
  * A listing's changes are applied to its entry in place; the strings
  * they replace stay in the entry's pool until they outnumber the live
- * members, when the entry is copied afresh.
+ * members, when the entry is copied afresh.  Strings in an entry's pool
+ * never change, so a listing handed out points into it: the entry counts
+ * its readers (each until its pool goes), and an entry dropped while
+ * read goes when its last reader does.
  *
  * Bounded: the entries hold at most dv_lists_set_limit() members in all;
  * past it the least recently used entries go.  Thread-safe (one mutex);
@@ -40,6 +43,8 @@ struct dv_entry {
     apr_time_t since;
     apr_pool_t *in_pool;        /* inside's, cleared when it is replaced */
     apr_hash_t *inside;         /* href -> "" */
+    int readers;                /* listings handed out, not yet done */
+    int dead;                   /* dropped: goes with its last reader */
     dv_entry_t *prev, *next;    /* most recently used first */
 };
 
@@ -109,13 +114,39 @@ static long inside_count(const dv_entry_t *e)
     return e->inside ? (long)apr_hash_count(e->inside) : 0;
 }
 
-/* Under the lock. */
-static void drop_entry(dv_entry_t *e)
+/* Under the lock: e's memory gone now, or with its last reader. */
+static void release(dv_entry_t *e)
+{
+    if (e->readers)
+        e->dead = 1;
+    else
+        apr_pool_destroy(e->pool);
+}
+
+/* Under the lock: e out of the table and its memory released. */
+static void retire(dv_entry_t *e)
 {
     unlink_entry(e);
     apr_hash_set(lists, e->key, APR_HASH_KEY_STRING, NULL);
+    release(e);
+}
+
+/* Under the lock. */
+static void drop_entry(dv_entry_t *e)
+{
     held -= (long)apr_hash_count(e->members) + inside_count(e);
-    apr_pool_destroy(e->pool);
+    retire(e);
+}
+
+static apr_status_t reader_done(void *data)
+{
+    dv_entry_t *e = data;
+
+    pthread_mutex_lock(&lock);
+    if (--e->readers == 0 && e->dead)
+        apr_pool_destroy(e->pool);
+    pthread_mutex_unlock(&lock);
+    return APR_SUCCESS;
 }
 
 static void drop_inside(dv_entry_t *e)
@@ -216,21 +247,19 @@ static dv_entry_t *compact(dv_entry_t *e)
 {
     dv_entry_t *c;
     apr_hash_index_t *hi;
-    long n = (long)apr_hash_count(e->members);
 
     drop_inside(e);
     unlink_entry(e);
     apr_hash_set(lists, e->key, APR_HASH_KEY_STRING, NULL);
-    if (!(c = new_entry(e->key, e->token))) {
-        held -= n;
-        apr_pool_destroy(e->pool);
-        return NULL;
-    }
-    for (hi = apr_hash_first(NULL, e->members); hi; hi = apr_hash_next(hi)) {
-        dv_member_t *m = member_copy(apr_hash_this_val(hi), c->pool);
-        apr_hash_set(c->members, m->href, APR_HASH_KEY_STRING, m);
-    }
-    apr_pool_destroy(e->pool);
+    if ((c = new_entry(e->key, e->token)))
+        for (hi = apr_hash_first(NULL, e->members); hi;
+             hi = apr_hash_next(hi)) {
+            dv_member_t *m = member_copy(apr_hash_this_val(hi), c->pool);
+            apr_hash_set(c->members, m->href, APR_HASH_KEY_STRING, m);
+        }
+    else
+        held -= (long)apr_hash_count(e->members);
+    release(e);
     return c;
 }
 
@@ -282,11 +311,14 @@ int dv_lists_members(const char *key, const char *token,
         pthread_mutex_unlock(&lock);
         return 0;
     }
+    /* The members' strings stay where they are, read until p goes. */
     *out = apr_array_make(p, (int)apr_hash_count(e->members) + 1,
                           sizeof(dv_member_t));
     for (hi = apr_hash_first(NULL, e->members); hi; hi = apr_hash_next(hi))
-        APR_ARRAY_PUSH(*out, dv_member_t) = *member_copy(apr_hash_this_val(hi),
-                                                         p);
+        APR_ARRAY_PUSH(*out, dv_member_t) =
+            *(const dv_member_t *)apr_hash_this_val(hi);
+    e->readers++;
+    apr_pool_cleanup_register(p, e, reader_done, apr_pool_cleanup_null);
     pthread_mutex_unlock(&lock);
     return 1;
 }

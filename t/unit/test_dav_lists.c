@@ -130,6 +130,33 @@ static void inside_sets(apr_pool_t *p)
     dv_lists_drop(k);
 }
 
+static void readers(apr_pool_t *p)
+{
+    const char *k = dv_lists_key("db1", "alice", "http://dav/", "/alice/r/",
+                                 p);
+    apr_array_header_t *none = apr_array_make(p, 1, sizeof(char *));
+    apr_array_header_t *got, *later;
+    apr_pool_t *r;
+    int i;
+
+    apr_pool_create(&r, p);
+    dv_lists_put(k, "t1", members(0, 3, "\"e\"", p));
+    ok(dv_lists_members(k, "t1", &got, r), "a listing handed out");
+    for (i = 0; i < 200; i++)           /* compacted meanwhile, often */
+        dv_lists_update(k, apr_itoa(p, i ? i + 1 : 1), apr_itoa(p, i + 2),
+                        none, members(0, 1, apr_itoa(p, i), p));
+    dv_lists_put(k, "t9", members(5, 2, "\"f\"", p));
+    dv_lists_drop(k);
+    ok(got->nelts == 3 && !strcmp(member(got, "/c/0.ics")->etag, "\"e\"")
+       && !strcmp(member(got, "/c/2.ics")->id, "102"),
+       "stays whole while its entry changes, is replaced and dropped");
+    apr_pool_destroy(r);
+    dv_lists_put(k, "t1", members(0, 2, "x", p));
+    ok(dv_lists_members(k, "t1", &later, p) && later->nelts == 2,
+       "the key serves anew once the reader is done");
+    dv_lists_drop(k);
+}
+
 static void bounded(apr_pool_t *p)
 {
     const char *a = dv_lists_key("s", "u", "http://dav/", "/u/a/", p);
@@ -165,6 +192,7 @@ int main(void)
     keeps_and_changes(p);
     many_changes(p);
     inside_sets(p);
+    readers(p);
     bounded(p);
     apr_pool_destroy(p);
     apr_terminate();
