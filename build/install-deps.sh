@@ -11,6 +11,7 @@ libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql sqlite3
 libldap2-dev slapd ldap-utils
 libgmime-3.0-dev libcurl4-openssl-dev
 libical-dev unicode-cldr-core radicale
+dovecot-imapd dovecot-lmtpd
 postgresql
 libxml2-dev
 libwbxml2-dev libwbxml2-utils

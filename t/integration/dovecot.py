@@ -1,0 +1,233 @@
+# SPDX-License-Identifier: Apache-2.0
+"""A private Dovecot (Debian's dovecot-imapd and dovecot-lmtpd) for the
+tests.
+
+Use it from a test module by importing the fixture:
+
+    from dovecot import dovecot  # noqa: F401  (the fixture)
+
+One server per test module, started in the foreground (dovecot -F) from a
+config of its own in a fresh temporary directory: IMAP and LMTP on free
+ports of 127.0.0.1, plain authentication allowed (loopback only, no TLS),
+users from a passwd-file (USERS: user -> password), each user's mail in
+<root>/mail/<user>/Maildir, its log in <root>/dovecot.log.  Started as
+root, the mail belongs to www-data (Dovecot serves no mail as root);
+otherwise to the user running the tests.
+
+Helpers: imap(user) logs in with imaplib, deliver(user, message) delivers
+through LMTP as an MTA does.
+"""
+
+import grp
+import imaplib
+import os
+import pwd
+import shutil
+import signal
+import smtplib
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
+import conftest  # noqa: E402
+
+DOVECOT = "/usr/sbin/dovecot"
+
+USERS = {
+    "alice": "alice-imap-pw",
+    "bob": "bob-imap-pw",
+}
+
+# Written into the log on a failure Dovecot did not expect.
+CRASH_MARKS = ("Panic:", "Fatal:", "killed with signal")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def mail_owner():
+    """(uid, gid, name) the mail belongs to."""
+    if os.getuid() == 0:
+        pw = pwd.getpwnam("www-data")
+    else:
+        pw = pwd.getpwuid(os.getuid())
+    return pw.pw_uid, pw.pw_gid, pw.pw_name
+
+
+class Dovecot:
+    def __init__(self, users=None, extra=""):
+        """extra: more configuration, appended (plugins, services)."""
+        self.root = tempfile.mkdtemp(prefix="mod_eas-dovecot-")
+        os.chmod(self.root, 0o755)
+        self.users = dict(USERS if users is None else users)
+        self.extra = extra
+        self.port = free_port()
+        self.lmtp_port = free_port()
+        self.conf = os.path.join(self.root, "dovecot.conf")
+        self.log = os.path.join(self.root, "dovecot.log")
+        self.proc = None
+
+    def maildir(self, user):
+        return os.path.join(self.root, "mail", user, "Maildir")
+
+    def config_text(self):
+        uid, gid, _ = mail_owner()
+        return """\
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+protocols = imap lmtp
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+first_valid_uid = 1
+mail_location = maildir:{root}/mail/%u/Maildir
+namespace inbox {{
+  inbox = yes
+  separator = /
+  mailbox Drafts {{
+    special_use = \\Drafts
+    auto = subscribe
+  }}
+  mailbox Sent {{
+    special_use = \\Sent
+    auto = subscribe
+  }}
+  mailbox Trash {{
+    special_use = \\Trash
+    auto = subscribe
+  }}
+  mailbox Junk {{
+    special_use = \\Junk
+    auto = subscribe
+  }}
+}}
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/users
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={gid} home={root}/mail/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service lmtp {{
+  inet_listener lmtp {{
+    address = 127.0.0.1
+    port = {lmtp_port}
+  }}
+}}
+protocol imap {{
+  mail_max_userip_connections = 100
+}}
+{extra}
+""".format(root=self.root, uid=uid, gid=gid, port=self.port,
+           lmtp_port=self.lmtp_port, extra=self.extra)
+
+    def write_files(self):
+        uid, gid, _ = mail_owner()
+        with open(os.path.join(self.root, "users"), "w") as f:
+            for user, pw in self.users.items():
+                f.write("%s:{PLAIN}%s\n" % (user, pw))
+        with open(self.conf, "w") as f:
+            f.write(self.config_text())
+        for sub in ("run", "state", "mail"):
+            os.makedirs(os.path.join(self.root, sub), exist_ok=True)
+        os.chown(os.path.join(self.root, "mail"), uid, gid)
+
+    def start(self):
+        self.write_files()
+        self.proc = subprocess.Popen(
+            [DOVECOT, "-F", "-c", self.conf], stdout=subprocess.DEVNULL,
+            stderr=open(os.path.join(self.root, "console.log"), "w"),
+            start_new_session=True)
+        self.wait_ready()
+
+    def wait_ready(self, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("dovecot exited with %s:\n%s%s"
+                                   % (self.proc.returncode, self.log_text(),
+                                      self.console_text()))
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), 1):
+                    pass
+                with socket.create_connection(("127.0.0.1", self.lmtp_port),
+                                              1):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("dovecot did not listen on port %d" % self.port)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self):
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def cleanup(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def log_text(self):
+        try:
+            with open(self.log, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def console_text(self):
+        try:
+            with open(os.path.join(self.root, "console.log"),
+                      errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def crashes(self, offset=0):
+        return [line for line in self.log_text()[offset:].splitlines()
+                if any(m in line for m in CRASH_MARKS)]
+
+    # ------------------------------------------------------------ clients
+
+    def imap(self, user, password=None):
+        """An imaplib connection logged in as user."""
+        c = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
+        c.login(user, self.users[user] if password is None else password)
+        return c
+
+    def deliver(self, user, message):
+        """Deliver message (bytes, RFC 5322) to user's INBOX over LMTP."""
+        with smtplib.LMTP("127.0.0.1", self.lmtp_port, timeout=10) as s:
+            s.sendmail("sender@example.org", [user], message)
+
+
+@pytest.fixture(scope="module")
+def dovecot(request):
+    yield from conftest.serve(Dovecot(), request, "dovecot")
