@@ -146,7 +146,7 @@ def status_of(tree):
 
 def find_all(tree, name):
     """Every element called name in tree (itself included), in document
-    order."""
+    order; none in None."""
     found = []
 
     def walk(node):
@@ -156,14 +156,43 @@ def find_all(tree, name):
             for child in node[1]:
                 walk(child)
 
-    walk(tree)
+    if tree is not None:
+        walk(tree)
     return found
+
+
+def find(tree, name):
+    """The first element called name in tree (itself included, depth
+    first), or None."""
+    if tree is None:
+        return None
+    if tree[0] == name:
+        return tree
+    if isinstance(tree[1], list):
+        for child in tree[1]:
+            hit = find(child, name)
+            if hit:
+                return hit
+    return None
 
 
 def text_of(tree, name):
     """The content of the first element called name in tree, or None."""
-    found = find_all(tree, name)
-    return found[0][1] if found else None
+    hit = find(tree, name)
+    return hit[1] if hit else None
+
+
+def children(node, name=None):
+    """The node's child elements (those called name), [] for text."""
+    if not node or not isinstance(node[1], list):
+        return []
+    return [c for c in node[1] if name is None or c[0] == name]
+
+
+def child_text(node, name):
+    """The content of the node's first child called name, or None."""
+    hit = children(node, name)
+    return hit[0][1] if hit else None
 
 
 # ---------------------------------------------------------------- request lines

@@ -256,29 +256,10 @@ def mail_log(mail_server):
 
 # ---------------------------------------------------------------- client side
 
-def find(tree, name):
-    """The first element called name (depth first), or None."""
-    if tree[0] == name:
-        return tree
-    if isinstance(tree[1], list):
-        for child in tree[1]:
-            hit = find(child, name)
-            if hit:
-                return hit
-    return None
-
-
-def find_all(tree, name):
-    out = [tree] if tree[0] == name else []
-    if isinstance(tree[1], list):
-        for child in tree[1]:
-            out += find_all(child, name)
-    return out
-
-
-def text(tree, name):
-    node = find(tree, name)
-    return node[1] if node else None
+# The tree helpers, under the names the mail suites use.
+find = eas.find
+find_all = eas.find_all
+text = eas.text_of
 
 
 class Phone:

@@ -148,33 +148,15 @@ def prov_log(prov_server):
 POLICY_TYPE = "MS-EAS-Provisioning-WBXML"
 
 
-def find(tree, name):
-    """The first element called name (depth first) as (name, content)."""
-    if tree[0] == name:
-        return tree
-    if isinstance(tree[1], list):
-        for child in tree[1]:
-            hit = find(child, name)
-            if hit:
-                return hit
-    return None
-
-
-def find_all(tree, name):
-    out = [tree] if tree[0] == name else []
-    if isinstance(tree[1], list):
-        for child in tree[1]:
-            out += find_all(child, name)
-    return out
-
-
-def text(tree, name):
-    node = find(tree, name)
-    return node[1] if node else None
+# The tree helpers, under the names the provisioning suites use.
+find = eas.find
+find_all = eas.find_all
+text = eas.text_of
 
 
 def children(node):
-    return [n for n, _ in node[1]] if isinstance(node[1], list) else []
+    """The names of the node's child elements."""
+    return [n for n, _ in eas.children(node)]
 
 
 def provision_phase1(device_info=None, policy_type=POLICY_TYPE):

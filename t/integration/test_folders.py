@@ -11,24 +11,10 @@ from sync_httpd import (PASSWORD, PATH, mailbox, message,  # noqa: F401
 F = "FolderHierarchy:"
 
 
-def kids(node, name):
-    return [c for c in node[1] if c[0] == name] if isinstance(node[1], list) \
-        else []
-
-
-def text(node, name):
-    hit = kids(node, name)
-    return hit[0][1] if hit else None
-
-
-def find_all(tree, name, out=None):
-    out = [] if out is None else out
-    if tree[0] == name:
-        out.append(tree)
-    if isinstance(tree[1], list):
-        for c in tree[1]:
-            find_all(c, name, out)
-    return out
+# The tree helpers: direct children only, as these tests mean them.
+kids = eas.children
+text = eas.child_text
+find_all = eas.find_all
 
 
 class Phone:

@@ -18,26 +18,10 @@ B = "AirSyncBase:"
 
 # ---------------------------------------------------------------- client
 
-def find(tree, name):
-    if tree[0] == name:
-        return tree
-    if isinstance(tree[1], list):
-        for child in tree[1]:
-            hit = find(child, name)
-            if hit:
-                return hit
-    return None
-
-
-def kids(node, name=None):
-    if not node or not isinstance(node[1], list):
-        return []
-    return [c for c in node[1] if name is None or c[0] == name]
-
-
-def text(node, name):
-    hit = find(node, name) if node else None
-    return hit[1] if hit else None
+# The tree helpers, under the names these tests use.
+find = eas.find
+kids = eas.children
+text = eas.text_of
 
 
 class Collection:
