@@ -23,6 +23,7 @@
 #include "email.h"
 #include "smtp_sink.h"
 #include "tap.h"
+#include "tree_util.h"
 
 static apr_pool_t *pool;
 static apr_bucket_alloc_t *ba;
@@ -102,26 +103,10 @@ static eas_node_t *convert(const eas_blob_t *m, const eas_email_opts_t *o)
     return root;
 }
 
-/* First element with tag anywhere below n, depth first. */
-static const eas_node_t *find(const eas_node_t *n, eas_tag_t tag)
-{
-    const eas_node_t *c, *r;
-
-    if (n == NULL)
-        return NULL;
-    for (c = n->child; c; c = c->next) {
-        if (c->tag == tag)
-            return c;
-        if ((r = find(c, tag)) != NULL)
-            return r;
-    }
-    return NULL;
-}
-
 /* Text of the first such element ("" if empty), NULL if absent. */
 static const char *val(const eas_node_t *n, eas_tag_t tag)
 {
-    const eas_node_t *f = find(n, tag);
+    const eas_node_t *f = tu_find(n, tag);
 
     if (f == NULL)
         return NULL;
@@ -150,7 +135,7 @@ static int count(const eas_node_t *n, eas_tag_t tag)
 /* The i-th attachment element. */
 static const eas_node_t *attachment(const eas_node_t *root, int i)
 {
-    const eas_node_t *atts = find(root, AB(Attachments)), *a;
+    const eas_node_t *atts = tu_find(root, AB(Attachments)), *a;
 
     for (a = atts ? atts->child : NULL; a; a = a->next)
         if (a->tag == AB(Attachment) && i-- == 0)
@@ -208,7 +193,7 @@ static void test_plain_headers(void)
            "plain: ThreadTopic");
     is_int(ival(r, EM(Importance)), 2, "plain: Importance: High is 2");
     is_int(ival(r, EM(Read)), 1, "plain: Read");
-    flag = find(r, EM(Flag));
+    flag = tu_find(r, EM(Flag));
     is_int(ival(flag, EM(Status)), 2, "plain: flagged is Status 2");
     is_str(val(flag, EM(FlagType)), "Flag for follow up", "plain: FlagType");
     is_str(val(r, EM(MessageClass)), "IPM.Note", "plain: MessageClass");
@@ -217,11 +202,11 @@ static void test_plain_headers(void)
            "plain: ContentClass");
     is_int(ival(r, AB(NativeBodyType)), 1, "plain: NativeBodyType plain");
     is_int(count(r, AB(Attachments)), 0, "plain: no attachments");
-    cid = find(r, EAS_Email2_ConversationId);
+    cid = tu_find(r, EAS_Email2_ConversationId);
     ok(cid && cid->opaque && cid->len == 16
        && !memcmp(cid->value, md5_b("plain-1@example.org"), 16),
        "plain: ConversationId from its own Message-ID");
-    cid = find(r, EAS_Email2_ConversationIndex);
+    cid = tu_find(r, EAS_Email2_ConversationIndex);
     ok(cid && cid->len == 5, "plain: ConversationIndex is 5 bytes of time");
 
     o.version = 120;
@@ -230,7 +215,7 @@ static void test_plain_headers(void)
     is_int(count(r, EAS_Email2_ConversationId), 0,
            "plain: 12.0 has no ConversationId");
     is_int(ival(r, EM(Read)), 0, "plain: unread");
-    flag = find(r, EM(Flag));
+    flag = tu_find(r, EM(Flag));
     ok(flag && flag->child == NULL, "plain: unflagged is an empty Flag");
 }
 
@@ -249,7 +234,7 @@ static void test_flags_only(void)
     eas_wbxml_decode(pool, (unsigned char *)out, len, NULL, &r, &off);
     ok(r != NULL, "flags: decodes");
     is_int(ival(r, EM(Read)), 0, "flags: Read 0");
-    is_int(ival(find(r, EM(Flag)), EM(Status)), 2, "flags: Status 2");
+    is_int(ival(tu_find(r, EM(Flag)), EM(Status)), 2, "flags: Status 2");
     is_int(count(r, EM(Subject)), 0, "flags: nothing but Read and Flag");
 }
 
@@ -294,7 +279,7 @@ static void test_truncation(void)
 
         pref.truncation = lim;
         r = convert(&m, &o);
-        data = find(r, AB(Data));
+        data = tu_find(r, AB(Data));
         if (!data || data->len > lim || data->len + 3 < lim
             || memcmp(data->value, plain_body, data->len)
             || !utf8_ok(data->value, data->len)
@@ -401,11 +386,11 @@ static void test_alternative(void)
     is_int(ival(r, AB(NativeBodyType)), 2, "alternative: native HTML");
     is_str(val(r, EM(ThreadTopic)), "Lunch plans?", "alternative: ThreadTopic");
     is_int(ival(r, EM(Importance)), 2, "alternative: X-Priority 1 is high");
-    n = find(r, EAS_Email2_ConversationId);
+    n = tu_find(r, EAS_Email2_ConversationId);
     ok(n && n->len == 16
        && !memcmp(n->value, md5_b("root-lunch@example.com"), 16),
        "alternative: ConversationId from the thread root in References");
-    n = find(r, EAS_Email2_ConversationIndex);
+    n = tu_find(r, EAS_Email2_ConversationIndex);
     ok(n && n->len == 10 && !memcmp(n->value, want, 10),
        "alternative: ConversationIndex from Thread-Index without its GUID");
 }
@@ -436,37 +421,37 @@ static void test_mime(void)
 
     o.mime_support = 2;
     r = convert(&m, &o);
-    d = find(r, AB(Data));
+    d = tu_find(r, AB(Data));
     is_int(ival(r, AB(Type)), 4, "mime: Type 4");
     is_mem(d ? d->value : "", d ? d->len : 0, m.data, m.len,
            "mime: Data is the message byte for byte");
     is_int(ival(r, AB(EstimatedDataSize)), m.len, "mime: size of the message");
     pref.truncation = 100;
     r = convert(&m, &o);
-    d = find(r, AB(Data));
+    d = tu_find(r, AB(Data));
     ok(d && d->len == 100 && !memcmp(d->value, m.data, 100)
        && ival(r, AB(Truncated)) == 1, "mime: TruncationSize cuts the message");
     pref.truncation = 0;
     o.mime_truncate = 1;
     o.mime_truncation = 64;
     r = convert(&m, &o);
-    d = find(r, AB(Data));
+    d = tu_find(r, AB(Data));
     ok(d && d->len == 64 && ival(r, AB(Truncated)) == 1,
        "mime: MIMETruncation applies when TruncationSize is absent");
     o.mime_truncation = 0;
     r = convert(&m, &o);
-    d = find(r, AB(Data));
+    d = tu_find(r, AB(Data));
     ok(d && d->len == 0 && ival(r, AB(Truncated)) == 1
        && ival(r, AB(EstimatedDataSize)) == (long long)m.len,
        "mime: MIMETruncation 0 sends an empty body, truncated, with the "
        "size");
     o.mime_truncate = 0;
     r = convert(&m, &o);
-    d = find(r, AB(Data));
+    d = tu_find(r, AB(Data));
     ok(d && d->len == m.len && ival(r, AB(Truncated)) == 0,
        "mime: no MIMETruncation, whole");
     r = convert(&g, &o);
-    d = find(r, AB(Data));
+    d = tu_find(r, AB(Data));
     /* only the NUL in the broken base64 cannot travel in a WBXML string */
     ok(d && utf8_ok(d->value, d->len)
        && (const char *)memchr(d->value, 0xEF, d->len)
@@ -480,18 +465,18 @@ static void test_mime(void)
     /* Only what is sent must be UTF-8: the first bad byte is at 33. */
     pref.truncation = 30;
     r = convert(&g, &o);
-    d = find(r, AB(Data));
+    d = tu_find(r, AB(Data));
     is_mem(d ? d->value : "", d ? d->len : 0, g.data, 30,
            "mime: a valid prefix goes as it is");
-    is_int(ival(find(r, AB(Body)), AB(EstimatedDataSize)), g.len,
+    is_int(ival(tu_find(r, AB(Body)), AB(EstimatedDataSize)), g.len,
            "mime: the message's size");
     is_int(ival(r, AB(Truncated)), 1, "mime: Truncated");
     pref.truncation = 60;
     r = convert(&g, &o);
-    d = find(r, AB(Data));
+    d = tu_find(r, AB(Data));
     ok(d && d->len <= 60 && utf8_ok(d->value, d->len)
        && strstr(apr_pstrmemdup(pool, d->value, d->len), "From: =?")
-       && ival(find(r, AB(Body)), AB(EstimatedDataSize))
+       && ival(tu_find(r, AB(Body)), AB(EstimatedDataSize))
           != (long long)g.len,
        "mime: a prefix with a bad byte comes from the re-encoded message");
     pref.truncation = 0;
@@ -678,8 +663,8 @@ static void test_big_attachment(void)
     est = ival(attachment(r, 0), AB(EstimatedDataSize));
     ok(est > (long long)n * 99 / 100 && est < (long long)n * 101 / 100,
        "5 MB: EstimatedDataSize within 1%% (%lld)", est);
-    ok(find(r, AB(Data)) && find(r, AB(Data))->len == 32768
-       && ival(find(r, AB(Body)), AB(EstimatedDataSize)) == (long long)m.len,
+    ok(tu_find(r, AB(Data)) && tu_find(r, AB(Data))->len == 32768
+       && ival(tu_find(r, AB(Body)), AB(EstimatedDataSize)) == (long long)m.len,
        "5 MB: MIME body truncated to 32 KB");
     ok(eas_email_attachment(&m, "2", &out, NULL, NULL, pool) == APR_SUCCESS,
        "5 MB: extracted");
@@ -736,7 +721,7 @@ static void test_classes(void)
            "smime opaque: the blob is an attachment");
     pref.type = EAS_BODY_HTML;
     r = convert(&m, &o);
-    ok(ival(find(r, AB(Body)), AB(EstimatedDataSize)) == 0 && val(r, AB(Data))
+    ok(ival(tu_find(r, AB(Body)), AB(EstimatedDataSize)) == 0 && val(r, AB(Data))
        && !*val(r, AB(Data)), "smime opaque: no text, no HTML either");
     pref.type = EAS_BODY_PLAIN;
     m = load("meeting-request.eml");
