@@ -38,6 +38,7 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
 import conftest  # noqa: E402
+from procs import end_process, free_port, read_text  # noqa: E402,F401
 
 DOVECOT = "/usr/sbin/dovecot"
 
@@ -48,12 +49,6 @@ USERS = {
 
 # Written into the log on a failure Dovecot did not expect.
 CRASH_MARKS = ("Panic:", "Fatal:", "killed with signal")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def mail_owner():
@@ -184,31 +179,16 @@ protocol imap {{
         return self.proc is not None and self.proc.poll() is None
 
     def stop(self):
-        if self.alive():
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        end_process(self.proc)
 
     def cleanup(self):
         shutil.rmtree(self.root, ignore_errors=True)
 
     def log_text(self):
-        try:
-            with open(self.log, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_text(self.log)
 
     def console_text(self):
-        try:
-            with open(os.path.join(self.root, "console.log"),
-                      errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_text(os.path.join(self.root, "console.log"))
 
     def crashes(self, offset=0):
         return [line for line in self.log_text()[offset:].splitlines()

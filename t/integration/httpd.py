@@ -22,6 +22,7 @@ import time
 
 import statedb
 from eas import EAS_PATH, USERS
+from procs import end_process, free_port, read_text  # noqa: E402,F401
 
 # What a crashed or sanitizer-stopped child leaves in the error log.
 CRASH_RE = re.compile(r"exit signal|AddressSanitizer|runtime error:|"
@@ -81,12 +82,6 @@ def backtraces(httpd_bin, root):
                            capture_output=True, text=True, timeout=120)
         out.append("core %s:\n%s" % (name, r.stdout[-20000:]))
     return out
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def sanitizer_env(preload):
@@ -299,12 +294,7 @@ class Httpd:
     def stop(self):
         if not self.alive():
             return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        end_process(self.proc)
         self.console.close()
 
     def cleanup(self):

@@ -34,6 +34,7 @@ import tempfile
 import time
 
 import pytest
+from procs import end_process, free_port, read_text  # noqa: E402,F401
 
 SUPERUSER = "eas"
 
@@ -139,21 +140,10 @@ class PostgreSQL:
         return self.dsn(name)
 
     def log_text(self):
-        try:
-            with open(self.log, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_text(self.log)
 
     def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGINT)        # fast shutdown
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        end_process(self.proc, signal.SIGINT, 30)   # fast shutdown
 
     def cleanup(self):
         shutil.rmtree(self.root, ignore_errors=True)

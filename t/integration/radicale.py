@@ -39,6 +39,7 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
 import conftest  # noqa: E402
+from procs import end_process, free_port, read_text  # noqa: E402,F401
 
 PYTHON = "/usr/bin/python3"
 
@@ -50,12 +51,6 @@ USERS = {
 
 # Written into the server's log on a failure it did not expect.
 CRASH_MARKS = ("Traceback", "An exception occurred")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Radicale:
@@ -142,13 +137,7 @@ filesystem_folder = {storage}
         return self.proc is not None and self.proc.poll() is None
 
     def stop(self):
-        if self.alive():
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        end_process(self.proc)
         if self.logf:
             self.logf.close()
             self.logf = None
@@ -157,11 +146,7 @@ filesystem_folder = {storage}
         shutil.rmtree(self.root, ignore_errors=True)
 
     def log_text(self):
-        try:
-            with open(self.log, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_text(self.log)
 
     def crashes(self, offset=0):
         text, out, pos = self.log_text(), [], offset

@@ -31,6 +31,7 @@ import tempfile
 import time
 
 import pytest
+from procs import end_process, free_port, read_text  # noqa: E402,F401
 
 SLAPD = "/usr/sbin/slapd"
 SCHEMA_DIR = "/etc/ldap/schema"
@@ -58,12 +59,6 @@ def ssha(password):
     salt = os.urandom(8)
     digest = hashlib.sha1(password.encode() + salt).digest()
     return "{SSHA}" + base64.b64encode(digest + salt).decode()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _module_path():
@@ -199,20 +194,11 @@ access to *
     def stop(self):
         if self.proc is None or self.proc.poll() is not None:
             return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        end_process(self.proc)
         self.logf.close()
 
     def log_text(self):
-        try:
-            with open(self.log, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_text(self.log)
 
     def cleanup(self):
         shutil.rmtree(self.root, ignore_errors=True)
