@@ -64,8 +64,7 @@ typedef struct {
 /* A folder's last listing in a store (dav_items.c), for the fetches. */
 typedef struct {
     apr_pool_t *pool;
-    apr_array_header_t *members;    /* dv_member_t */
-    apr_hash_t *by_id;              /* id -> href, made when first asked */
+    apr_array_header_t *members;    /* dv_member_t, sorted by id */
 } dv_listed_t;
 
 typedef struct {

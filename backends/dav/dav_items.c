@@ -13,10 +13,10 @@
 
 #include <apr_strings.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Rounds of a truncated sync-collection answer before giving up. */
 #define DV_SYNC_ROUNDS 1000
-#include <string.h>
 
 static const char *item_ns(const dv_folder_t *f, apr_pool_t *p)
 {
@@ -283,8 +283,7 @@ static const char *id_of(dv_store_t *s, const dv_folder_t *f,
 /* By id, as the sync engine orders items of equal time (all of ours). */
 static int by_id(const void *a, const void *b)
 {
-    return strcmp(((const eas_item_ref_t *)a)->id,
-                  ((const eas_item_ref_t *)b)->id);
+    return strcmp(((const dv_member_t *)a)->id, ((const dv_member_t *)b)->id);
 }
 
 /* The hint's hrefs as the read-ahead's order (dav_backend.h). */
@@ -349,6 +348,8 @@ apr_status_t dv_list(eas_store_t *st, const char *folder_id,
     if ((rv = all_members(s, f, &members, &token, ld->pool)) != APR_SUCCESS
         || (rv = inside(s, f, flt, token, &in, p)) != APR_SUCCESS)
         return dv_status(rv);
+    /* Sorted by id: the listing's order, and href_of's look-up. */
+    qsort(members->elts, members->nelts, sizeof(dv_member_t), by_id);
     ld->members = members;
     *out = apr_array_make(p, members->nelts + 1, sizeof(eas_item_ref_t));
     l = (eas_item_ref_t *)(*out)->elts;
@@ -361,28 +362,23 @@ apr_status_t dv_list(eas_store_t *st, const char *folder_id,
         l[i].outside = in && !apr_hash_get(in, d->href, APR_HASH_KEY_STRING);
     }
     (*out)->nelts = members->nelts;
-    qsort(l, members->nelts, sizeof(*l), by_id);
     return APR_SUCCESS;
 }
 
-/* The href of item in the folder's last listing in this store, or NULL
-   (the id -> href table made on the first look-up). */
+/* The href of item in the folder's last listing in this store (sorted
+   by id), or NULL. */
 static const char *listed_href(dv_store_t *s, const dv_folder_t *f,
                                const char *item)
 {
     dv_listed_t *l = apr_hash_get(s->listed, f->f.id, APR_HASH_KEY_STRING);
-    int i;
+    dv_member_t want, *hit;
 
     if (!l || !l->members)
         return NULL;
-    if (!l->by_id) {
-        l->by_id = apr_hash_make(l->pool);
-        for (i = 0; i < l->members->nelts; i++) {
-            const dv_member_t *d = &APR_ARRAY_IDX(l->members, i, dv_member_t);
-            apr_hash_set(l->by_id, d->id, APR_HASH_KEY_STRING, d->href);
-        }
-    }
-    return apr_hash_get(l->by_id, item, APR_HASH_KEY_STRING);
+    want.id = item;
+    hit = bsearch(&want, l->members->elts, l->members->nelts,
+                  sizeof(dv_member_t), by_id);
+    return hit ? hit->href : NULL;
 }
 
 /* The href of an item: seen in a listing of this store, or mapped. */
