@@ -723,6 +723,8 @@ static void dropped(dw_source_t *src, const char *user, const char *href)
 {
     apr_array_header_t *keys = apr_array_make(src->scratch, 8,
                                               sizeof(const char *));
+    apr_hash_t *seen = apr_hash_make(src->scratch);  /* the user's keys
+                                                         may share one */
     apr_time_t now = apr_time_now();
     dw_user_t *u;
     dw_key_t *k;
@@ -731,10 +733,10 @@ static void dropped(dw_source_t *src, const char *user, const char *href)
     u = apr_hash_get(src->users, user, APR_HASH_KEY_STRING);
     for (k = u ? u->keys : NULL; k; k = k->unext) {
         dw_coll_t *c = k->coll;
-        if (*href && c->href && !dav_path_under(href, c->href))
+        if ((*href && c->href && !dav_path_under(href, c->href))
+            || apr_hash_get(seen, &k->coll, sizeof(c)))
             continue;
-        if (c->quiet == now + apr_time_from_msec(DAV_NOTIFY_GATHER_MS))
-            continue;           /* told in this very call */
+        apr_hash_set(seen, &k->coll, sizeof(c), c);
         if (c->quiet <= now)
             tell_now(src, c, keys, now);
         else
