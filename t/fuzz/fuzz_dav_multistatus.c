@@ -107,6 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fail("failure without a reason");
     }
     (void)dav_xml_error_has((const char *)data, size, "valid-sync-token");
+    (void)dav_xml_error_has((const char *)data, size, "no-uid-conflict");
     apr_pool_destroy(p);
     return 0;
 }
