@@ -18,17 +18,13 @@ Helpers: imap(user) logs in with imaplib, deliver(user, message) delivers
 through LMTP as an MTA does.
 """
 
-import grp
 import imaplib
 import os
 import pwd
-import shutil
-import signal
 import smtplib
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 import pytest
@@ -38,7 +34,7 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
 import conftest  # noqa: E402
-from procs import end_process, free_port, read_text  # noqa: E402,F401
+from procs import Server, free_port, read_text  # noqa: E402
 
 DOVECOT = "/usr/sbin/dovecot"
 
@@ -46,6 +42,9 @@ USERS = {
     "alice": "alice-imap-pw",
     "bob": "bob-imap-pw",
 }
+
+# The special-use folders every user has (RFC 6154).
+SPECIAL_USE = ("Drafts", "Sent", "Trash", "Junk")
 
 # Written into the log on a failure Dovecot did not expect.
 CRASH_MARKS = ("Panic:", "Fatal:", "killed with signal")
@@ -60,18 +59,18 @@ def mail_owner():
     return pw.pw_uid, pw.pw_gid, pw.pw_name
 
 
-class Dovecot:
+class Dovecot(Server):
+    CRASH_MARKS = CRASH_MARKS
+
     def __init__(self, users=None, extra=""):
         """extra: more configuration, appended (plugins, services)."""
-        self.root = tempfile.mkdtemp(prefix="mod_eas-dovecot-")
+        super().__init__("mod_eas-dovecot-", "dovecot.log")
         os.chmod(self.root, 0o755)
         self.users = dict(USERS if users is None else users)
         self.extra = extra
         self.port = free_port()
         self.lmtp_port = free_port()
         self.conf = os.path.join(self.root, "dovecot.conf")
-        self.log = os.path.join(self.root, "dovecot.log")
-        self.proc = None
 
     def maildir(self, user):
         return os.path.join(self.root, "mail", user, "Maildir")
@@ -92,23 +91,7 @@ mail_location = maildir:{root}/mail/%u/Maildir
 namespace inbox {{
   inbox = yes
   separator = /
-  mailbox Drafts {{
-    special_use = \\Drafts
-    auto = subscribe
-  }}
-  mailbox Sent {{
-    special_use = \\Sent
-    auto = subscribe
-  }}
-  mailbox Trash {{
-    special_use = \\Trash
-    auto = subscribe
-  }}
-  mailbox Junk {{
-    special_use = \\Junk
-    auto = subscribe
-  }}
-}}
+{mailboxes}}}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/users
@@ -137,7 +120,11 @@ protocol imap {{
 }}
 {extra}
 """.format(root=self.root, uid=uid, gid=gid, port=self.port,
-           lmtp_port=self.lmtp_port, extra=self.extra)
+           lmtp_port=self.lmtp_port, extra=self.extra,
+           mailboxes="".join(
+               "  mailbox %s {\n    special_use = \\%s\n"
+               "    auto = subscribe\n  }\n" % (name, name)
+               for name in SPECIAL_USE))
 
     def write_files(self):
         uid, gid, _ = mail_owner()
@@ -175,24 +162,8 @@ protocol imap {{
                 time.sleep(0.1)
         raise RuntimeError("dovecot did not listen on port %d" % self.port)
 
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self):
-        end_process(self.proc)
-
-    def cleanup(self):
-        shutil.rmtree(self.root, ignore_errors=True)
-
-    def log_text(self):
-        return read_text(self.log)
-
     def console_text(self):
         return read_text(os.path.join(self.root, "console.log"))
-
-    def crashes(self, offset=0):
-        return [line for line in self.log_text()[offset:].splitlines()
-                if any(m in line for m in CRASH_MARKS)]
 
     # ------------------------------------------------------------ clients
 

@@ -22,12 +22,8 @@ import base64
 import http.client
 import os
 import re
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from xml.etree import ElementTree
@@ -39,7 +35,7 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
 import conftest  # noqa: E402
-from procs import end_process, free_port, read_text  # noqa: E402,F401
+from procs import Server, free_port  # noqa: E402
 
 PYTHON = "/usr/bin/python3"
 
@@ -53,23 +49,21 @@ USERS = {
 CRASH_MARKS = ("Traceback", "An exception occurred")
 
 
-class Radicale:
+class Radicale(Server):
     def __init__(self, users=None, hook=None, rights=None,
                  log_level="warning"):
         """rights: the text of a Radicale rights file (type from_file)
         instead of owner-only; log_level "debug" logs request bodies
         (request_bodies())."""
+        super().__init__("mod_eas-radicale-", "radicale.log")
         self.log_level = log_level
-        self.root = tempfile.mkdtemp(prefix="mod_eas-radicale-")
         self.rights = rights
         self.users = dict(USERS if users is None else users)
         self.hook = hook
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         self.conf = os.path.join(self.root, "config")
-        self.log = os.path.join(self.root, "radicale.log")
         self.storage = os.path.join(self.root, "collections")
-        self.proc = None
         self.logf = None
         self.forgiven = []      # log ranges whose tracebacks were expected
 
@@ -133,20 +127,11 @@ filesystem_folder = {storage}
             time.sleep(0.1)
         raise RuntimeError("radicale did not answer on port %d" % self.port)
 
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
     def stop(self):
-        end_process(self.proc)
+        super().stop()
         if self.logf:
             self.logf.close()
             self.logf = None
-
-    def cleanup(self):
-        shutil.rmtree(self.root, ignore_errors=True)
-
-    def log_text(self):
-        return read_text(self.log)
 
     def crashes(self, offset=0):
         text, out, pos = self.log_text(), [], offset
@@ -164,9 +149,6 @@ filesystem_folder = {storage}
         self.forgiven.append((offset, self.log_size()))
 
     # ------------------------------------------------------------ HTTP
-
-    def log_size(self):
-        return len(self.log_text())
 
     def request_bodies(self, method, path, offset=0):
         """The bodies of the method's requests on path logged since offset
