@@ -9,7 +9,7 @@ build-essential autoconf automake libtool pkg-config
 apache2 apache2-dev apache2-utils libapr1-dev libaprutil1-dev
 libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql sqlite3
 libldap2-dev slapd ldap-utils
-libgmime-3.0-dev libcurl4-openssl-dev
+libgmime-3.0-dev libcurl4-openssl-dev libssl-dev
 libical-dev unicode-cldr-core radicale
 dovecot-imapd dovecot-lmtpd
 postgresql
