@@ -1,19 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Folder names: UTF-8 at the interface, modified UTF-7 (RFC 3501 5.1.3)
- * on disk as Dovecot and Courier write Maildir++ folder names.
- *
- * A client name becomes one path component of ".A.B", so it may not
- * contain the hierarchy separator '.', nor '/', nor control characters;
- * such names are refused (APR_EINVAL) rather than escaped, because an
- * escaped '.' would read as a hierarchy level in every IMAP client.
+ * Modified UTF-7 names (mutf7.h, RFC 3501 5.1.3).
  */
-#include "maildir.h"
+#include "mutf7.h"
 
 #include <apr_strings.h>
 #include <string.h>
 
-#define MD_NAME_MAX 255
 
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
@@ -70,10 +63,10 @@ static char *utf8_put(char *o, long cp)
 }
 
 /* Characters no folder name may hold, whatever the encoding. */
-static int forbidden(long cp)
+static int forbidden(long cp, const char *forbid)
 {
     return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)
-           || cp == '.' || cp == '/';
+           || (cp < 0x80 && forbid && strchr(forbid, (int)cp));
 }
 
 /* Base64 bits pending in a shift sequence. */
@@ -93,8 +86,8 @@ static void b64_unit(b64_out_t *b, unsigned u)
     }
 }
 
-apr_status_t md_name_encode(const char *utf8, const char **out,
-                            apr_pool_t *p)
+apr_status_t eas_mutf7_encode(const char *utf8, const char *forbid,
+                              const char **out, apr_pool_t *p)
 {
     const unsigned char *s = (const unsigned char *)utf8;
     apr_size_t len;
@@ -102,14 +95,14 @@ apr_status_t md_name_encode(const char *utf8, const char **out,
     char *buf;
     int shifted = 0;
 
-    if (!utf8 || !*utf8 || (len = strlen(utf8)) > MD_NAME_MAX)
+    if (!utf8 || !*utf8 || (len = strlen(utf8)) > EAS_MUTF7_MAX)
         return APR_EINVAL;
     /* Worst case: every character a 4-byte one becomes 16/3 characters. */
     buf = apr_palloc(p, len * 3 + 8);
     b.o = buf;
     while (*s) {
         long cp = utf8_next(&s);
-        if (cp < 0 || forbidden(cp))
+        if (cp < 0 || forbidden(cp, forbid))
             return APR_EINVAL;
         if (cp >= 0x20 && cp < 0x7F) {
             if (shifted) {
@@ -141,7 +134,7 @@ apr_status_t md_name_encode(const char *utf8, const char **out,
         *b.o++ = '-';
     }
     *b.o = '\0';
-    if ((apr_size_t)(b.o - buf) > MD_NAME_MAX)
+    if ((apr_size_t)(b.o - buf) > EAS_MUTF7_MAX)
         return APR_EINVAL;
     *out = buf;
     return APR_SUCCESS;
@@ -207,7 +200,7 @@ static int utf8_clean(const char *s)
     return 1;
 }
 
-const char *md_name_decode(const char *m, apr_pool_t *p)
+const char *eas_mutf7_decode(const char *m, apr_pool_t *p)
 {
     apr_size_t len = strlen(m);
     char *buf = apr_palloc(p, len * 2 + 4), *o = buf;

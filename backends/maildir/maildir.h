@@ -23,6 +23,7 @@
 #define EAS_MAILDIR_H
 
 #include "backend.h"
+#include "mutf7.h"
 
 #include <apr_hash.h>
 #include <sys/types.h>
@@ -182,12 +183,9 @@ md_snap_t *md_cache_get(const char *dir, const md_stamps_t *now);
 void md_cache_put(md_snap_t *sn);
 void md_cache_forget(const char *dir);
 
-/* ---- maildir_utf7.c: folder names ---- */
-/* UTF-8 client name -> on-disk component; APR_EINVAL if not allowed. */
-apr_status_t md_name_encode(const char *utf8, const char **out,
-                            apr_pool_t *p);
-/* On-disk component -> UTF-8 display name; NULL if unusable. */
-const char *md_name_decode(const char *mutf7, apr_pool_t *p);
+/* A client name becomes one component of ".A.B" (mutf7.h), so it may
+   hold neither the separator '.' nor '/'. */
+#define MD_NAME_FORBID "./"
 
 /* ---- maildir_folders.c ---- */
 apr_status_t md_folders_load(md_store_t *s);

@@ -160,7 +160,7 @@ static apr_status_t scan(md_store_t *s, apr_array_header_t **out,
 /* The name of a top-level folder, decoded; NULL for deeper ones. */
 static const char *top_name(const char *mname, apr_pool_t *p)
 {
-    return strchr(mname + 1, '.') ? NULL : md_name_decode(mname + 1, p);
+    return strchr(mname + 1, '.') ? NULL : eas_mutf7_decode(mname + 1, p);
 }
 
 /* Which folders are special; the mnames of those to create. */
@@ -339,7 +339,7 @@ static void build(md_store_t *s, apr_array_header_t *cands)
         for (k = 0; k < N_SPECIALS; k++)
             if (specials[k].kind == c->special)
                 f->type = specials[k].type;
-        name = md_name_decode(strrchr(c->mname, '.') + 1, s->pool);
+        name = eas_mutf7_decode(strrchr(c->mname, '.') + 1, s->pool);
         pm = parent_mname(c->mname, s->pool);
         if (!name) {
             fs->nelts--;        /* a name we cannot show: left alone */
@@ -508,7 +508,7 @@ static apr_status_t new_mname(md_store_t *s, const char *parent_id,
     } else if (strcasecmp(name, "INBOX") == 0) {
         return APR_EEXIST;
     }
-    if ((rv = md_name_encode(name, &enc, p)) != APR_SUCCESS)
+    if ((rv = eas_mutf7_encode(name, MD_NAME_FORBID, &enc, p)) != APR_SUCCESS)
         return rv;
     *out = apr_pstrcat(p, prefix, ".", enc, NULL);
     if (strlen(*out) > 255)
