@@ -196,6 +196,8 @@ typedef struct eas_idmap {
                               apr_pool_t *p);
     apr_status_t (*forget)(const struct eas_idmap *m, const char *ns,
                            const char *native);
+    apr_status_t (*rename)(const struct eas_idmap *m, const char *ns,
+                           const char *from, const char *to);
     apr_status_t (*all)(const struct eas_idmap *m, const char *ns,
                         apr_hash_t **native_to_id, apr_pool_t *p);
     apr_status_t (*to_ids)(const struct eas_idmap *m, const char *ns,

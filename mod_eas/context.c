@@ -197,6 +197,15 @@ static apr_status_t idmap_forget(const eas_idmap_t *m, const char *ns,
                       : APR_EINIT;
 }
 
+static apr_status_t idmap_rename(const eas_idmap_t *m, const char *ns,
+                                 const char *from, const char *to)
+{
+    eas_ctx_t *ctx = m->baton;
+
+    return ctx->state ? eas_state_idmap_rename(ctx->state, ns, from, to)
+                      : APR_EINIT;
+}
+
 static apr_status_t idmap_all(const eas_idmap_t *m, const char *ns,
                               apr_hash_t **native_to_id, apr_pool_t *p)
 {
@@ -221,6 +230,7 @@ static void store_ctx(eas_ctx_t *ctx, eas_store_ctx_t *sc)
     ctx->idmap.to_id = idmap_to_id;
     ctx->idmap.to_native = idmap_to_native;
     ctx->idmap.forget = idmap_forget;
+    ctx->idmap.rename = idmap_rename;
     ctx->idmap.all = idmap_all;
     ctx->idmap.to_ids = idmap_to_ids;
     ctx->idmap.baton = ctx;

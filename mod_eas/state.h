@@ -180,6 +180,10 @@ apr_status_t eas_state_idmap_ids(eas_state_t *st, const char *ns,
 /* Drop native's mapping (NULL: all of ns; the counter stays). */
 apr_status_t eas_state_idmap_forget(eas_state_t *st, const char *ns,
                                     const char *native);
+/* The id of from becomes to's (a mapping to had is dropped); APR_ENOENT
+   when from has none. */
+apr_status_t eas_state_idmap_rename(eas_state_t *st, const char *ns,
+                                    const char *from, const char *to);
 
 /* ---- serialisation of one device's requests ---- */
 /*

@@ -69,6 +69,15 @@ static const eas_stmt_t idmap_forget_ns = {
     "DELETE FROM eas_idmap WHERE username = %s AND ns = %s AND native <> ''"
 };
 
+/* Arguments in the order the statement names them, username first. */
+static const eas_stmt_t idmap_rename = {
+    "eas_idmap_rename",
+    "WITH a(u, n, o, w) AS (VALUES (%s, %s, %s, %s))"
+    " UPDATE eas_idmap SET native = (SELECT w FROM a)"
+    " WHERE username = (SELECT u FROM a) AND ns = (SELECT n FROM a)"
+    " AND native = (SELECT o FROM a)"
+};
+
 static apr_status_t bad_native(eas_state_t *st, const char *ns,
                                const char *native)
 {
@@ -144,6 +153,22 @@ apr_status_t eas_state_idmap_forget(eas_state_t *st, const char *ns,
     if (!native)
         return eas_stmt_user_query(st, &idmap_forget_ns, NULL, 1, args);
     return eas_stmt_user_query(st, &idmap_forget, NULL, 2, args);
+}
+
+apr_status_t eas_state_idmap_rename(eas_state_t *st, const char *ns,
+                                    const char *from, const char *to)
+{
+    const char *args[3] = { ns, from, to };
+    apr_status_t rv;
+    int n = 0;
+
+    if ((rv = bad_native(st, ns, from)) || (rv = bad_native(st, ns, to)))
+        return rv;
+    if ((rv = eas_state_idmap_forget(st, ns, to)) != APR_SUCCESS
+        || (rv = eas_stmt_user_query(st, &idmap_rename, &n, 3, args))
+           != APR_SUCCESS)
+        return rv;
+    return n ? APR_SUCCESS : APR_ENOENT;
 }
 
 apr_status_t eas_state_idmap_all(eas_state_t *st, const char *ns,

@@ -602,6 +602,17 @@ static void test_idmap(apr_dbd_t *h)
     is_str(idmap_native(a, ns, "1"), "ENOENT", "forgotten");
     is_str(idmap_id(a, ns, "/dav/erin/cal/", 1), "3",
            "mapped again: a new id, never the old one");
+    ok(eas_state_idmap_rename(a, ns, "/dav/erin/books/", "/dav/erin/b2/")
+       == APR_SUCCESS, "rename a native");
+    is_str(idmap_id(a, ns, "/dav/erin/b2/", 0), "2", "it keeps its id");
+    is_str(idmap_id(a, ns, "/dav/erin/books/", 0), "ENOENT",
+           "the old native is gone");
+    ok(eas_state_idmap_rename(b, ns, "/dav/erin/b2/", "/x/") == APR_ENOENT,
+       "another user cannot rename it");
+    is_str(idmap_native(a, ns, "2"), "/dav/erin/b2/", "still the user's");
+    ok(eas_state_idmap_rename(a, ns, "/dav/erin/cal/", "/dav/erin/b2/")
+       == APR_SUCCESS && !strcmp(idmap_id(a, ns, "/dav/erin/b2/", 0), "3"),
+       "a rename onto a mapped native replaces its mapping");
     ok(eas_state_idmap_forget(a, ns, NULL) == APR_SUCCESS, "forget all");
     is_str(idmap_native(a, ns, "2"), "ENOENT", "all gone");
     is_str(idmap_id(a, ns, "/x", 1), "4", "the counter stays");
