@@ -7,5 +7,6 @@
 const eas_backend_glue_t *const eas_backends_builtin[] = {
     &eas_maildir_glue,
     &eas_dav_glue,
+    &eas_imap_glue,
     NULL
 };

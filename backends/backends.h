@@ -11,12 +11,14 @@
 #include "backend_glue.h"
 #include "maildir/maildir_glue.h"
 #include "dav/dav_glue.h"
+#include "imap/imap_glue.h"
 
 #define EAS_DEFAULT_BACKEND "maildir"
 
 /* For config.c's directive table (ends with a comma). */
 #define EAS_BACKENDS_DIRECTIVES \
     EAS_MAILDIR_DIRECTIVES \
-    EAS_DAV_DIRECTIVES
+    EAS_DAV_DIRECTIVES \
+    EAS_IMAP_DIRECTIVES
 
 #endif

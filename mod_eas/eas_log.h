@@ -20,6 +20,7 @@
  *   014  push: Ping, waits and their limits
  *   016  the dav backend and change notifications
  *   017  meetings and groupware items in Sync and MoveItems
+ *   018  the imap backend
  */
 #ifndef EAS_LOG_H
 #define EAS_LOG_H
