@@ -83,6 +83,7 @@ typedef struct {
     apr_size_t line_max;        /* 0: IM_LINE_MAX */
     apr_size_t literal_max;     /* 0: IM_LITERAL_MAX */
     int depth_max;              /* 0: IM_DEPTH_MAX */
+    int values_max;             /* 0: IM_VALUES_MAX */
 } im_limits_t;
 
 /*
