@@ -83,6 +83,7 @@ typedef struct {
     apr_size_t line_max;        /* 0: IM_LINE_MAX */
     apr_size_t literal_max;     /* 0: IM_LITERAL_MAX */
     int depth_max;              /* 0: IM_DEPTH_MAX */
+    int values_max;             /* 0: IM_VALUES_MAX */
 } im_limits_t;
 
 /*
@@ -219,6 +220,8 @@ apr_status_t im_idle_done(im_client_t *c, im_untagged_fn fn, void *baton);
 int im_fd(const im_client_t *c);
 /* Whether the connection failed and must not be used again. */
 int im_broken(const im_client_t *c);
+/* What made it fail (for a log line or an error message), or NULL. */
+const char *im_error(const im_client_t *c);
 /* LOGOUT (waiting at most a short time) and close.  Idempotent. */
 void im_close(im_client_t *c);
 
