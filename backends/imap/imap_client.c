@@ -1394,3 +1394,11 @@ void im_close(im_client_t *c)
     c->buf = c->out = NULL;
     c->cap = c->start = c->end = c->out_len = c->out_cap = 0;
 }
+
+void im_set_log(im_client_t *c, const im_log_t *log)
+{
+    if (log)
+        c->log = *log;
+    else
+        memset(&c->log, 0, sizeof(c->log));
+}

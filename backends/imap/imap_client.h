@@ -218,6 +218,9 @@ apr_status_t im_idle_done(im_client_t *c, im_untagged_fn fn, void *baton);
 
 /* The socket, for poll() beside other descriptors; -1 when closed. */
 int im_fd(const im_client_t *c);
+/* Log through log from now on (NULL: nowhere): a kept connection logs
+   for the request that borrowed it. */
+void im_set_log(im_client_t *c, const im_log_t *log);
 /* Whether the connection failed and must not be used again. */
 int im_broken(const im_client_t *c);
 /* What made it fail (for a log line or an error message), or NULL. */

@@ -121,8 +121,10 @@ static im_conn_t *idle_take(const char *key)
 
 static void conn_destroy(im_conn_t *cn)
 {
-    if (cn->c)
+    if (cn->c) {
+        im_set_log(cn->c, NULL);
         im_close(cn->c);
+    }
     apr_pool_destroy(cn->pool);
 }
 
@@ -171,8 +173,11 @@ static im_conn_t *idle_evict(void)
 
 static void close_list(idle_conn_t *e)
 {
-    for (; e; e = e->next)
+    while (e) {
+        idle_conn_t *next = e->next;    /* e lives in the connection */
         conn_destroy(e->cn);
+        e = next;
+    }
 }
 
 /*
@@ -290,6 +295,7 @@ apr_status_t im_pool_take(const im_server_t *srv, const im_log_t *log,
             }
             break;
         }
+        im_set_log(cn->c, log);
         if (still_good(cn))
             break;
         apr_thread_mutex_lock(g.lock);
@@ -306,6 +312,7 @@ void im_pool_give(im_conn_t *cn)
 {
     idle_conn_t *e;
 
+    im_set_log(cn->c, NULL);
     if (im_broken(cn->c) || g.idle_for <= 0) {
         apr_thread_mutex_lock(g.lock);
         uncount(cn);

@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The imap backend against a private Dovecot: a phone's first FolderSync
+and Sync of mail delivered by LMTP, a flag change seen by another IMAP
+client, a move with the new UID from COPYUID, changes made by another
+client seen by the next Sync, and a mailbox renamed by another client
+keeping its folder id (X-GUID)."""
+
+import email.message
+import time
+
+import pytest
+
+import conftest
+import eas
+import httpd
+from dovecot import Dovecot
+
+A = "AirSync:"
+F = "FolderHierarchy:"
+PATH = "/eas-imap"
+USER = "alice"
+
+
+@pytest.fixture(scope="module")
+def dove():
+    d = Dovecot(users={"alice": eas.USERS["alice"],
+                       "bob": "bob-imap-only"})
+    d.start()
+    yield d
+    d.stop()
+
+
+@pytest.fixture(scope="module")
+def server(request, dove):
+    loc = ("    EASBackend imap\n"
+           "    EASIMAPServer imap://127.0.0.1:%d\n"
+           "    EASIMAPLogin %%l\n"
+           "    EASIMAPCheckInterval 5\n"
+           "    EASProvisioning Off\n" % dove.port)
+    yield from conftest.serve(
+        httpd.Httpd(conftest._load_config(), locations={PATH: loc},
+                    dbd=True), request, "IMAP")
+
+
+def message(subject, body="hello\r\n"):
+    m = email.message.EmailMessage()
+    m["From"] = "carol@example.org"
+    m["To"] = "alice@example.org"
+    m["Subject"] = subject
+    m["Message-ID"] = "<%s.%f@example.org>" % (subject.replace(" ", "."),
+                                                time.time())
+    m.set_content(body)
+    return bytes(m)
+
+
+def client(server):
+    return eas.Client(server.port, user=USER, path=PATH)
+
+
+def folder_sync(c):
+    r = c.post(eas.plain_query("FolderSync", user=USER, device_id="imap01"),
+               eas.folder_sync("0"))
+    assert r.status == 200, r.body
+    t = r.tree()
+    assert eas.text_of(t, F + "Status") == "1"
+    out = {}
+    for add in eas.find_all(t, F + "Add"):
+        out[eas.child_text(add, F + "DisplayName")] = (
+            eas.child_text(add, F + "ServerId"),
+            eas.child_text(add, F + "Type"),
+            eas.child_text(add, F + "ParentId"))
+    return out
+
+
+def sync(c, coll, key="0", extra=None):
+    body = [A + "Sync", [[A + "Collections", [[A + "Collection", [
+        [A + "SyncKey", key], [A + "CollectionId", coll]]
+        + ([[A + "GetChanges", None], [A + "WindowSize", "100"]]
+           if key != "0" else []) + (extra or [])]]]]]
+    r = c.post(eas.plain_query("Sync", user=USER, device_id="imap01"),
+               eas.encode(body))
+    assert r.status == 200, r.body
+    return r.tree()
+
+
+def test_folders_items_flags_and_moves(server, dove):
+    for i in range(3):
+        dove.deliver("alice", message("imap %d" % i))
+    c = client(server)
+    folders = folder_sync(c)
+    assert folders["Inbox"][1] == "2"
+    assert folders["Sent"][1] == "5"
+    assert folders["Drafts"][1] == "3"
+    assert folders["Trash"][1] == "4"
+    inbox = folders["Inbox"][0]
+    t = sync(c, inbox)
+    key = eas.text_of(t, A + "SyncKey")
+    t = sync(c, inbox, key)
+    adds = eas.find_all(t, A + "Add")
+    assert len(adds) == 3
+    subjects = sorted(eas.text_of(a, "Email:Subject") for a in adds)
+    assert subjects == ["imap 0", "imap 1", "imap 2"]
+    ids = [eas.child_text(a, A + "ServerId") for a in adds]
+    key = eas.text_of(t, A + "SyncKey")
+    # The phone marks the first read: another IMAP client sees \Seen.
+    t = sync(c, inbox, key, [[A + "Commands", [[A + "Change", [
+        [A + "ServerId", ids[0]], [A + "ApplicationData", [
+            ["Email:Read", "1"]]]]]]]])
+    key = eas.text_of(t, A + "SyncKey")
+    m = dove.imap("alice")
+    m.select("INBOX")
+    uid = ids[0].split(":")[1]
+    typ, data = m.uid("FETCH", uid, "(FLAGS)")
+    assert b"\\Seen" in data[0]
+    # Another client flags the second and expunges the third.
+    m.uid("STORE", ids[1].split(":")[1], "+FLAGS", "(\\Flagged)")
+    m.uid("STORE", ids[2].split(":")[1], "+FLAGS", "(\\Deleted)")
+    m.expunge()
+    t = sync(c, inbox, key)
+    key = eas.text_of(t, A + "SyncKey")
+    assert [eas.child_text(x, A + "ServerId")
+            for x in eas.find_all(t, A + "Delete")] == [ids[2]]
+    assert [eas.child_text(x, A + "ServerId")
+            for x in eas.find_all(t, A + "Change")] == [ids[1]]
+    # MoveItems to Trash: the new id is the UID Dovecot gave.
+    r = c.post(eas.plain_query("MoveItems", user=USER, device_id="imap01"),
+               eas.encode(["Move:MoveItems", [["Move:Move", [
+                   ["Move:SrcMsgId", ids[0]],
+                   ["Move:SrcFldId", inbox],
+                   ["Move:DstFldId", folders["Trash"][0]]]]]]))
+    assert r.status == 200
+    dst = eas.text_of(r.tree(), "Move:DstMsgId")
+    m.select("Trash")
+    typ, data = m.uid("SEARCH", "ALL")
+    assert data[0].split() == [dst.split(":")[1].encode()]
+    m.logout()
+
+
+def test_rename_by_another_client_keeps_the_id(server, dove):
+    m = dove.imap("alice")
+    m.create("Projects")
+    c = client(server)
+    before = folder_sync(c)
+    assert "Projects" in before
+    m.rename("Projects", "Archive2026")
+    m.logout()
+    after = folder_sync(c)
+    assert after["Archive2026"][0] == before["Projects"][0]
+
+
+def test_wrong_imap_password_is_refused_not_crashed(server, dove):
+    # bob's httpd password is not his IMAP password.
+    c = eas.Client(server.port, user="bob@example.org", path=PATH)
+    r = c.post(eas.plain_query("FolderSync", user="bob@example.org",
+                               device_id="imap02"),
+               eas.folder_sync("0"))
+    assert r.status in (200, 403, 503), r.status
+    if r.status == 200:
+        assert eas.text_of(r.tree(), F + "Status") not in ("1", None)
+    log = server.log_since(0)
+    assert "imap: imap://127.0.0.1:%d as bob" % dove.port in log
+    assert "bob-pw-2" not in log
