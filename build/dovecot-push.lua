@@ -24,11 +24,15 @@
 -- and separator), both percent-encoded.
 --
 -- Delivery is never held long: each request may take push_lua_timeout_msecs
--- (default 1000) and is tried once; after a failure (refused, timed out,
+-- (default 500) and is tried once; after a failure (refused, timed out,
 -- a 5xx answer) this script sends nothing more for push_lua_backoff_secs
--- (default 30), and says so once in Dovecot's log.  A dead httpd costs a
--- refused connection on loopback; a hung one the timeout, once per
--- backoff.  A lost notification only delays a Ping to its next look.
+-- (default 30), and says so once in Dovecot's log.  Dovecot loads the
+-- script afresh for each user session (each IMAP login, each LMTP
+-- recipient), so the backoff spans one session: a dead httpd costs a
+-- delivery a refused connection on loopback (nothing measurable), a hung
+-- one the timeout per delivery and once per backoff in an IMAP session
+-- (bench/dovecot_push/delivery.py).  A lost notification only delays a
+-- Ping to its next look.
 --
 -- Dovecot configuration (2.3.19; needs dovecot.http of Dovecot's Lua):
 --
@@ -37,7 +41,7 @@
 --     push_notification_driver = lua:file=/usr/local/lib/mod_eas/dovecot-push.lua
 --     push_lua_url = http://127.0.0.1/eas-notify
 --     push_lua_secret = <EASNotifySecret, or "</path/to/file" to read it from a file>
---     #push_lua_timeout_msecs = 1000
+--     #push_lua_timeout_msecs = 500
 --     #push_lua_backoff_secs = 30
 --   }
 --
@@ -46,7 +50,7 @@
 -- $mail_plugins.  An https URL uses Dovecot's ssl_client_* settings.
 
 local MAX_MAILBOXES = 16
-local DEFAULT_TIMEOUT_MSECS = 1000
+local DEFAULT_TIMEOUT_MSECS = 500
 local DEFAULT_BACKOFF_SECS = 30
 local USER_AGENT = "mod_eas-dovecot-push"
 
