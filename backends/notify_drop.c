@@ -259,7 +259,11 @@ int eas_drop_reader_read(eas_drop_reader_t *r, eas_drop_fn fn, void *baton)
         char *c = buf;
         while (c < buf + n) {
             const struct inotify_event *ev = (const void *)c;
-            if (ev->len && (ev->mask & IN_MOVED_TO))
+            if (ev->mask & IN_Q_OVERFLOW) {
+                fn(baton, r->kind, NULL, NULL);
+                told++;
+            }
+            else if (ev->len && (ev->mask & IN_MOVED_TO))
                 told += read_one(r, ev->name, fn, baton);
             c += sizeof(*ev) + ev->len;
         }

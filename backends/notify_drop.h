@@ -85,6 +85,9 @@ typedef struct eas_drop_reader eas_drop_reader_t;
 /*
  * One drop: its kind (the reader's), the user, and where ("" for
  * everything of the user).  The strings live until the callback returns.
+ * user and where NULL: the kernel's queue of the reader overflowed
+ * (IN_Q_OVERFLOW), drops may have been lost: anything of any user may
+ * have changed.
  */
 typedef void (*eas_drop_fn)(void *baton, eas_drop_kind_t kind,
                             const char *user, const char *where);
@@ -104,9 +107,9 @@ int eas_drop_reader_fd(const eas_drop_reader_t *r);
 
 /*
  * Read what arrived (never blocks) and call fn once per drop of the
- * reader's kind, in arrival order.  Drops of other kinds, unreadable
- * files and files gone meanwhile are skipped.  Returns how many drops
- * were told.
+ * reader's kind, in arrival order, and once with user NULL for an
+ * overflow.  Drops of other kinds, unreadable or malformed files and
+ * files gone meanwhile are skipped.  Returns how many calls were made.
  */
 int eas_drop_reader_read(eas_drop_reader_t *r, eas_drop_fn fn, void *baton);
 

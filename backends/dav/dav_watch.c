@@ -653,11 +653,8 @@ static apr_time_t poll_round(dw_source_t *src)
  * held and told once at the end of that time: a flood of writes wakes
  * a Ping at the first and then at most once per that time.
  */
-static void dropped(void *baton, eas_drop_kind_t kind, const char *user,
-                    const char *href)
+static void dropped(dw_source_t *src, const char *user, const char *href)
 {
-    dw_source_t *src = baton;
-    (void)kind;                 /* the reader's: dav */
     apr_array_header_t *keys = apr_array_make(src->scratch, 8,
                                               sizeof(const char *));
     apr_hash_t *seen = apr_hash_make(src->scratch);  /* the user's keys
@@ -681,6 +678,16 @@ static void dropped(void *baton, eas_drop_kind_t kind, const char *user,
     }
     apr_thread_mutex_unlock(src->mutex);
     notify_all(src, keys);
+}
+
+/* The drop reader's callback (notify_drop.h).  An overflow (user NULL)
+   tells nothing: the polls catch up. */
+static void on_drop(void *baton, eas_drop_kind_t kind, const char *user,
+                    const char *href)
+{
+    (void)kind;                 /* the reader's: dav */
+    if (user)
+        dropped(baton, user, href);
 }
 
 /* Watch the drop directory once it is known. */
@@ -739,7 +746,7 @@ static void *APR_THREAD_FUNC run(apr_thread_t *t, void *data)
             while (read(src->wake, &count, sizeof(count)) > 0)
                 ;
         if (pfd[1].revents & POLLIN)
-            eas_drop_reader_read(src->drops, dropped, src);
+            eas_drop_reader_read(src->drops, on_drop, src);
         if (src->drops)
             eas_drop_reader_sweep(src->drops);
         next = poll_round(src);

@@ -200,6 +200,61 @@ static void sweeps(const char *dir)
     eas_drop_reader_close(r);
 }
 
+static long max_queued(void)
+{
+    FILE *f = fopen("/proc/sys/fs/inotify/max_queued_events", "r");
+    long n = -1;
+
+    if (f) {
+        if (fscanf(f, "%ld", &n) != 1)
+            n = -1;
+        fclose(f);
+    }
+    return n;
+}
+
+typedef struct {
+    int drops, lost;
+} counted_t;
+
+static void count(void *baton, eas_drop_kind_t kind, const char *user,
+                  const char *where)
+{
+    counted_t *c = baton;
+
+    (void)kind;
+    (void)where;
+    if (user)
+        c->drops++;
+    else
+        c->lost++;
+}
+
+/* More drops than the kernel queues: the reader says so (user NULL). */
+static void overflows(const char *dir, apr_pool_t *p)
+{
+    long n = max_queued(), i;
+    eas_drop_reader_t *r = NULL;
+    counted_t c = { 0, 0 };
+
+    if (n <= 0 || n > 100000) {
+        ok(1, "# SKIP max_queued_events %ld", n);
+        return;
+    }
+    eas_drop_reader_open(&r, dir, EAS_DROP_IMAP);
+    for (i = 0; i < n + 10; i++)
+        eas_drop_write(dir, EAS_DROP_IMAP, apr_psprintf(p, "u%ld", i),
+                       NULL, p);
+    eas_drop_reader_read(r, count, &c);
+    ok(c.lost == 1 && c.drops > 0 && c.drops <= n,
+       "an overflow is told once (%d drops, %d overflows)", c.drops, c.lost);
+    files_in(dir, EAS_DROP_AGE + apr_time_from_sec(60));
+    eas_drop_reader_close(r);
+    eas_drop_reader_open(&r, dir, EAS_DROP_IMAP);
+    eas_drop_reader_sweep(r);
+    eas_drop_reader_close(r);
+}
+
 static void drops(apr_pool_t *p)
 {
     char tmpl[] = "/tmp/eas-drop-XXXXXX";
@@ -231,6 +286,7 @@ static void drops(apr_pool_t *p)
     eas_drop_reader_close(imap);
     eas_drop_reader_close(dav);
     sweeps(dir);
+    overflows(dir, p);
     ok(eas_drop_reader_open(&imap, "/nonexistent/eas-drop", EAS_DROP_IMAP)
        != APR_SUCCESS, "no reader on a missing directory");
     rmdir(dir);
