@@ -8,8 +8,8 @@
 #include "notify_parse.h"
 #include "notify_drop.h"
 
-#include <apr_general.h>
 #include <apr_strings.h>
+#include <stddef.h>
 #include <string.h>
 
 static int hex(int c)
@@ -58,9 +58,9 @@ static const char **slot_of(const char *s, apr_size_t len,
         const char *name;
         apr_size_t off;
     } names[] = {
-        { "user", APR_OFFSETOF(eas_notify_query_t, user) },
-        { "href", APR_OFFSETOF(eas_notify_query_t, href) },
-        { "mailbox", APR_OFFSETOF(eas_notify_query_t, mailbox) },
+        { "user", offsetof(eas_notify_query_t, user) },
+        { "href", offsetof(eas_notify_query_t, href) },
+        { "mailbox", offsetof(eas_notify_query_t, mailbox) },
     };
     apr_size_t i;
 
