@@ -32,6 +32,7 @@
 #include "push.h"
 #include "mailops_conf.h"
 #include "state_dbd.h"
+#include "notify.h"
 
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -72,6 +73,8 @@ void *eas_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->policy = eas_policy_conf_merge(p, base->policy, add->policy);
     c->sync = eas_sync_conf_merge(p, base->sync, add->sync);
     c->mailops = eas_mailops_conf_merge(p, base->mailops, add->mailops);
+    c->notify_secret = add->notify_secret ? add->notify_secret
+                                          : base->notify_secret;
     return c;
 }
 
@@ -175,5 +178,6 @@ const command_rec eas_directives[] = {
     EAS_MAILOPS_DIRECTIVES
     EAS_STATE_DIRECTIVES
     EAS_PUSH_DIRECTIVES
+    EAS_NOTIFY_DIRECTIVES
     { NULL, { NULL }, NULL, 0, RAW_ARGS, NULL }
 };

@@ -38,6 +38,7 @@ typedef struct {
     struct eas_policy_conf *policy; /* provisioning (policy.h) */
     struct eas_sync_conf *sync;     /* Sync limits (sync_conf.h) */
     struct eas_mailops_conf *mailops; /* sending, fetch limit (mailops_conf.h) */
+    const char *notify_secret;      /* EASNotifySecret (notify.h) */
 } eas_dir_conf_t;
 
 extern const command_rec eas_directives[];

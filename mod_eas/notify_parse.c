@@ -2,11 +2,14 @@
 /*
  * The change notification's query and secret (notify_parse.h): the query
  * as application/x-www-form-urlencoded pairs (HTML 4.01 section 17.13.4),
- * and a comparison of secrets that takes no less time for a near miss.
+ * the names checked as a drop takes them (notify_drop.h), and a
+ * comparison of secrets that takes no less time for a near miss.
  */
 #include "notify_parse.h"
+#include "notify_drop.h"
 
 #include <apr_strings.h>
+#include <stddef.h>
 #include <string.h>
 
 static int hex(int c)
@@ -47,20 +50,36 @@ static char *decode(const char *s, apr_size_t len, apr_pool_t *p)
     return out;
 }
 
-/* One "name=value" pair into *user or *href. */
-static const char *pair(const char *s, apr_size_t len, const char **user,
-                        const char **href, apr_pool_t *p)
+/* The slot of q a parameter's name [s, s + len) fills; NULL: none. */
+static const char **slot_of(const char *s, apr_size_t len,
+                            eas_notify_query_t *q)
+{
+    static const struct {
+        const char *name;
+        apr_size_t off;
+    } names[] = {
+        { "user", offsetof(eas_notify_query_t, user) },
+        { "href", offsetof(eas_notify_query_t, href) },
+        { "mailbox", offsetof(eas_notify_query_t, mailbox) },
+    };
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strlen(names[i].name) == len && !memcmp(s, names[i].name, len))
+            return (const char **)((char *)q + names[i].off);
+    return NULL;
+}
+
+/* One "name=value" pair into its slot of q. */
+static const char *pair(const char *s, apr_size_t len, eas_notify_query_t *q,
+                        apr_pool_t *p)
 {
     const char *eq = memchr(s, '=', len), **slot;
     char *v;
 
     if (!eq)
         return "a parameter without '='";
-    if ((apr_size_t)(eq - s) == 4 && !memcmp(s, "user", 4))
-        slot = user;
-    else if ((apr_size_t)(eq - s) == 4 && !memcmp(s, "href", 4))
-        slot = href;
-    else
+    if (!(slot = slot_of(s, (apr_size_t)(eq - s), q)))
         return "an unknown parameter";
     if (*slot)
         return "a parameter given twice";
@@ -70,24 +89,42 @@ static const char *pair(const char *s, apr_size_t len, const char **user,
     return NULL;
 }
 
-const char *eas_notify_parse(const char *query, const char **user,
-                             const char **href, apr_pool_t *p)
+/* What the parameters name, checked as a drop takes them. */
+static const char *names_ok(const eas_notify_query_t *q)
+{
+    if (!q->user || !*q->user)
+        return "no user";
+    if (q->href && q->mailbox)
+        return "both href and mailbox";
+    if (q->href && !*q->href)
+        return "an empty href";
+    if (!eas_drop_name_ok(EAS_DROP_DAV, q->user, NULL))
+        return "a user that cannot be named (too long, control characters)";
+    if (q->href && !eas_drop_name_ok(EAS_DROP_DAV, q->user, q->href))
+        return "an href that cannot be named (not a path, spaces, "
+               "control characters, too long)";
+    if (q->mailbox && !eas_drop_name_ok(EAS_DROP_IMAP, q->user, q->mailbox))
+        return "a mailbox that cannot be named (not UTF-8, control "
+               "characters, too long)";
+    return NULL;
+}
+
+const char *eas_notify_parse(const char *query, eas_notify_query_t *q,
+                             apr_pool_t *p)
 {
     const char *s = query ? query : "", *why;
 
-    *user = *href = NULL;
+    q->user = q->href = q->mailbox = NULL;
     if (strlen(s) > EAS_NOTIFY_QUERY_MAX)
         return "the query is too long";
     while (*s) {
         const char *amp = strchr(s, '&');
         apr_size_t len = amp ? (apr_size_t)(amp - s) : strlen(s);
-        if (len && (why = pair(s, len, user, href, p)))
+        if (len && (why = pair(s, len, q, p)))
             return why;
         s += len + (amp != NULL);
     }
-    if (!*user || !**user)
-        return "no user";
-    return NULL;
+    return names_ok(q);
 }
 
 int eas_notify_secret_equal(const char *a, const char *b)

@@ -11,6 +11,7 @@
 #include "dav_glue.h"
 #include "dav_backend.h"
 #include "dav_watch.h"
+#include "notify_drop.h"
 #include "user_template.h"
 
 #include <http_log.h>
@@ -26,7 +27,6 @@ typedef struct {
     int timeout;                /* seconds, 0: not set */
     const char *ca_file;
     int poll;                   /* EASDAVPollInterval, 0: not set */
-    const char *notify_secret;  /* EASNotifySecret */
 } dv_conf_t;
 
 static void *dv_create_conf(apr_pool_t *p)
@@ -46,7 +46,6 @@ static void *dv_merge_conf(apr_pool_t *p, const void *basev, const void *addv)
     PICK(timeout);
     PICK(ca_file);
     PICK(poll);
-    PICK(notify_secret);
 #undef PICK
     c->service = add->service_set ? add->service : base->service;
     c->service_set = add->service_set | base->service_set;
@@ -93,13 +92,6 @@ const char *eas_dav_set1(cmd_parms *cmd, void *dconf, const char *arg)
         return set_seconds(cmd, arg, 1, 600, &c->timeout);
     if (!strcmp(which, "poll"))
         return set_seconds(cmd, arg, DAV_POLL_MIN, DAV_POLL_MAX, &c->poll);
-    if (!strcmp(which, "secret")) {
-        if (strlen(arg) < 16)
-            return apr_psprintf(cmd->pool, "%s: the secret must be 16 "
-                                "characters at least", cmd->cmd->name);
-        c->notify_secret = arg;
-        return NULL;
-    }
     if (!strcmp(which, "ca")) {
         c->ca_file = arg;
         return NULL;
@@ -213,13 +205,6 @@ static int dv_user_params(request_rec *r, const void *conf, eas_user_t *u)
     return credentials(r, c, u);
 }
 
-const char *eas_dav_notify_secret(request_rec *r)
-{
-    const dv_conf_t *c = eas_backend_req_conf(r, &eas_dav_glue);
-
-    return c ? c->notify_secret : NULL;
-}
-
 /* The change source's messages (never credentials: dav_watch.c). */
 static void watch_log(void *ctx, int level, apr_status_t rv, const char *msg)
 {
@@ -236,7 +221,7 @@ static void dv_child_init(apr_pool_t *p, server_rec *s)
                      "the DAV client cannot start in this process");
     dv_lists_set_limit(list_cache);
     dav_watch_configure(watch_log, s,
-                        ap_runtime_dir_relative(p, DAV_DROP_DIR));
+                        ap_runtime_dir_relative(p, EAS_DROP_DIR));
 }
 
 const eas_backend_glue_t eas_dav_glue = {

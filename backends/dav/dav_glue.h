@@ -2,7 +2,7 @@
 /*
  * The dav backend's httpd side: EASDAVURL, EASDAVAuth,
  * EASDAVServiceAccount, EASDAVTimeout, EASDAVCAFile, EASDAVPollInterval,
- * and EASNotifySecret for the notification endpoint (notify.c).
+ * EASDAVListCache.
  */
 #ifndef EAS_DAV_GLUE_H
 #define EAS_DAV_GLUE_H
@@ -16,9 +16,6 @@ const char *eas_dav_set_list_cache(cmd_parms *cmd, void *dconf,
                                    const char *arg);
 const char *eas_dav_set_service(cmd_parms *cmd, void *dconf, const char *user,
                                 const char *password);
-
-/* The location's EASNotifySecret, or NULL. */
-const char *eas_dav_notify_secret(request_rec *r);
 
 /* For the module's directive table (ends with a comma). */
 #define EAS_DAV_DIRECTIVES \
@@ -42,10 +39,6 @@ const char *eas_dav_notify_secret(request_rec *r);
         RSRC_CONF | ACCESS_CONF, \
         "Seconds between two polls of a collection a Ping waits on, 5 to " \
         "3600 (default 30)"), \
-    AP_INIT_TAKE1("EASNotifySecret", eas_dav_set1, "secret", \
-        RSRC_CONF | ACCESS_CONF, \
-        "The secret a change notification (SetHandler eas-notify) must " \
-        "carry in its X-EAS-Notify-Secret header"), \
     AP_INIT_TAKE1("EASDAVListCache", eas_dav_set_list_cache, NULL, RSRC_CONF, \
         "Most collection members each process keeps listed between " \
         "requests, 0 to 100000000 (default 200000; 0: none)"),

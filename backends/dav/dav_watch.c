@@ -22,16 +22,17 @@
  * most once a minute, and polls again at the interval; the first poll
  * that succeeds again notifies every key of the collection.
  *
- * Notifications.  dav_watch_drop() renames a small file (user, href) into
- * the drop directory; every process's poller watches it with inotify and
- * tells the keys of the named collections of that user at once, then at
- * most once per DAV_NOTIFY_GATHER_MS however many notifications come
- * meanwhile.  A notification for a user without watches costs one hash
- * look-up.  Drop files unchanged for DW_DROP_AGE are removed (by any
- * process, at most once per DW_DROP_AGE).
+ * Notifications.  A dav drop (notify_drop.h: user, href) renamed into
+ * the drop directory reaches every process's poller through its drop
+ * reader, which tells the keys of the named collections of that user at
+ * once, then at most once per DAV_NOTIFY_GATHER_MS however many
+ * notifications come meanwhile.  A notification for a user without
+ * watches costs one hash look-up.  The poller sweeps old drop files
+ * (eas_drop_reader_sweep).
  */
 #include "dav_backend.h"
 #include "dav_watch.h"
+#include "notify_drop.h"
 
 #include <apr_escape.h>
 #include <apr_hash.h>
@@ -40,17 +41,13 @@
 #include <apr_thread_mutex.h>
 #include <apr_thread_proc.h>
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/inotify.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define DW_LOG_EVERY apr_time_from_sec(60)
@@ -58,7 +55,6 @@
    one slow server delays the others' polls no more. */
 #define DW_POLL_TIMEOUT_MS 10000L
 #define DW_GONE "\n(gone)"
-#define DW_DROP_AGE apr_time_from_sec(600)
 
 typedef struct dw_key dw_key_t;
 
@@ -100,11 +96,10 @@ typedef struct {
     apr_thread_mutex_t *mutex;  /* everything below */
     apr_hash_t *keys, *colls, *users;
     int wake;                   /* eventfd: configured, or stop */
-    int ifd;                    /* inotify on the drop directory */
-    const char *dropped;        /* the directory ifd watches */
+    eas_drop_reader_t *drops;   /* the drop directory's dav drops */
+    const char *dropped;        /* the directory drops watches */
     int stopping, down;
     apr_time_t said;            /* the last failure logged */
-    apr_time_t swept;           /* the drop directory's last sweep */
     apr_thread_t *thread;
     apr_pool_t *tables;         /* unmanaged: tables, the thread */
     apr_pool_t *scratch;        /* the thread's, cleared per round */
@@ -649,67 +644,6 @@ static apr_time_t poll_round(dw_source_t *src)
 
 /* ---- notifications ---- */
 
-static apr_uint64_t drop_hash(const char *user, const char *href)
-{
-    apr_uint64_t h = APR_UINT64_C(14695981039346656037);
-    const unsigned char *c;
-
-    for (c = (const unsigned char *)user; *c; c++)
-        h = (h ^ *c) * APR_UINT64_C(1099511628211);
-    h = (h ^ 0) * APR_UINT64_C(1099511628211);
-    for (c = (const unsigned char *)(href ? href : ""); *c; c++)
-        h = (h ^ *c) * APR_UINT64_C(1099511628211);
-    return h;
-}
-
-int dav_watch_name_ok(const char *user, const char *href)
-{
-    const unsigned char *c;
-
-    if (!user || !*user || strlen(user) > DAV_DROP_NAME_MAX)
-        return 0;
-    for (c = (const unsigned char *)user; *c; c++)
-        if (*c < 0x20 || *c == 0x7f)
-            return 0;
-    if (!href)
-        return 1;
-    if (href[0] != '/' || strlen(href) > DAV_DROP_HREF_MAX)
-        return 0;
-    for (c = (const unsigned char *)href; *c; c++)
-        if (*c <= 0x20 || *c == 0x7f)
-            return 0;
-    return 1;
-}
-
-apr_status_t dav_watch_drop(const char *dir, const char *user,
-                            const char *href, apr_pool_t *p)
-{
-    static apr_uint32_t seq;
-    const char *text, *path, *tmp;
-    apr_size_t len;
-    int fd;
-
-    if (!dav_watch_name_ok(user, href))
-        return APR_EINVAL;
-    text = apr_pstrcat(p, user, "\n", href ? href : "", "\n", NULL);
-    len = strlen(text);
-    path = apr_psprintf(p, "%s/%016" APR_UINT64_T_HEX_FMT, dir,
-                        drop_hash(user, href));
-    tmp = apr_psprintf(p, "%s/.%ld.%u", dir, (long)getpid(),
-                       __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return APR_FROM_OS_ERROR(errno);
-    if (write(fd, text, len) != (ssize_t)len || close(fd) != 0
-        || rename(tmp, path) != 0) {
-        apr_status_t rv = APR_FROM_OS_ERROR(errno);
-        close(fd);
-        unlink(tmp);
-        return rv;
-    }
-    return APR_SUCCESS;
-}
-
 /*
  * A drop for user (and href, or "" for every collection): the keys of
  * the collections it names are told at once, with no poll first (a false
@@ -746,91 +680,30 @@ static void dropped(dw_source_t *src, const char *user, const char *href)
     notify_all(src, keys);
 }
 
-/* The drop file name (in the drop directory): read and tell. */
-static void read_drop(dw_source_t *src, const char *name)
+/* The drop reader's callback (notify_drop.h).  An overflow (user NULL)
+   tells nothing: the polls catch up. */
+static void on_drop(void *baton, eas_drop_kind_t kind, const char *user,
+                    const char *href)
 {
-    char path[4096], buf[DAV_DROP_NAME_MAX + DAV_DROP_HREF_MAX + 4];
-    char *nl, *href;
-    ssize_t n;
-    int fd;
-
-    if (name[0] == '.' || snprintf(path, sizeof(path), "%s/%s",
-                                   src->dropped, name) >= (int)sizeof(path))
-        return;
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-        return;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return;
-    buf[n] = '\0';
-    if (!(nl = strchr(buf, '\n')))
-        return;
-    *nl = '\0';
-    href = nl + 1;
-    if ((nl = strchr(href, '\n')))
-        *nl = '\0';
-    dropped(src, buf, href);
-}
-
-static void read_drops(dw_source_t *src)
-{
-    char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
-    ssize_t n;
-
-    while ((n = read(src->ifd, buf, sizeof(buf))) > 0) {
-        char *c = buf;
-        while (c < buf + n) {
-            const struct inotify_event *ev = (const void *)c;
-            if (ev->len && (ev->mask & IN_MOVED_TO))
-                read_drop(src, ev->name);
-            c += sizeof(*ev) + ev->len;
-        }
-    }
-}
-
-/* Drop files (and a crashed writer's temporary ones) older than
-   DW_DROP_AGE go: each names one (user, collection) ever notified. */
-static void sweep_drops(dw_source_t *src)
-{
-    apr_time_t now = apr_time_now();
-    struct dirent *de;
-    struct stat st;
-    DIR *d;
-
-    if (!src->dropped || src->swept + DW_DROP_AGE > now)
-        return;
-    src->swept = now;
-    if (!(d = opendir(src->dropped)))
-        return;
-    while ((de = readdir(d))) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
-        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
-            && S_ISREG(st.st_mode)
-            && apr_time_from_sec(st.st_mtime) + DW_DROP_AGE <= now)
-            unlinkat(dirfd(d), de->d_name, 0);
-    }
-    closedir(d);
+    (void)kind;                 /* the reader's: dav */
+    if (user)
+        dropped(baton, user, href);
 }
 
 /* Watch the drop directory once it is known. */
 static void start_drops(dw_source_t *src)
 {
     const char *dir = g.drop_dir;
+    apr_status_t rv;
 
     if (!dir || src->dropped)
         return;
     src->dropped = dir;
-    src->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (src->ifd < 0 || inotify_add_watch(src->ifd, dir, IN_MOVED_TO) < 0) {
-        dw_log(DAV_LOG_ERR, APR_FROM_OS_ERROR(errno), "dav poll: cannot "
-               "watch the notification directory %s: notifications of the "
-               "DAV server reach no Ping of this process; polls do", dir);
-        if (src->ifd >= 0)
-            close(src->ifd);
-        src->ifd = -1;
-    }
+    if ((rv = eas_drop_reader_open(&src->drops, dir, EAS_DROP_DAV))
+        != APR_SUCCESS)
+        dw_log(DAV_LOG_ERR, rv, "dav poll: cannot watch the notification "
+               "directory %s: notifications of the DAV server reach no "
+               "Ping of this process; polls do", dir);
 }
 
 /* ---- the thread ---- */
@@ -863,7 +736,8 @@ static void *APR_THREAD_FUNC run(apr_thread_t *t, void *data)
             break;
         start_drops(src);
         pfd[0].fd = src->wake;
-        pfd[1].fd = src->ifd;       /* -1: ignored */
+        pfd[1].fd = src->drops ? eas_drop_reader_fd(src->drops)
+                               : -1;    /* -1: ignored */
         pfd[0].events = pfd[1].events = POLLIN;
         pfd[0].revents = pfd[1].revents = 0;
         if (poll(pfd, 2, wait_ms(next)) < 0 && errno != EINTR)
@@ -872,8 +746,9 @@ static void *APR_THREAD_FUNC run(apr_thread_t *t, void *data)
             while (read(src->wake, &count, sizeof(count)) > 0)
                 ;
         if (pfd[1].revents & POLLIN)
-            read_drops(src);
-        sweep_drops(src);
+            eas_drop_reader_read(src->drops, on_drop, src);
+        if (src->drops)
+            eas_drop_reader_sweep(src->drops);
         next = poll_round(src);
     }
     /* Returning, not apr_thread_exit(): see maildir_watch.c. */
@@ -913,9 +788,8 @@ static apr_status_t source_stop(void *data)
         apr_thread_mutex_lock(src->mutex);
     src->stopping = 1;
     free_tables(src);
-    if (src->ifd >= 0)
-        close(src->ifd);
-    src->ifd = -1;
+    eas_drop_reader_close(src->drops);
+    src->drops = NULL;
     if (src->scratch)
         apr_pool_destroy(src->scratch);
     if (src->tables)
@@ -939,7 +813,6 @@ static apr_status_t dw_open(eas_source_t **out, eas_notify_fn notify,
 
     src->notify = notify;
     src->baton = baton;
-    src->ifd = -1;
     if ((src->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
         return APR_FROM_OS_ERROR(errno);
     apr_pool_pre_cleanup_register(p, src, source_stop);

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The dav backend's change source (backend.h "Change sources"): one
- * poller per process, shared by every waiting request of every user, and
- * the drop directory through which a DAV server's change hook (the
- * notification endpoint, mod_eas/notify.c) reaches the poller of every
- * httpd process.  Apache-free.
+ * poller per process, shared by every waiting request of every user; a
+ * DAV server's change hook (the notification endpoint, mod_eas/notify.c)
+ * reaches the poller of every httpd process through dav drops in the
+ * drop directory (notify_drop.h).  Apache-free.
  */
 #ifndef EAS_DAV_WATCH_H
 #define EAS_DAV_WATCH_H
@@ -19,9 +19,6 @@ extern const eas_source_ops_t dav_source_ops;
 #define DAV_POLL_MAX 3600
 #define DAV_POLL_DEFAULT 30
 
-/* The drop directory, under httpd's runtime directory. */
-#define DAV_DROP_DIR "mod_eas-notify"
-
 /* How long a notification waits for others of the same collection
    before the one poll they cause (milliseconds). */
 #define DAV_NOTIFY_GATHER_MS 250
@@ -34,21 +31,5 @@ extern const eas_source_ops_t dav_source_ops;
  */
 void dav_watch_configure(eas_log_fn log, void *log_ctx,
                          const char *drop_dir);
-
-/*
- * Tell every process's poller that user's collections (or only the one
- * at href, an absolute path) may have changed: a file in drop_dir,
- * written and renamed.  APR_EINVAL: a user or href that cannot be named
- * (empty, control characters, an href not a path, too long).
- */
-apr_status_t dav_watch_drop(const char *drop_dir, const char *user,
-                            const char *href, apr_pool_t *p);
-
-/* Whether user and href (may be NULL) can be named in a drop. */
-int dav_watch_name_ok(const char *user, const char *href);
-
-/* The most a user name or an href in a drop may take, in bytes. */
-#define DAV_DROP_NAME_MAX 256
-#define DAV_DROP_HREF_MAX 1024
 
 #endif

@@ -16,6 +16,10 @@ otherwise to the user running the tests.
 
 Helpers: imap(user) logs in with imaplib, deliver(user, message) delivers
 through LMTP as an MTA does.
+
+Dovecot(push=(url, secret)) loads the push_notification plugin with
+mod_eas's Lua script (build/dovecot-push.lua) for IMAP and LMTP alike,
+its notifications POSTed to url with secret (None: no secret header).
 """
 
 import imaplib
@@ -30,6 +34,8 @@ import time
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+PUSH_SCRIPT = os.path.join(TOP, "build", "dovecot-push.lua")
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
@@ -62,18 +68,34 @@ def mail_owner():
 class Dovecot(Server):
     CRASH_MARKS = CRASH_MARKS
 
-    def __init__(self, users=None, extra=""):
-        """extra: more configuration, appended (plugins, services)."""
+    def __init__(self, users=None, extra="", push=None):
+        """extra: more configuration, appended (plugins, services);
+        push: (endpoint URL, secret) for build/dovecot-push.lua."""
         super().__init__("mod_eas-dovecot-", "dovecot.log")
         os.chmod(self.root, 0o755)
         self.users = dict(USERS if users is None else users)
         self.extra = extra
+        self.push = push
         self.port = free_port()
         self.lmtp_port = free_port()
         self.conf = os.path.join(self.root, "dovecot.conf")
 
     def maildir(self, user):
         return os.path.join(self.root, "mail", user, "Maildir")
+
+    def push_text(self):
+        """The push_notification plugin's configuration, or ""."""
+        if not self.push:
+            return ""
+        url, secret = self.push
+        return """\
+mail_plugins = $mail_plugins notify push_notification mail_lua push_notification_lua
+plugin {{
+  push_notification_driver = lua:file={script}
+  push_lua_url = {url}
+{secret}}}
+""".format(script=PUSH_SCRIPT, url=url,
+           secret="  push_lua_secret = %s\n" % secret if secret else "")
 
     def config_text(self):
         uid, gid, _ = mail_owner()
@@ -118,9 +140,10 @@ service lmtp {{
 protocol imap {{
   mail_max_userip_connections = 100
 }}
-{extra}
+{push}{extra}
 """.format(root=self.root, uid=uid, gid=gid, port=self.port,
            lmtp_port=self.lmtp_port, extra=self.extra,
+           push=self.push_text(),
            mailboxes="".join(
                "  mailbox %s {\n    special_use = \\%s\n"
                "    auto = subscribe\n  }\n" % (name, name)
