@@ -11,6 +11,7 @@
 #include "imap_glue.h"
 #include "imap_backend.h"
 #include "imap_watch.h"
+#include "notify_drop.h"
 #include "user_template.h"
 
 #include <http_log.h>
@@ -321,7 +322,7 @@ static void ic_child_init(apr_pool_t *p, server_rec *s)
                       apr_time_from_sec(glob.idle));
     im_lists_set_limit((apr_size_t)glob.lists);
     im_watch_configure(watch_log, s, ap_runtime_dir_relative(
-                           p, "mod_eas-notify"));
+                           p, EAS_DROP_DIR));
     apr_pool_cleanup_register(p, NULL, close_all, apr_pool_cleanup_null);
 }
 

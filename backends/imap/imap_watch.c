@@ -13,22 +13,34 @@
  * connection, and notifies the keys of the mailboxes whose counters
  * moved, and the hierarchy's key when mailboxes came or went.
  *
+ * A notification (a drop of kind imap: Dovecot's push_notification
+ * plugin through the eas-notify endpoint) names a login and a mailbox
+ * (UTF-8, as Dovecot names it) or nothing: the keys it names are told at
+ * once, with no IMAP command in between (the module checks what a Sync
+ * would return before it wakes a phone); a mailbox nobody watches tells
+ * the hierarchy (it may be new), and an overflow tells everything.
+ *
  * The user's credentials are kept in this process's memory while the
  * user is watched, for the checks, and wiped when the last watch goes;
  * never written anywhere.
  */
 #include "imap_watch.h"
 #include "imap_backend.h"
+#include "mutf7.h"
+#include "notify_drop.h"
 
 #include <apr_strings.h>
 #include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
 #include <apr_thread_proc.h>
 
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define IW_LOG_EVERY apr_time_from_sec(60)
+/* The longest the thread sleeps between two looks at its flags. */
+#define IW_ROUND_MS 1000
 
 typedef struct {
     apr_uint64_t messages, uidnext, uidvalidity, modseq;
@@ -49,6 +61,7 @@ typedef struct iw_user {
 
 typedef struct {
     const char *key;
+    const char *mailbox;        /* UTF-8; NULL: the hierarchy */
     iw_user_t *user;
     int count;
 } iw_key_t;
@@ -62,6 +75,8 @@ struct eas_source {
     apr_hash_t *users;          /* ukey -> iw_user_t * */
     apr_hash_t *keys;           /* key -> iw_key_t * */
     apr_thread_t *thread;
+    apr_pool_t *pool_thread;    /* the thread's scratch for drops */
+    eas_drop_reader_t *drops;
     int stop;
     apr_time_t said;
 };
@@ -101,11 +116,15 @@ static apr_status_t on_status(void *baton, const im_resp_t *r)
 {
     apr_hash_t *boxes = baton;
     apr_pool_t *p = apr_hash_pool_get(boxes);
-    const im_val_t *name = im_nth(r->args, 0), *v;
+    const im_val_t *name, *v;
     iw_sig_t *sig;
     const char *box;
 
-    if (!r->name || !name || name->kind == IM_NIL)
+    if (!r->name || (strcmp(r->name, "LIST") && strcmp(r->name, "STATUS")))
+        return APR_SUCCESS;
+    /* LIST (attributes) delimiter name; STATUS name (counters) */
+    name = im_nth(r->args, strcmp(r->name, "LIST") ? 0 : 2);
+    if (!name || (name->kind != IM_ATOM && name->kind != IM_STRING))
         return APR_SUCCESS;
     box = im_is(name, "INBOX") ? "INBOX" : name->s;
     if (!(sig = apr_hash_get(boxes, box, APR_HASH_KEY_STRING))) {
@@ -284,6 +303,59 @@ static void check_user(eas_source_t *src, iw_user_t *u, apr_pool_t *p)
         src->notify(src->baton, APR_ARRAY_IDX(keys, i, const char *));
 }
 
+/* Whether key k is named by a drop of user at where ("" anything). */
+static int named(const iw_key_t *k, const char *user, const char *where)
+{
+    if (!user)
+        return 1;               /* an overflow */
+    if (strcmp(k->user->srv.login, user) != 0)
+        return 0;
+    return !*where || !k->mailbox || !strcmp(k->mailbox, where);
+}
+
+static void on_drop(void *baton, eas_drop_kind_t kind, const char *user,
+                    const char *where)
+{
+    eas_source_t *src = baton;
+    apr_array_header_t *keys = apr_array_make(src->pool_thread, 8,
+                                              sizeof(char *));
+    apr_hash_index_t *hi;
+    int i;
+
+    apr_thread_mutex_lock(src->lock);
+    for (hi = apr_hash_first(src->pool_thread, src->keys); hi;
+         hi = apr_hash_next(hi)) {
+        const iw_key_t *k = apr_hash_this_val(hi);
+        if (named(k, user, where ? where : ""))
+            APR_ARRAY_PUSH(keys, const char *) = apr_pstrdup(
+                src->pool_thread, k->key);
+    }
+    apr_thread_mutex_unlock(src->lock);
+    for (i = 0; i < keys->nelts; i++)
+        src->notify(src->baton, APR_ARRAY_IDX(keys, i, const char *));
+}
+
+/* Wait for drops until next (at most a round), reading what came. */
+static void wait_round(eas_source_t *src, apr_time_t next)
+{
+    apr_interval_time_t left = next - apr_time_now();
+    int ms = left <= 0 ? 0 : left >= apr_time_from_msec(IW_ROUND_MS)
+             ? IW_ROUND_MS : (int)apr_time_as_msec(left);
+    struct pollfd pf;
+
+    if (!src->drops && g.drop_dir)
+        eas_drop_reader_open(&src->drops, g.drop_dir, EAS_DROP_IMAP);
+    if (!src->drops) {
+        apr_sleep(apr_time_from_msec(ms));
+        return;
+    }
+    pf.fd = eas_drop_reader_fd(src->drops);
+    pf.events = POLLIN;
+    if (poll(&pf, 1, ms) > 0)
+        eas_drop_reader_read(src->drops, on_drop, src);
+    eas_drop_reader_sweep(src->drops);
+}
+
 static void *APR_THREAD_FUNC run(apr_thread_t *t, void *data)
 {
     eas_source_t *src = data;
@@ -291,6 +363,7 @@ static void *APR_THREAD_FUNC run(apr_thread_t *t, void *data)
     apr_time_t next;
 
     apr_pool_create_unmanaged(&p);
+    apr_pool_create_unmanaged(&src->pool_thread);
     apr_thread_mutex_lock(src->lock);
     while (!src->stop) {
         apr_array_header_t *due = due_users(src, &next, p);
@@ -299,12 +372,15 @@ static void *APR_THREAD_FUNC run(apr_thread_t *t, void *data)
         for (i = 0; i < due->nelts && !src->stop; i++)
             check_user(src, APR_ARRAY_IDX(due, i, iw_user_t *), p);
         apr_pool_clear(p);
+        if (!due->nelts && !src->stop)
+            wait_round(src, next);
+        apr_pool_clear(src->pool_thread);
         apr_thread_mutex_lock(src->lock);
-        if (!due->nelts && !src->stop && next > apr_time_now())
-            apr_thread_cond_timedwait(src->wake, src->lock,
-                                      next - apr_time_now());
     }
     apr_thread_mutex_unlock(src->lock);
+    eas_drop_reader_close(src->drops);
+    src->drops = NULL;
+    apr_pool_destroy(src->pool_thread);
     apr_pool_destroy(p);
     return NULL;
 }
@@ -398,6 +474,9 @@ static apr_status_t iw_watch(eas_source_t *src, eas_store_t *st,
     if (!(k = apr_hash_get(src->keys, *key, APR_HASH_KEY_STRING))) {
         k = apr_pcalloc(u->pool, sizeof(*k));
         k->key = apr_pstrdup(u->pool, *key);
+        k->mailbox = f ? eas_mutf7_decode(f->mailbox, u->pool) : NULL;
+        if (f && !k->mailbox)
+            k->mailbox = apr_pstrdup(u->pool, f->mailbox);
         k->user = u;
         apr_hash_set(src->keys, k->key, APR_HASH_KEY_STRING, k);
     }

@@ -6,6 +6,7 @@ client seen by the next Sync, and a mailbox renamed by another client
 keeping its folder id (X-GUID)."""
 
 import email.message
+import threading
 import time
 
 import pytest
@@ -21,25 +22,43 @@ PATH = "/eas-imap"
 USER = "alice"
 
 
-@pytest.fixture(scope="module")
-def dove():
-    d = Dovecot(users={"alice": eas.USERS["alice"],
-                       "bob": "bob-imap-only"})
-    d.start()
-    yield d
-    d.stop()
+NOTIFY = "/eas-notify"
+SECRET = "0123456789abcdef-imap-backend"
+NOTIFY_LOCATION = """<Location %s>
+    SetHandler eas-notify
+    EASNotifySecret %s
+    Require ip 127.0.0.1
+</Location>
+""" % (NOTIFY, SECRET)
 
 
 @pytest.fixture(scope="module")
-def server(request, dove):
-    loc = ("    EASBackend imap\n"
-           "    EASIMAPServer imap://127.0.0.1:%d\n"
-           "    EASIMAPLogin %%l\n"
-           "    EASIMAPCheckInterval 5\n"
-           "    EASProvisioning Off\n" % dove.port)
-    yield from conftest.serve(
-        httpd.Httpd(conftest._load_config(), locations={PATH: loc},
-                    dbd=True), request, "IMAP")
+def server(request):
+    """httpd with the imap backend, and a Dovecot whose push plugin calls
+    httpd's notification endpoint (server.dove).  The safety-net check is
+    an hour: only a notification can wake a Ping in time."""
+    s = httpd.Httpd(conftest._load_config(), modules=["authz_host"],
+                    locations={}, server_extra=NOTIFY_LOCATION
+                    + "EASPingHeartbeat 1 120\n", dbd=True)
+    s.dove = Dovecot(users={"alice": eas.USERS["alice"],
+                            "bob": "bob-imap-only"},
+                     push=("http://127.0.0.1:%d%s" % (s.port, NOTIFY),
+                           SECRET))
+    s.dove.start()
+    s.locations = {PATH: "    EASBackend imap\n"
+                         "    EASIMAPServer imap://127.0.0.1:%d\n"
+                         "    EASIMAPLogin %%l\n"
+                         "    EASIMAPCheckInterval 3600\n"
+                         "    EASProvisioning Off\n" % s.dove.port}
+    try:
+        yield from conftest.serve(s, request, "IMAP")
+    finally:
+        s.dove.stop()
+
+
+@pytest.fixture(scope="module")
+def dove(server):
+    return server.dove
 
 
 def message(subject, body="hello\r\n"):
@@ -160,3 +179,38 @@ def test_wrong_imap_password_is_refused_not_crashed(server, dove):
     log = server.log_since(0)
     assert "imap: imap://127.0.0.1:%d as bob" % dove.port in log
     assert "bob-pw-2" not in log
+
+
+def ping(c, folder, heartbeat="60"):
+    body = ["Ping:Ping", [["Ping:HeartbeatInterval", heartbeat],
+                          ["Ping:Folders", [["Ping:Folder", [
+                              ["Ping:Id", folder], ["Ping:Class", "Email"]]]]]]]
+    r = c.post(eas.plain_query("Ping", user=USER, device_id="imap01"),
+               eas.encode(body))
+    assert r.status == 200
+    return r.tree()
+
+
+def test_a_delivery_wakes_a_ping_through_the_dovecot_plugin(server, dove):
+    c = client(server)
+    inbox = folder_sync(c)["Inbox"][0]
+    key = eas.text_of(sync(c, inbox), A + "SyncKey")
+    while True:
+        t = sync(c, inbox, key)
+        key = eas.text_of(t, A + "SyncKey")
+        if not eas.find_all(t, A + "MoreAvailable"):
+            break
+    out = {}
+
+    def waiter():
+        out["tree"] = ping(client(server), inbox)
+    th = threading.Thread(target=waiter)
+    th.start()
+    time.sleep(1.0)     # the Ping is waiting (its heartbeat is 60 s)
+    dove.deliver("alice", message("pushed"))
+    th.join(70)
+    assert not th.is_alive()
+    # Status 2: changes, named, long before the heartbeat and the hourly
+    # safety net; the Ping held no IMAP connection meanwhile.
+    assert eas.text_of(out["tree"], "Ping:Status") == "2"
+    assert eas.text_of(out["tree"], "Ping:Folder") == inbox
