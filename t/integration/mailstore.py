@@ -46,6 +46,33 @@ def imap_only(reason):
                               reason="IMAP backend only: " + reason)
 
 
+# ---------------------------------------------------------------- files
+
+# Maildir's flag letters as IMAP flags; P (passed) is what IMAP calls the
+# $Forwarded keyword.
+MAILDIR_FLAGS = {"D": "\\Draft", "F": "\\Flagged", "P": "$Forwarded",
+                 "R": "\\Answered", "S": "\\Seen", "T": "\\Deleted"}
+
+
+def message_flags(path):
+    """The IMAP flags of a Maildir message file, from its name: either
+    backend's changes, since Dovecot keeps flags in file names too.  Its
+    lower-case letters are Dovecot's keywords, named in the folder's
+    dovecot-keywords file ("<n> <keyword>": letter a + n)."""
+    info = os.path.basename(path).partition(":2,")[2]
+    folder = os.path.dirname(os.path.dirname(path))
+    keywords = {}
+    try:
+        with open(os.path.join(folder, "dovecot-keywords")) as f:
+            for line in f:
+                n, _, word = line.strip().partition(" ")
+                if n.isdigit() and int(n) < 26:
+                    keywords[chr(ord("a") + int(n))] = word
+    except OSError:
+        pass
+    return {MAILDIR_FLAGS.get(c) or keywords.get(c, c) for c in info}
+
+
 # ---------------------------------------------------------------- Dovecot
 
 # More processes and clients than Dovecot's defaults (100): every httpd

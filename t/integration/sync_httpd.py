@@ -162,6 +162,15 @@ class Mailbox:
                 out[base] = info
         return out
 
+    def set_flags(self, base, flags, folder=""):
+        """Another mail program changes a message's flags: its file goes
+        to cur/ with the flags in its name; returns the new path."""
+        path = self.path_of(base, folder)
+        new = os.path.join(self.folder_dir(folder), "cur",
+                           base + ":2," + "".join(sorted(flags)))
+        os.rename(path, new)
+        return new
+
     def path_of(self, base, folder=""):
         d = self.folder_dir(folder)
         for sub in ("cur", "new"):
