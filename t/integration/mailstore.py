@@ -77,7 +77,9 @@ def message_flags(path):
 
 # More processes and clients than Dovecot's defaults (100): every httpd
 # child keeps up to EASIMAPConnections per user for EASIMAPIdleTimeout,
-# and a session has hundreds of test users.
+# and a session has hundreds of test users.  (A wrong password delays
+# the next logins from 127.0.0.1 by a few seconds: Dovecot's auth
+# penalty.)
 SHARED_EXTRA = """\
 default_process_limit = 1000
 default_client_limit = 4000

@@ -85,8 +85,6 @@ def test_locations_become_imap_lines(srv):
 def test_users_log_in_with_their_passwords(srv):
     a, b = srv.next_user(), srv.next_user()
     imap(srv, a).logout()
-    with pytest.raises(imaplib.IMAP4.error):
-        imap(srv, a, "not-" + PASSWORD)
     # The same user at another httpd (another template) is another login.
     other = mailstore.Store("imap")
     other.location('    EASMaildir "/nonexistent/%l/Maildir"\n')
@@ -166,3 +164,12 @@ def test_two_maildirs_of_one_user_are_two_logins():
     finally:
         import shutil
         shutil.rmtree(root, ignore_errors=True)
+
+
+# Last: after a failure Dovecot delays the next logins from the address.
+
+def test_a_wrong_password_is_refused(srv):
+    user = srv.next_user()
+    imap(srv, user).logout()
+    with pytest.raises(imaplib.IMAP4.error):
+        imap(srv, user, "not-" + PASSWORD)
