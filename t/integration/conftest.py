@@ -9,6 +9,10 @@ has a database of its own on it.  A test that holds on SQLite alone is
 marked @conftest.sqlite_only(reason) and skipped on PostgreSQL, and
 @conftest.pgsql_only(reason) the other way round.
 
+Mail comes from the Maildir backend, or from the IMAP backend with
+EAS_TEST_MAIL=imap (mailstore.py): then one private Dovecot serves the
+session, on the very Maildirs the fixtures write.
+
 t/config.py is written by configure into the BUILD directory.  It is found
 through $EAS_BUILDDIR (set by "make check"), else in the current directory
 (a VPATH build dir where pytest is started by hand), else next to these
@@ -27,6 +31,7 @@ sys.path.insert(0, HERE)
 
 import eas  # noqa: E402
 import httpd  # noqa: E402
+import mailstore  # noqa: E402
 import pg  # noqa: E402
 import statedb  # noqa: E402
 from pg import postgresql  # noqa: E402,F401  (the fixture, for every test)
@@ -43,11 +48,13 @@ def pgsql_only(reason):
 
 
 def pytest_report_header(config):
-    return "mod_eas state database: %s (EAS_TEST_STATE)" % statedb.KIND
+    return ["mod_eas state database: %s (EAS_TEST_STATE)" % statedb.KIND,
+            "mod_eas mail backend: %s (EAS_TEST_MAIL)" % mailstore.KIND]
 
 
 def pytest_sessionfinish(session, exitstatus):
     pg.stop_shared(keep=bool(session.testsfailed))
+    mailstore.stop_shared(keep=bool(session.testsfailed))
 
 
 def _config_path():
@@ -81,6 +88,8 @@ def serve(srv, request, name):
     yield srv
     srv.stop()
     crashes = srv.crashes()
+    if getattr(srv, "mail", None):
+        crashes += ["dovecot: " + c for c in srv.mail.crashes()]
     if crashes:
         import httpd
         traces = (httpd.backtraces(srv.cfg.HTTPD, srv.root)

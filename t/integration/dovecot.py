@@ -9,8 +9,11 @@ Use it from a test module by importing the fixture:
 One server per test module, started in the foreground (dovecot -F) from a
 config of its own in a fresh temporary directory: IMAP and LMTP on free
 ports of 127.0.0.1, plain authentication allowed (loopback only, no TLS),
-users from a passwd-file (USERS: user -> password), each user's mail in
-<root>/mail/<user>/Maildir, its log in <root>/dovecot.log.  Started as
+users from a passwd-file (USERS: user -> password; add_user adds one, also
+while Dovecot runs), each user's mail in <root>/mail/<user>/Maildir unless
+add_user says where, folder names in UTF-8 on disk as the tests write them
+(the Maildir backend reads both these and modified UTF-7), its log in
+<root>/dovecot.log.  Started as
 root, the mail belongs to www-data (Dovecot serves no mail as root);
 otherwise to the user running the tests.
 
@@ -74,6 +77,7 @@ class Dovecot(Server):
         super().__init__("mod_eas-dovecot-", "dovecot.log")
         os.chmod(self.root, 0o755)
         self.users = dict(USERS if users is None else users)
+        self.maildirs = {}
         self.extra = extra
         self.push = push
         self.port = free_port()
@@ -98,7 +102,6 @@ plugin {{
            secret="  push_lua_secret = %s\n" % secret if secret else "")
 
     def config_text(self):
-        uid, gid, _ = mail_owner()
         return """\
 base_dir = {root}/run
 state_dir = {root}/state
@@ -109,7 +112,7 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 first_valid_uid = 1
-mail_location = maildir:{root}/mail/%u/Maildir
+mail_location = maildir:{root}/mail/%u/Maildir:UTF-8
 namespace inbox {{
   inbox = yes
   separator = /
@@ -119,8 +122,8 @@ passdb {{
   args = scheme=PLAIN username_format=%u {root}/users
 }}
 userdb {{
-  driver = static
-  args = uid={uid} gid={gid} home={root}/mail/%u
+  driver = passwd-file
+  args = username_format=%u {root}/users
 }}
 service imap-login {{
   inet_listener imap {{
@@ -141,7 +144,7 @@ protocol imap {{
   mail_max_userip_connections = 100
 }}
 {push}{extra}
-""".format(root=self.root, uid=uid, gid=gid, port=self.port,
+""".format(root=self.root, port=self.port,
            lmtp_port=self.lmtp_port, extra=self.extra,
            push=self.push_text(),
            mailboxes="".join(
@@ -149,11 +152,41 @@ protocol imap {{
                "    auto = subscribe\n  }\n" % (name, name)
                for name in SPECIAL_USE))
 
+    def user_line(self, user):
+        """user's passwd-file line: password, owner, home and Maildir."""
+        uid, gid, _ = mail_owner()
+        maildir = self.maildirs.get(user) or self.maildir(user)
+        return "%s:{PLAIN}%s:%d:%d::%s::userdb_mail=maildir:%s:UTF-8\n" % (
+            user, self.users[user], uid, gid, os.path.dirname(maildir),
+            maildir)
+
+    def add_user(self, user, password, maildir=None):
+        """One more user (maildir: where its mail is); see add_users."""
+        self.add_users({user: (password, maildir)})
+
+    def add_users(self, entries):
+        """More users (user -> (password, Maildir or None)), also while
+        Dovecot runs.  Dovecot reads its passwd-file again when its size
+        or time has changed, but looks at most once a second: the new
+        users are known from the next second on, which this waits for."""
+        new = [u for u, (pw, md) in entries.items()
+               if self.users.get(u) != pw or self.maildirs.get(u) != md]
+        for user in new:
+            self.users[user], maildir = entries[user]
+            if maildir:
+                self.maildirs[user] = maildir
+        path = os.path.join(self.root, "users")
+        if not new or not os.path.exists(path):
+            return
+        with open(path, "a") as f:
+            f.write("".join(self.user_line(u) for u in new))
+        time.sleep(1.05 - time.time() % 1)
+
     def write_files(self):
         uid, gid, _ = mail_owner()
         with open(os.path.join(self.root, "users"), "w") as f:
-            for user, pw in self.users.items():
-                f.write("%s:{PLAIN}%s\n" % (user, pw))
+            for user in self.users:
+                f.write(self.user_line(user))
         with open(self.conf, "w") as f:
             f.write(self.config_text())
         for sub in ("run", "state", "mail"):

@@ -20,6 +20,7 @@ import subprocess
 import tempfile
 import time
 
+import mailstore
 import statedb
 from eas import EAS_PATH, USERS
 from procs import end_process, free_port, read_text  # noqa: E402,F401
@@ -122,8 +123,12 @@ def module_lines(cfg, extra_modules=()):
     return "\n".join(lines)
 
 
-def location_block(path, extra, root):
+def location_block(path, extra, root, mail=None):
+    """path's <Location> block; mail (a mailstore.Store) turns its Maildir
+    store into the session's mail backend."""
     extra = extra.replace("{root}", root)
+    if mail:
+        extra = mail.location(extra)
     body = "    SetHandler eas\n"
     if extra.startswith("noauth\n"):
         body += extra[len("noauth\n"):]
@@ -186,6 +191,7 @@ class Httpd:
         self.console = None
         self.env = {}           # set (a value) or unset (None) for httpd
         self.state = state
+        self.mail = mailstore.Store()   # Maildir or IMAP (EAS_TEST_MAIL)
         self.db = None
         if state or dbd:
             if "dbd" not in self.modules:
@@ -197,10 +203,14 @@ class Httpd:
 
     # ------------------------------------------------------------ config
 
+    def passwords(self):
+        """user -> password of everyone who may log in."""
+        return dict(USERS)
+
     def write_htpasswd(self):
         path = os.path.join(self.root, "htpasswd")
         with open(path, "w") as f:
-            for user, pw in USERS.items():
+            for user, pw in self.passwords().items():
                 digest = base64.b64encode(hashlib.sha1(pw.encode()).digest())
                 f.write("%s:{SHA}%s\n" % (user, digest.decode()))
         os.chmod(path, 0o644)
@@ -243,7 +253,7 @@ class Httpd:
             "ThreadStackSize 262144",
             "StartServers 1\nServerLimit 2\nThreadsPerChild 16",
             "MaxRequestWorkers 32\nTimeout 20\nKeepAliveTimeout 10",
-            "".join(location_block(p, x, self.root)
+            "".join(location_block(p, x, self.root, self.mail)
                     for p, x in self.locations.items()),
             self.state_lines(),
             self.server_extra,
@@ -260,6 +270,7 @@ class Httpd:
         self.write_htpasswd()
         with open(self.conf, "w") as f:
             f.write(self.config_text())
+        self.mail.add_users(self.passwords())
         self.console = open(os.path.join(self.root, "logs", "console.log"), "w")
         # A process group of its own: the prefork MPM signals its whole
         # group at a restart or stop, which must not reach the tests.

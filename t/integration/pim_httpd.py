@@ -14,7 +14,6 @@ credentials (EASDAVAuth user).
 """
 
 import base64
-import hashlib
 import json
 import os
 import time
@@ -76,13 +75,8 @@ class PimServer(httpd.Httpd):
         self.mail_dir = self.mail_root = os.path.join(self.root, "mail")
         self.outbox = os.path.join(self.root, "outbox")
 
-    def write_htpasswd(self):
-        path = os.path.join(self.root, "htpasswd")
-        with open(path, "w") as f:
-            for user, pw in self.dav.users.items():
-                digest = base64.b64encode(hashlib.sha1(pw.encode()).digest())
-                f.write("%s:{SHA}%s\n" % (user, digest.decode()))
-        os.chmod(path, 0o644)
+    def passwords(self):
+        return dict(self.dav.users)
 
     def start(self):
         os.mkdir(self.mail_dir)

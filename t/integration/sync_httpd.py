@@ -13,12 +13,10 @@ server's.  Messages are realistic RFC 5322 mail made with Python's email
 package.
 """
 
-import base64
 import email.message
 import email.policy
 import email.utils
 import grp
-import hashlib
 import itertools
 import os
 import pwd
@@ -60,14 +58,10 @@ class SyncServer(httpd.Httpd):
         self.mail_dir = os.path.join(self.root, "mail")
         self._users = iter(user_names())
 
-    def write_htpasswd(self):
-        path = os.path.join(self.root, "htpasswd")
-        with open(path, "w") as f:
-            for user in list(eas.USERS) + user_names():
-                pw = eas.USERS.get(user, PASSWORD)
-                digest = base64.b64encode(hashlib.sha1(pw.encode()).digest())
-                f.write("%s:{SHA}%s\n" % (user, digest.decode()))
-        os.chmod(path, 0o644)
+    def passwords(self):
+        out = dict(eas.USERS)
+        out.update((u, PASSWORD) for u in user_names() if u not in out)
+        return out
 
     def start(self):
         os.mkdir(self.mail_dir)
@@ -167,6 +161,15 @@ class Mailbox:
                 base, _, info = n.partition(":2,")
                 out[base] = info
         return out
+
+    def set_flags(self, base, flags, folder=""):
+        """Another mail program changes a message's flags: its file goes
+        to cur/ with the flags in its name; returns the new path."""
+        path = self.path_of(base, folder)
+        new = os.path.join(self.folder_dir(folder), "cur",
+                           base + ":2," + "".join(sorted(flags)))
+        os.rename(path, new)
+        return new
 
     def path_of(self, base, folder=""):
         d = self.folder_dir(folder)

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""FolderSync, FolderCreate, FolderUpdate, FolderDelete and MoveItems on the
-Maildir backend, against a real httpd with SQLite state."""
+"""FolderSync, FolderCreate, FolderUpdate, FolderDelete and MoveItems on
+either mail backend (mailstore.py), against a real httpd."""
 
 import os
 

@@ -303,7 +303,12 @@ def test_multipart_response(alice, inbox):
     att, rng, item, bad = responses(tree)
     assert find(att, "ItemOperations:Data") is None
     assert parts[int(text(att, "ItemOperations:Part")) - 1] == ATTACHMENT
-    assert parts[int(text(rng, "ItemOperations:Part")) - 1] == raw[:64]
+    # The first 64 bytes of the message as the store keeps it (line ends
+    # aside: IMAP gives CRLF).
+    head = parts[int(text(rng, "ItemOperations:Part")) - 1]
+    assert len(head) == 64
+    assert raw.replace(b"\r\n", b"\n").startswith(
+        head.replace(b"\r\n", b"\n").rstrip(b"\r"))
     assert text(rng, "ItemOperations:Range") == "0-63"
     assert "the plan is attached." in text(item, "AirSyncBase:Data")
     assert op_status(bad) == 15

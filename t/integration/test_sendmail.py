@@ -14,6 +14,7 @@ from email.message import EmailMessage
 import pytest
 
 import eas
+import mailstore
 from mail_httpd import (find, mail_log, mail_server, phone_for,  # noqa: F401
                         smtp_sink, text)
 
@@ -104,9 +105,12 @@ def in_sent(server, subject, user="alice"):
 
 
 def flags_of(server, subject, user="alice"):
+    """The IMAP flags of the Inbox's message with subject."""
     for name, raw in server.files(user):
         if parse(raw)["Subject"] == subject:
-            return name.split(":2,")[1] if ":2," in name else ""
+            sub = "cur" if ":2," in name else "new"
+            return mailstore.message_flags(os.path.join(
+                server.maildir(user), sub, name))
     raise AssertionError("no %r in the Inbox" % subject)
 
 
@@ -378,7 +382,7 @@ def test_smartreply_quotes_original(mail_server, alice, received):
     assert msg["In-Reply-To"] == msgid
     assert msgid in msg["References"]
     assert attachments(msg) == {}
-    assert "R" in flags_of(mail_server, subject)
+    assert "\\Answered" in flags_of(mail_server, subject)
     in_sent(mail_server, "Re: " + subject)
 
 
@@ -409,7 +413,7 @@ def test_smartforward_carries_attachments(mail_server, alice, received):
     msg = parse(rec["message"])
     assert attachments(msg) == {"original.pdf": ORIG_ATTACHMENT}
     assert "original text" in msg.as_string()
-    assert "P" in flags_of(mail_server, subject)
+    assert "$Forwarded" in flags_of(mail_server, subject)
 
 
 def test_smartreply_12_query_form(mail_server, phone_for, received):
