@@ -133,10 +133,8 @@ def imap_directives(indent, port, login):
              "EASIMAPLogin %s" % login,
              "EASIMAPAuth user",
              "EASIMAPTimeout 30",
-             "EASIMAPConnections 100 4",
-             "EASIMAPIdleTimeout 300",
              "EASIMAPWatch auto",
-             "EASIMAPCheckInterval 300"]
+             "EASIMAPCheckInterval 5"]
     return "".join("%s%s\n" % (indent, line) for line in lines)
 
 
