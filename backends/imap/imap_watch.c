@@ -20,12 +20,17 @@
  * would return before it wakes a phone); a mailbox nobody watches tells
  * the hierarchy (it may be new), and an overflow tells everything.
  *
+ * For servers that cannot call the endpoint, one process holds a NOTIFY
+ * (else IDLE) connection per watched user (imap_hold.c) and turns what it
+ * hears into drops; EASIMAPWatch plugin holds none.
+ *
  * The user's credentials are kept in this process's memory while the
  * user is watched, for the checks, and wiped when the last watch goes;
  * never written anywhere.
  */
 #include "imap_watch.h"
 #include "imap_backend.h"
+#include "imap_hold.h"
 #include "mutf7.h"
 #include "notify_drop.h"
 
@@ -41,6 +46,11 @@
 #define IW_LOG_EVERY apr_time_from_sec(60)
 /* The longest the thread sleeps between two looks at its flags. */
 #define IW_ROUND_MS 1000
+/* How soon a held connection is tried again after it failed, or while
+   another process holds it. */
+#define IW_HOLD_RETRY apr_time_from_sec(5)
+/* The most held connections one thread polls. */
+#define IW_POLL_MAX 1024
 
 typedef struct {
     apr_uint64_t messages, uidnext, uidvalidity, modseq;
@@ -56,7 +66,10 @@ typedef struct iw_user {
     apr_time_t due;
     int watches;
     int busy;                   /* being checked by the thread */
-    int gone;                   /* unwatched while busy */
+    int gone;                   /* unwatched: freed by the thread */
+    const char *mode;           /* EASIMAPWatch */
+    iw_hold_t *hold;            /* the thread's only */
+    apr_time_t hold_retry;
 } iw_user_t;
 
 typedef struct {
@@ -193,6 +206,7 @@ static const char *key_of(const im_server_t *srv, const char *mailbox,
 
 static void user_free(iw_user_t *u)
 {
+    iw_hold_close(u->hold);
     if (u->password)
         memset(u->password, 0, strlen(u->password));
     apr_pool_destroy(u->pool);
@@ -218,6 +232,9 @@ static iw_user_t *user_new(const im_store_t *s, const char *ukey)
     u->password = apr_pstrdup(p, s->srv.password);
     u->srv.password = u->password;
     u->every = apr_time_from_sec(every ? atoi(every) : 300);
+    u->mode = apr_pstrdup(p, apr_table_get(s->base.user->params, "imap_watch"));
+    if (!u->mode)
+        u->mode = "auto";
     u->due = apr_time_now() + u->every;
     return u;
 }
@@ -268,7 +285,7 @@ static apr_array_header_t *due_users(eas_source_t *src, apr_time_t *next,
     *next = now + apr_time_from_sec(3600);
     for (hi = apr_hash_first(p, src->users); hi; hi = apr_hash_next(hi)) {
         iw_user_t *u = apr_hash_this_val(hi);
-        if (u->busy || !u->boxes)
+        if (u->busy || u->gone || !u->boxes)
             continue;
         if (u->due <= now) {
             u->busy = 1;
@@ -291,10 +308,7 @@ static void check_user(eas_source_t *src, iw_user_t *u, apr_pool_t *p)
     apr_thread_mutex_lock(src->lock);
     u->busy = 0;
     u->due = apr_time_now() + u->every;
-    if (u->gone) {
-        user_free(u);
-        now = NULL;
-    } else if (now) {
+    if (now && !u->gone) {
         tell_changes(src, u, now, keys, p);
         keep_counters(u, now);
     }
@@ -335,25 +349,113 @@ static void on_drop(void *baton, eas_drop_kind_t kind, const char *user,
         src->notify(src->baton, APR_ARRAY_IDX(keys, i, const char *));
 }
 
-/* Wait for drops until next (at most a round), reading what came. */
+/* ---- held connections (the thread's) ---- */
+
+/* Free the users unwatched meanwhile; start the holds that are due. */
+static void manage_holds(eas_source_t *src, apr_pool_t *p)
+{
+    apr_array_header_t *gone = apr_array_make(p, 4, sizeof(iw_user_t *));
+    apr_array_header_t *try = apr_array_make(p, 4, sizeof(iw_user_t *));
+    apr_time_t now = apr_time_now();
+    apr_hash_index_t *hi;
+    int i;
+
+    apr_thread_mutex_lock(src->lock);
+    for (hi = apr_hash_first(p, src->users); hi; hi = apr_hash_next(hi)) {
+        iw_user_t *u = apr_hash_this_val(hi);
+        if (u->gone && !u->busy) {
+            APR_ARRAY_PUSH(gone, iw_user_t *) = u;
+        } else if (!u->gone && !u->busy && !u->hold
+                   && strcmp(u->mode, "plugin") != 0 && u->hold_retry <= now
+                   && g.drop_dir) {
+            u->busy = 1;
+            APR_ARRAY_PUSH(try, iw_user_t *) = u;
+        }
+    }
+    for (i = 0; i < gone->nelts; i++)
+        apr_hash_set(src->users, APR_ARRAY_IDX(gone, i, iw_user_t *)->ukey,
+                     APR_HASH_KEY_STRING, NULL);
+    apr_thread_mutex_unlock(src->lock);
+    for (i = 0; i < gone->nelts; i++)
+        user_free(APR_ARRAY_IDX(gone, i, iw_user_t *));
+    for (i = 0; i < try->nelts; i++) {
+        iw_user_t *u = APR_ARRAY_IDX(try, i, iw_user_t *);
+        im_log_t log = { thread_log, src };
+        iw_hold_t *h = iw_hold_try(&u->srv, u->mode, g.drop_dir, &log);
+        apr_thread_mutex_lock(src->lock);
+        u->hold = h;
+        u->hold_retry = apr_time_now() + IW_HOLD_RETRY;
+        u->busy = 0;
+        apr_thread_mutex_unlock(src->lock);
+    }
+}
+
+/* The users with a held connection (locked by the caller). */
+static int held(eas_source_t *src, iw_user_t **users, int max)
+{
+    apr_hash_index_t *hi;
+    int n = 0;
+
+    for (hi = apr_hash_first(NULL, src->users); hi && n < max;
+         hi = apr_hash_next(hi)) {
+        iw_user_t *u = apr_hash_this_val(hi);
+        if (u->hold)
+            users[n++] = u;
+    }
+    return n;
+}
+
+/* Read every held connection; one that failed is closed, and its user
+   checked at once (something may have been missed). */
+static void read_holds(eas_source_t *src, iw_user_t **users, int n)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        iw_user_t *u = users[i];
+        if (iw_hold_read(u->hold) == APR_SUCCESS)
+            continue;
+        iw_log(src, IM_LOG_WARNING, EAS_EUNAVAIL, "a held NOTIFY/IDLE "
+               "connection failed; it is made again");
+        iw_hold_close(u->hold);
+        apr_thread_mutex_lock(src->lock);
+        u->hold = NULL;
+        u->hold_retry = apr_time_now() + IW_HOLD_RETRY;
+        u->due = apr_time_now();
+        apr_thread_mutex_unlock(src->lock);
+    }
+}
+
+/* Wait for drops and held connections until next (at most a round),
+   reading what came. */
 static void wait_round(eas_source_t *src, apr_time_t next)
 {
     apr_interval_time_t left = next - apr_time_now();
     int ms = left <= 0 ? 0 : left >= apr_time_from_msec(IW_ROUND_MS)
              ? IW_ROUND_MS : (int)apr_time_as_msec(left);
-    struct pollfd pf;
+    static struct pollfd pf[IW_POLL_MAX + 1];
+    static iw_user_t *users[IW_POLL_MAX];
+    int n, i;
 
     if (!src->drops && g.drop_dir)
         eas_drop_reader_open(&src->drops, g.drop_dir, EAS_DROP_IMAP);
-    if (!src->drops) {
-        apr_sleep(apr_time_from_msec(ms));
-        return;
+    apr_thread_mutex_lock(src->lock);
+    n = held(src, users, IW_POLL_MAX);
+    apr_thread_mutex_unlock(src->lock);
+    for (i = 0; i < n; i++) {
+        pf[i].fd = iw_hold_fd(users[i]->hold);
+        pf[i].events = POLLIN;
     }
-    pf.fd = eas_drop_reader_fd(src->drops);
-    pf.events = POLLIN;
-    if (poll(&pf, 1, ms) > 0)
+    pf[n].fd = src->drops ? eas_drop_reader_fd(src->drops) : -1;
+    pf[n].events = POLLIN;
+    if (poll(pf, n + 1, ms) > 0 && src->drops && pf[n].revents)
         eas_drop_reader_read(src->drops, on_drop, src);
-    eas_drop_reader_sweep(src->drops);
+    read_holds(src, users, n);
+    if (src->drops) {
+        if (eas_drop_reader_read(src->drops, on_drop, src) < 0)
+            return;
+        eas_drop_reader_sweep(src->drops);
+    }
 }
 
 static void *APR_THREAD_FUNC run(apr_thread_t *t, void *data)
@@ -372,6 +474,7 @@ static void *APR_THREAD_FUNC run(apr_thread_t *t, void *data)
         for (i = 0; i < due->nelts && !src->stop; i++)
             check_user(src, APR_ARRAY_IDX(due, i, iw_user_t *), p);
         apr_pool_clear(p);
+        manage_holds(src, p);
         if (!due->nelts && !src->stop)
             wait_round(src, next);
         apr_pool_clear(src->pool_thread);
@@ -436,8 +539,10 @@ static apr_status_t user_get(eas_source_t *src, im_store_t *s,
     apr_status_t rv;
 
     apr_thread_mutex_lock(src->lock);
-    if ((*out = apr_hash_get(src->users, ukey, APR_HASH_KEY_STRING)))
+    if ((*out = apr_hash_get(src->users, ukey, APR_HASH_KEY_STRING))) {
+        (*out)->gone = 0;
         return APR_SUCCESS;
+    }
     apr_thread_mutex_unlock(src->lock);
     if ((rv = im_conn(s, &cn)) != APR_SUCCESS
         || (rv = read_counters(cn, &now, p)) != APR_SUCCESS) {
@@ -445,8 +550,10 @@ static apr_status_t user_get(eas_source_t *src, im_store_t *s,
         return im_fail(s, rv, "LIST-STATUS", NULL);
     }
     apr_thread_mutex_lock(src->lock);
-    if ((*out = apr_hash_get(src->users, ukey, APR_HASH_KEY_STRING)))
+    if ((*out = apr_hash_get(src->users, ukey, APR_HASH_KEY_STRING))) {
+        (*out)->gone = 0;
         return APR_SUCCESS;     /* made meanwhile */
+    }
     *out = user_new(s, ukey);
     keep_counters(*out, now);
     apr_hash_set(src->users, (*out)->ukey, APR_HASH_KEY_STRING, *out);
@@ -497,11 +604,12 @@ static void iw_unwatch(eas_source_t *src, const char *key)
         if (--k->count == 0)
             apr_hash_set(src->keys, k->key, APR_HASH_KEY_STRING, NULL);
         if (--u->watches == 0) {
-            apr_hash_set(src->users, u->ukey, APR_HASH_KEY_STRING, NULL);
-            if (u->busy)
+            if (u->busy || u->hold) {
                 u->gone = 1;    /* freed by the thread */
-            else
+            } else {
+                apr_hash_set(src->users, u->ukey, APR_HASH_KEY_STRING, NULL);
                 user_free(u);
+            }
         }
     }
     apr_thread_mutex_unlock(src->lock);
