@@ -103,8 +103,8 @@ static void log_msg(im_client_t *c, int level, apr_status_t rv,
 static apr_status_t broken(im_client_t *c, const char *why)
 {
     if (!c->broken)
-        log_msg(c, c->closing ? LOG_DEBUG : LOG_ERR, EAS_EUNAVAIL, "IMAP %s:%d: %s", c->ep.host,
-                (int)c->ep.port, why);
+        log_msg(c, c->closing ? LOG_DEBUG : LOG_ERR, EAS_EUNAVAIL,
+                "IMAP %s:%d: %s", c->ep.host, (int)c->ep.port, why);
     c->broken = 1;
     c->error = apr_pstrdup(c->pool, why);
     return EAS_EUNAVAIL;
@@ -126,7 +126,7 @@ static const char *tls_error(const char *what)
     return msg;
 }
 
-/* ---- the socket ---------------------------------------------------------- */
+/* ---- the socket --------------------------------------------------------- */
 
 static apr_status_t wait_io(im_client_t *c, short events, int timeout_ms)
 {
@@ -250,7 +250,7 @@ static apr_status_t io_send(im_client_t *c, const char *data, apr_size_t n)
     return APR_SUCCESS;
 }
 
-/* ---- reading responses --------------------------------------------------- */
+/* ---- reading responses -------------------------------------------------- */
 
 static apr_size_t buf_max(const im_client_t *c)
 {
@@ -363,7 +363,9 @@ static apr_status_t parse_next(im_client_t *c, int fill, im_resp_t *r,
     if (p == c->resp_pool)
         apr_pool_clear(p);
     rv = im_parse(c->buf + c->start, *used, &c->ep.limits, r, &err, p);
-    return rv == APR_SUCCESS ? rv : broken(c, err ? err : "a malformed response");
+    if (rv != APR_SUCCESS)
+        return broken(c, err ? err : "a malformed response");
+    return APR_SUCCESS;
 }
 
 /* ---- capabilities ------------------------------------------------------ */
@@ -423,7 +425,7 @@ static void learn(im_client_t *c, const im_resp_t *r)
                 c->qresync = 1;
 }
 
-/* ---- commands: the answer ------------------------------------------------ */
+/* ---- commands: the answer ----------------------------------------------- */
 
 static apr_status_t status_rv(const char *status)
 {
@@ -506,7 +508,7 @@ static apr_status_t read_until(cmd_t *cmd, int until_cont)
     }
 }
 
-/* ---- commands: writing --------------------------------------------------- */
+/* ---- commands: writing -------------------------------------------------- */
 
 static apr_status_t out_put(im_client_t *c, const char *s, apr_size_t n)
 {
@@ -711,7 +713,7 @@ static void trace_command(im_client_t *c)
         log_msg(c, LOG_DEBUG, 0, "IMAP C: %.*s", (int)n, c->out);
 }
 
-/* ---- commands: running --------------------------------------------------- */
+/* ---- commands: running -------------------------------------------------- */
 
 /* Hands the responses kept before IDLE's continuation to fn. */
 static apr_status_t drain_pending(im_client_t *c, im_untagged_fn fn,
@@ -932,7 +934,7 @@ static apr_status_t tls_start(im_client_t *c)
     return rv;
 }
 
-/* ---- connecting ---------------------------------------------------------- */
+/* ---- connecting --------------------------------------------------------- */
 
 static apr_status_t tcp_connect(im_client_t *c)
 {
@@ -1074,7 +1076,7 @@ apr_status_t im_connect(im_client_t **cp, const im_endpoint_t *ep,
     return APR_SUCCESS;
 }
 
-/* ---- authentication ------------------------------------------------------ */
+/* ---- authentication ----------------------------------------------------- */
 
 /* The SASL PLAIN message (RFC 4616), base64, in p. */
 static char *plain_message(const char *authzid, const char *authcid,
@@ -1209,7 +1211,7 @@ apr_status_t im_login(im_client_t *c, const char *authcid,
     return rv;
 }
 
-/* ---- waiting, IDLE ------------------------------------------------------- */
+/* ---- waiting, IDLE ------------------------------------------------------ */
 
 /* Hands every complete response in the buffer to cmd (at least one when
    first says so, reading for it). */
@@ -1330,7 +1332,7 @@ apr_status_t im_idle_done(im_client_t *c, im_untagged_fn fn, void *baton)
     return cmd.fn_rv != APR_SUCCESS ? cmd.fn_rv : cmd.rv;
 }
 
-/* ---- the end ------------------------------------------------------------- */
+/* ---- the end ------------------------------------------------------------ */
 
 int im_fd(const im_client_t *c)
 {

@@ -220,7 +220,8 @@ static apr_status_t scan_atom(pstate_t *ps, int in_code, apr_size_t *start)
             ps->pos++;
     }
     if (ps->pos == *start)
-        return fail(ps, peek(ps) < 0 ? "unexpected end" : "unexpected character");
+        return fail(ps, peek(ps) < 0 ? "unexpected end"
+                                     : "unexpected character");
     return APR_SUCCESS;
 }
 

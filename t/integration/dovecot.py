@@ -16,6 +16,10 @@ otherwise to the user running the tests.
 
 Helpers: imap(user) logs in with imaplib, deliver(user, message) delivers
 through LMTP as an MTA does.
+
+Dovecot(tls=(cert, key)) requires TLS instead (ssl = required): STARTTLS
+on the IMAP port, and implicit TLS on imaps_port, with that certificate
+and key (PEM files).
 """
 
 import imaplib
@@ -62,14 +66,17 @@ def mail_owner():
 class Dovecot(Server):
     CRASH_MARKS = CRASH_MARKS
 
-    def __init__(self, users=None, extra=""):
-        """extra: more configuration, appended (plugins, services)."""
+    def __init__(self, users=None, extra="", tls=None):
+        """extra: more configuration, appended (plugins, services); tls:
+        (certificate file, key file) to require TLS."""
         super().__init__("mod_eas-dovecot-", "dovecot.log")
         os.chmod(self.root, 0o755)
         self.users = dict(USERS if users is None else users)
         self.extra = extra
         self.port = free_port()
         self.lmtp_port = free_port()
+        self.tls = tls
+        self.imaps_port = free_port() if tls else 0
         self.conf = os.path.join(self.root, "dovecot.conf")
 
     def maildir(self, user):
@@ -83,7 +90,7 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 protocols = imap lmtp
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 first_valid_uid = 1
@@ -106,7 +113,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
   }}
 }}
 service lmtp {{
@@ -121,10 +129,16 @@ protocol imap {{
 {extra}
 """.format(root=self.root, uid=uid, gid=gid, port=self.port,
            lmtp_port=self.lmtp_port, extra=self.extra,
+           imaps_port=self.imaps_port, ssl=self.ssl_text(),
            mailboxes="".join(
                "  mailbox %s {\n    special_use = \\%s\n"
                "    auto = subscribe\n  }\n" % (name, name)
                for name in SPECIAL_USE))
+
+    def ssl_text(self):
+        if not self.tls:
+            return "ssl = no"
+        return "ssl = required\nssl_cert = <%s\nssl_key = <%s" % self.tls
 
     def write_files(self):
         uid, gid, _ = mail_owner()

@@ -192,7 +192,7 @@ static apr_status_t cmd_report(im_client_t *c, const char *label, seen_t *s,
     return rv;
 }
 
-/* ---- the steps of the full script ---------------------------------------- */
+/* ---- the steps of the full script --------------------------------------- */
 
 static void step_caps(im_client_t *c)
 {
@@ -418,7 +418,7 @@ static void script_fetch(im_client_t *c, apr_pool_t *p)
     printf("fetch: then=%s\n", rv_name(rv));
 }
 
-/* ---- main ----------------------------------------------------------------- */
+/* ---- main --------------------------------------------------------------- */
 
 static int parse_opts(int argc, char **argv, opts_t *o)
 {
