@@ -39,6 +39,7 @@
 #define TIMEOUT_DEFAULT_MS 30000
 #define LOGOUT_TIMEOUT_MS 1000
 #define TRACE_MAX 200                   /* bytes of a command in a trace */
+#define LITERAL_MINUS_MAX 4096          /* RFC 7888 section 5 */
 
 #define LOG_ERR 3
 #define LOG_WARNING 4
@@ -64,6 +65,7 @@ struct im_client {
     apr_array_header_t *pending; /* im_resp_t * */
     char tag[16];               /* the running command's */
     const char *error;
+    const char *bye;            /* the text of a BYE the server sent */
     unsigned caps_seen;         /* how many times capabilities came */
     int preauth, qresync, broken, closed, closing, idling;
     int secret;                 /* the command carries credentials */
@@ -317,7 +319,7 @@ static apr_status_t buf_fill(im_client_t *c, apr_size_t want, int timeout_ms)
     if (rv == APR_TIMEUP)
         return broken(c, "timeout waiting for the server");
     if (rv == APR_EOF)
-        return broken(c, "the server closed the connection");
+        return broken(c, c->bye ? c->bye : "the server closed the connection");
     if (rv != APR_SUCCESS && !c->broken)
         return broken(c, c->ssl ? tls_error("TLS read failed")
                                 : "connection failed reading");
@@ -450,8 +452,11 @@ static void untagged(cmd_t *cmd, const im_resp_t *r, const char *raw,
     im_client_t *c = cmd->c;
 
     learn(c, r);
-    if (r->status && !strcmp(r->status, "BYE"))
+    if (r->status && !strcmp(r->status, "BYE")) {
         log_msg(c, LOG_DEBUG, 0, "IMAP S: * BYE %.200s", r->text);
+        c->bye = apr_psprintf(c->pool, "the server said BYE: %.200s",
+                              r->text);
+    }
     if (cmd->keep) {
         im_resp_t *copy = reparse(c, raw, len, c->pending_pool);
 
@@ -594,14 +599,16 @@ static apr_status_t out_quoted(im_client_t *c, const char *s)
 }
 
 /*
- * A literal: with LITERAL+ announced and sent at once; else announced,
- * and sent after the server's continuation request.  The bytes go out
+ * A literal: with LITERAL+ (or LITERAL- when small enough) announced and
+ * sent at once; else announced, and sent after the server's continuation
+ * request.  The bytes go out
  * from the caller's memory, not through out.
  */
 static apr_status_t out_literal(cmd_t *cmd, const char *data, apr_size_t n)
 {
     im_client_t *c = cmd->c;
-    int plus = im_has_cap(c, "LITERAL+");
+    int plus = im_has_cap(c, "LITERAL+")
+               || (n <= LITERAL_MINUS_MAX && im_has_cap(c, "LITERAL-"));
     char head[32];
     apr_status_t rv;
 

@@ -234,6 +234,7 @@ class FakeImap:
         self.answer = answer
         self.literal_plus = literal_plus
         self.commands = []
+        self.continuations = 0
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(4)
@@ -270,6 +271,7 @@ class FakeImap:
             if not m:
                 return text
             if not m.group(2):
+                self.continuations += 1
                 self.send("+ go ahead\r\n")
             text += self.rfile.read(int(m.group(1)))
 
@@ -349,6 +351,18 @@ def test_closed_mid_literal(fake):
     assert "the server closed the connection" in err, err
 
 
+def test_bye_during_a_command(fake):
+    def fetch(srv, tag, text):
+        srv.send("* BYE [UNAVAILABLE] Shutting down\r\n")
+        return False
+
+    srv = fake("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR] hi\r\n",
+               standard_answer(fetch))
+    r, out, err = run_check("fetch", srv.port)
+    assert r["fetch"] == ["EUNAVAIL broken=1 fd=yes", "then=EUNAVAIL"], out
+    assert "the server said BYE: Shutting down" in err, err
+
+
 def test_stalls_mid_literal(fake):
     def fetch(srv, tag, text):
         srv.send("* 1 FETCH (UID 1 BODY[] {100}\r\nFrom: a\r\n")
@@ -362,20 +376,25 @@ def test_stalls_mid_literal(fake):
     assert "timeout waiting for the server" in err, err
 
 
-def test_synchronising_literal_login(fake):
-    # no LITERAL+ and no AUTH=PLAIN: LOGIN, the 8-bit password as a
-    # synchronising literal sent after the server's "+"
+@pytest.mark.parametrize("caps,plus", [("IMAP4rev1", b""),
+                                       ("IMAP4rev1 LITERAL-", b"+")])
+def test_literal_login(fake, caps, plus):
+    # no AUTH=PLAIN: LOGIN, the 8-bit password as a literal: without
+    # LITERAL+ a synchronising one, sent after the server's "+"; with
+    # LITERAL- (and short) a non-synchronising one
     password = "p\u00e4ss \"w\"\\"
 
     def never(srv, tag, text):
         return False
 
-    srv = fake("* OK [CAPABILITY IMAP4rev1] hi\r\n", standard_answer(never))
+    srv = fake("* OK [CAPABILITY %s] hi\r\n" % caps, standard_answer(never),
+               literal_plus=bool(plus))
     r, out, err = run_check("login", srv.port, password=password)
     assert r["login"] == ["ok"], out + err
     raw = password.encode()
-    assert srv.commands[0] == (b"LOGIN alice {%d}\r\n%s\r\n"
-                               % (len(raw), raw)), srv.commands
+    assert srv.commands[0] == (b"LOGIN alice {%d%s}\r\n%s\r\n"
+                               % (len(raw), plus, raw)), srv.commands
+    assert srv.continuations == (0 if plus else 1)
     assert srv.commands[1] == b"CAPABILITY\r\n", srv.commands
     assert password not in out + err
 
