@@ -130,6 +130,7 @@ def test_full_script(dovecot):  # noqa: F811
     # server takes UTF-8, and the connection goes on
     assert r["literal"][0] in ("create=NO utf8=0", "create=ok utf8=1"), out
     assert r["literal"][-1] == "then=ok", out
+    assert r["big"] == ["ok body=same"], out
     assert r["idle"] == ["started", "exists=2 wait=ok fd=yes", "done=ok"], out
     assert r["logout"] == ["closed"], out
     assert "{164+}" in err, err        # LITERAL+ used for APPEND
@@ -347,7 +348,8 @@ def test_closed_mid_literal(fake):
                standard_answer(fetch))
     r, out, err = run_check("fetch", srv.port)
     assert r["login"] == ["ok"], out
-    assert r["fetch"] == ["EUNAVAIL broken=1 fd=yes", "then=EUNAVAIL"], out
+    assert r["fetch"] == ["EUNAVAIL broken=1 fd=yes fetched=0 bytes=0",
+                          "then=EUNAVAIL"], out
     assert "the server closed the connection" in err, err
 
 
@@ -359,7 +361,8 @@ def test_bye_during_a_command(fake):
     srv = fake("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR] hi\r\n",
                standard_answer(fetch))
     r, out, err = run_check("fetch", srv.port)
-    assert r["fetch"] == ["EUNAVAIL broken=1 fd=yes", "then=EUNAVAIL"], out
+    assert r["fetch"] == ["EUNAVAIL broken=1 fd=yes fetched=0 bytes=0",
+                          "then=EUNAVAIL"], out
     assert "the server said BYE: Shutting down" in err, err
 
 
@@ -372,7 +375,8 @@ def test_stalls_mid_literal(fake):
     srv = fake("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR] hi\r\n",
                standard_answer(fetch))
     r, out, err = run_check("fetch", srv.port, opts=["--timeout", "1000"])
-    assert r["fetch"] == ["EUNAVAIL broken=1 fd=yes", "then=EUNAVAIL"], out
+    assert r["fetch"] == ["EUNAVAIL broken=1 fd=yes fetched=0 bytes=0",
+                          "then=EUNAVAIL"], out
     assert "timeout waiting for the server" in err, err
 
 
