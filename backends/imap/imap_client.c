@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <arpa/inet.h>
 
+#include <apr_allocator.h>
 #include <apr_strings.h>
 #include <apr_lib.h>
 #include <apr_base64.h>
@@ -36,6 +37,7 @@
 
 #define CHUNK (64 * 1024)               /* one read */
 #define SHRINK_OVER (1024 * 1024)       /* give back a buffer larger */
+#define RESP_KEEP (256 * 1024)          /* response memory kept when free */
 #define TIMEOUT_DEFAULT_MS 30000
 #define LOGOUT_TIMEOUT_MS 1000
 #define TRACE_MAX 200                   /* bytes of a command in a trace */
@@ -500,15 +502,20 @@ static apr_status_t read_until(cmd_t *cmd, int until_cont)
         apr_status_t rv = parse_next(c, 1, &r, c->resp_pool, &used);
         const char *raw = c->buf + c->start;
 
+        int star, plus;
+
         if (rv != APR_SUCCESS)
             return rv;
-        if (!strcmp(r.tag, "*"))
+        star = !strcmp(r.tag, "*");
+        plus = !strcmp(r.tag, "+");
+        if (star)
             untagged(cmd, &r, raw, used);
-        else if (strcmp(r.tag, "+") != 0)
+        else if (!plus)
             rv = tagged(cmd, &r, raw, used);
         buf_consumed(c, used);
-        if (rv != APR_SUCCESS || cmd->done
-            || (until_cont && !strcmp(r.tag, "+")))
+        if (star)
+            apr_pool_clear(c->resp_pool);
+        if (rv != APR_SUCCESS || cmd->done || (until_cont && plus))
             return rv;
     }
 }
@@ -1035,6 +1042,24 @@ static apr_status_t client_cleanup(void *data)
     return APR_SUCCESS;
 }
 
+/* A subpool of parent with an allocator of its own that gives back to
+   the system what it holds beyond RESP_KEEP once cleared: a pooled
+   connection does not keep the peak of its largest response. */
+static apr_pool_t *pool_giving_back(apr_pool_t *parent)
+{
+    apr_allocator_t *a;
+    apr_pool_t *p;
+
+    if (apr_allocator_create(&a) != APR_SUCCESS) {
+        apr_pool_create(&p, parent);
+        return p;
+    }
+    apr_allocator_max_free_set(a, RESP_KEEP);
+    apr_pool_create_ex(&p, parent, NULL, a);
+    apr_allocator_owner_set(a, p);
+    return p;
+}
+
 static im_client_t *client_new(const im_endpoint_t *ep, const im_log_t *log,
                                apr_pool_t *p)
 {
@@ -1049,7 +1074,7 @@ static im_client_t *client_new(const im_endpoint_t *ep, const im_log_t *log,
     if (log)
         c->log = *log;
     c->fd = -1;
-    apr_pool_create(&c->resp_pool, p);
+    c->resp_pool = pool_giving_back(p);
     apr_pool_create(&c->cap_pool, p);
     apr_pool_create(&c->pending_pool, p);
     c->pending = apr_array_make(c->pending_pool, 4, sizeof(im_resp_t *));
@@ -1244,6 +1269,7 @@ static apr_status_t deliver_batch(cmd_t *cmd, int first)
                     r.tag);
         bye |= r.status && !strcmp(r.status, "BYE");
         buf_consumed(c, used);
+        apr_pool_clear(c->resp_pool);
     }
     if (bye)
         return broken(c, "the server said BYE");
