@@ -45,7 +45,7 @@ def run_check(script, port, user="alice", password=None, host="127.0.0.1",
               opts=(), on_line=None, timeout=120):
     """(stdout lines as {key: [rest...]}, stdout, stderr) of one run;
     on_line(line) is called for each line as it comes."""
-    password = USERS[user] if password is None else password
+    password = USERS.get(user) if password is None else password
     cmd = [program()] + list(opts) + [script, host, str(port), user,
                                       password]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
@@ -150,6 +150,35 @@ def test_nobody_listens():
     r, out, err = run_check("connect", free_port())
     assert r["connect"][0].startswith("EUNAVAIL cannot connect"), out
     assert "log 3: " in err, err
+
+
+@pytest.fixture(scope="module")
+def master_dovecot(request):
+    """A Dovecot with a master user ("master", acting for any user)."""
+    srv = Dovecot()
+    masters = os.path.join(srv.root, "masters")
+    with open(masters, "w") as f:
+        f.write("master:{PLAIN}master-pw\n")
+    srv.extra = ("auth_master_user_separator = *\n"
+                 "passdb {\n  driver = passwd-file\n  master = yes\n"
+                 "  args = scheme=PLAIN %s\n  pass = yes\n}\n" % masters)
+    yield from conftest.serve(srv, request, "dovecot")
+
+
+def test_master_user_as_authzid(master_dovecot):
+    # AUTHENTICATE PLAIN as master acting for bob: bob's mailbox
+    r, out, err = run_check("login", master_dovecot.port, user="master",
+                            password="master-pw", opts=["--authzid", "bob"])
+    assert r["login"] == ["ok"], out + err
+    logins = [line for line in master_dovecot.log_text().splitlines()
+              if "Login: user=<" in line]
+    assert "user=<bob>" in logins[-1], logins
+    r, out, err = run_check("login", master_dovecot.port, user="master",
+                            password="wrong", opts=["--authzid", "bob"])
+    assert r["login"][0].startswith("NO login refused"), out
+    for secret in ("master-pw", base64.b64encode(b"bob\0master\0master-pw")
+                   .decode()):
+        assert secret not in out + err
 
 
 # -------------------------------------------------------------------- TLS

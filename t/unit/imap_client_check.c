@@ -5,7 +5,8 @@
  * t/integration/test_imap_client.py to check against a private Dovecot.
  *
  *   imap_client_check [--tls none|starttls|implicit] [--ca FILE]
- *                     [--timeout MS] SCRIPT HOST PORT USER PASSWORD
+ *                     [--timeout MS] [--authzid USER]
+ *                     SCRIPT HOST PORT USER PASSWORD
  *
  * SCRIPT: connect (connect only), login, fetch (SELECT INBOX and fetch
  * every body), full (the backend's operations: CREATE, APPEND, SELECT
@@ -43,7 +44,7 @@ typedef struct {
 } seen_t;
 
 typedef struct {
-    const char *host, *user, *password, *script;
+    const char *host, *user, *password, *script, *authzid;
     apr_port_t port;
     im_endpoint_t ep;
     apr_pool_t *p;
@@ -484,6 +485,8 @@ static int parse_opts(int argc, char **argv, opts_t *o)
                 : IM_TLS_NONE;
         else if (!strcmp(argv[i], "--ca"))
             o->ep.ca_file = argv[i + 1];
+        else if (!strcmp(argv[i], "--authzid"))
+            o->authzid = argv[i + 1];
         else if (!strcmp(argv[i], "--timeout"))
             o->ep.timeout_ms = atoi(argv[i + 1]);
         else
@@ -510,7 +513,7 @@ static void run_script(const opts_t *o, apr_pool_t *p)
     if (rv != APR_SUCCESS || !strcmp(o->script, "connect"))
         return;
     err = NULL;
-    rv = im_login(c, o->user, o->password, NULL, &err);
+    rv = im_login(c, o->user, o->password, o->authzid, &err);
     printf("login: %s%s%s\n", rv_name(rv), err ? " " : "", err ? err : "");
     if (rv != APR_SUCCESS || !strcmp(o->script, "login"))
         return;
@@ -532,8 +535,8 @@ int main(int argc, char **argv)
     o.ep.timeout_ms = 10000;
     if (!parse_opts(argc, argv, &o)) {
         fprintf(stderr, "usage: imap_client_check [--tls none|starttls|"
-                "implicit] [--ca FILE] [--timeout MS] connect|login|fetch|"
-                "full HOST PORT USER PASSWORD\n");
+                "implicit] [--ca FILE] [--timeout MS] [--authzid USER] "
+                "connect|login|fetch|full HOST PORT USER PASSWORD\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
