@@ -336,8 +336,11 @@ static apr_status_t next_frame(im_client_t *c, int fill, apr_size_t *used)
 {
     for (;;) {
         apr_size_t want = 0;
-        apr_status_t rv = im_frame(c->buf + c->start, c->end - c->start,
-                                   &c->ep.limits, used, &want);
+        apr_status_t rv = APR_INCOMPLETE;
+
+        if (c->end > c->start)
+            rv = im_frame(c->buf + c->start, c->end - c->start,
+                          &c->ep.limits, used, &want);
 
         if (rv == APR_SUCCESS)
             return rv;

@@ -89,7 +89,8 @@ apr_status_t im_frame(const char *buf, apr_size_t len, const im_limits_t *lim,
     if (want)
         *want = 0;
     for (;;) {
-        const char *nl = memchr(buf + pos, '\n', len - pos);
+        const char *nl = pos < len ? memchr(buf + pos, '\n', len - pos)
+                                   : NULL;
         apr_size_t seg;
         apr_uint64_t size = 0;
         int lit;
