@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <arpa/inet.h>
 
+#include <apr_allocator.h>
 #include <apr_strings.h>
 #include <apr_lib.h>
 #include <apr_base64.h>
@@ -36,9 +37,11 @@
 
 #define CHUNK (64 * 1024)               /* one read */
 #define SHRINK_OVER (1024 * 1024)       /* give back a buffer larger */
+#define RESP_KEEP (256 * 1024)          /* response memory kept when free */
 #define TIMEOUT_DEFAULT_MS 30000
 #define LOGOUT_TIMEOUT_MS 1000
 #define TRACE_MAX 200                   /* bytes of a command in a trace */
+#define LITERAL_MINUS_MAX 4096          /* RFC 7888 section 5 */
 
 #define LOG_ERR 3
 #define LOG_WARNING 4
@@ -64,6 +67,7 @@ struct im_client {
     apr_array_header_t *pending; /* im_resp_t * */
     char tag[16];               /* the running command's */
     const char *error;
+    const char *bye;            /* the text of a BYE the server sent */
     unsigned caps_seen;         /* how many times capabilities came */
     int preauth, qresync, broken, closed, closing, idling;
     int secret;                 /* the command carries credentials */
@@ -103,8 +107,8 @@ static void log_msg(im_client_t *c, int level, apr_status_t rv,
 static apr_status_t broken(im_client_t *c, const char *why)
 {
     if (!c->broken)
-        log_msg(c, c->closing ? LOG_DEBUG : LOG_ERR, EAS_EUNAVAIL, "IMAP %s:%d: %s", c->ep.host,
-                (int)c->ep.port, why);
+        log_msg(c, c->closing ? LOG_DEBUG : LOG_ERR, EAS_EUNAVAIL,
+                "IMAP %s:%d: %s", c->ep.host, (int)c->ep.port, why);
     c->broken = 1;
     c->error = apr_pstrdup(c->pool, why);
     return EAS_EUNAVAIL;
@@ -126,7 +130,7 @@ static const char *tls_error(const char *what)
     return msg;
 }
 
-/* ---- the socket ---------------------------------------------------------- */
+/* ---- the socket --------------------------------------------------------- */
 
 static apr_status_t wait_io(im_client_t *c, short events, int timeout_ms)
 {
@@ -250,7 +254,7 @@ static apr_status_t io_send(im_client_t *c, const char *data, apr_size_t n)
     return APR_SUCCESS;
 }
 
-/* ---- reading responses --------------------------------------------------- */
+/* ---- reading responses -------------------------------------------------- */
 
 static apr_size_t buf_max(const im_client_t *c)
 {
@@ -317,7 +321,7 @@ static apr_status_t buf_fill(im_client_t *c, apr_size_t want, int timeout_ms)
     if (rv == APR_TIMEUP)
         return broken(c, "timeout waiting for the server");
     if (rv == APR_EOF)
-        return broken(c, "the server closed the connection");
+        return broken(c, c->bye ? c->bye : "the server closed the connection");
     if (rv != APR_SUCCESS && !c->broken)
         return broken(c, c->ssl ? tls_error("TLS read failed")
                                 : "connection failed reading");
@@ -332,8 +336,11 @@ static apr_status_t next_frame(im_client_t *c, int fill, apr_size_t *used)
 {
     for (;;) {
         apr_size_t want = 0;
-        apr_status_t rv = im_frame(c->buf + c->start, c->end - c->start,
-                                   &c->ep.limits, used, &want);
+        apr_status_t rv = APR_INCOMPLETE;
+
+        if (c->end > c->start)
+            rv = im_frame(c->buf + c->start, c->end - c->start,
+                          &c->ep.limits, used, &want);
 
         if (rv == APR_SUCCESS)
             return rv;
@@ -363,7 +370,9 @@ static apr_status_t parse_next(im_client_t *c, int fill, im_resp_t *r,
     if (p == c->resp_pool)
         apr_pool_clear(p);
     rv = im_parse(c->buf + c->start, *used, &c->ep.limits, r, &err, p);
-    return rv == APR_SUCCESS ? rv : broken(c, err ? err : "a malformed response");
+    if (rv != APR_SUCCESS)
+        return broken(c, err ? err : "a malformed response");
+    return APR_SUCCESS;
 }
 
 /* ---- capabilities ------------------------------------------------------ */
@@ -423,7 +432,7 @@ static void learn(im_client_t *c, const im_resp_t *r)
                 c->qresync = 1;
 }
 
-/* ---- commands: the answer ------------------------------------------------ */
+/* ---- commands: the answer ----------------------------------------------- */
 
 static apr_status_t status_rv(const char *status)
 {
@@ -448,8 +457,11 @@ static void untagged(cmd_t *cmd, const im_resp_t *r, const char *raw,
     im_client_t *c = cmd->c;
 
     learn(c, r);
-    if (r->status && !strcmp(r->status, "BYE"))
+    if (r->status && !strcmp(r->status, "BYE")) {
         log_msg(c, LOG_DEBUG, 0, "IMAP S: * BYE %.200s", r->text);
+        c->bye = apr_psprintf(c->pool, "the server said BYE: %.200s",
+                              r->text);
+    }
     if (cmd->keep) {
         im_resp_t *copy = reparse(c, raw, len, c->pending_pool);
 
@@ -493,20 +505,25 @@ static apr_status_t read_until(cmd_t *cmd, int until_cont)
         apr_status_t rv = parse_next(c, 1, &r, c->resp_pool, &used);
         const char *raw = c->buf + c->start;
 
+        int star, plus;
+
         if (rv != APR_SUCCESS)
             return rv;
-        if (!strcmp(r.tag, "*"))
+        star = !strcmp(r.tag, "*");
+        plus = !strcmp(r.tag, "+");
+        if (star)
             untagged(cmd, &r, raw, used);
-        else if (strcmp(r.tag, "+") != 0)
+        else if (!plus)
             rv = tagged(cmd, &r, raw, used);
         buf_consumed(c, used);
-        if (rv != APR_SUCCESS || cmd->done
-            || (until_cont && !strcmp(r.tag, "+")))
+        if (star)
+            apr_pool_clear(c->resp_pool);
+        if (rv != APR_SUCCESS || cmd->done || (until_cont && plus))
             return rv;
     }
 }
 
-/* ---- commands: writing --------------------------------------------------- */
+/* ---- commands: writing -------------------------------------------------- */
 
 static apr_status_t out_put(im_client_t *c, const char *s, apr_size_t n)
 {
@@ -592,14 +609,16 @@ static apr_status_t out_quoted(im_client_t *c, const char *s)
 }
 
 /*
- * A literal: with LITERAL+ announced and sent at once; else announced,
- * and sent after the server's continuation request.  The bytes go out
+ * A literal: with LITERAL+ (or LITERAL- when small enough) announced and
+ * sent at once; else announced, and sent after the server's continuation
+ * request.  The bytes go out
  * from the caller's memory, not through out.
  */
 static apr_status_t out_literal(cmd_t *cmd, const char *data, apr_size_t n)
 {
     im_client_t *c = cmd->c;
-    int plus = im_has_cap(c, "LITERAL+");
+    int plus = im_has_cap(c, "LITERAL+")
+               || (n <= LITERAL_MINUS_MAX && im_has_cap(c, "LITERAL-"));
     char head[32];
     apr_status_t rv;
 
@@ -711,7 +730,7 @@ static void trace_command(im_client_t *c)
         log_msg(c, LOG_DEBUG, 0, "IMAP C: %.*s", (int)n, c->out);
 }
 
-/* ---- commands: running --------------------------------------------------- */
+/* ---- commands: running -------------------------------------------------- */
 
 /* Hands the responses kept before IDLE's continuation to fn. */
 static apr_status_t drain_pending(im_client_t *c, im_untagged_fn fn,
@@ -932,7 +951,7 @@ static apr_status_t tls_start(im_client_t *c)
     return rv;
 }
 
-/* ---- connecting ---------------------------------------------------------- */
+/* ---- connecting --------------------------------------------------------- */
 
 static apr_status_t tcp_connect(im_client_t *c)
 {
@@ -1026,6 +1045,24 @@ static apr_status_t client_cleanup(void *data)
     return APR_SUCCESS;
 }
 
+/* A subpool of parent with an allocator of its own that gives back to
+   the system what it holds beyond RESP_KEEP once cleared: a pooled
+   connection does not keep the peak of its largest response. */
+static apr_pool_t *pool_giving_back(apr_pool_t *parent)
+{
+    apr_allocator_t *a;
+    apr_pool_t *p;
+
+    if (apr_allocator_create(&a) != APR_SUCCESS) {
+        apr_pool_create(&p, parent);
+        return p;
+    }
+    apr_allocator_max_free_set(a, RESP_KEEP);
+    apr_pool_create_ex(&p, parent, NULL, a);
+    apr_allocator_owner_set(a, p);
+    return p;
+}
+
 static im_client_t *client_new(const im_endpoint_t *ep, const im_log_t *log,
                                apr_pool_t *p)
 {
@@ -1040,7 +1077,7 @@ static im_client_t *client_new(const im_endpoint_t *ep, const im_log_t *log,
     if (log)
         c->log = *log;
     c->fd = -1;
-    apr_pool_create(&c->resp_pool, p);
+    c->resp_pool = pool_giving_back(p);
     apr_pool_create(&c->cap_pool, p);
     apr_pool_create(&c->pending_pool, p);
     c->pending = apr_array_make(c->pending_pool, 4, sizeof(im_resp_t *));
@@ -1074,7 +1111,7 @@ apr_status_t im_connect(im_client_t **cp, const im_endpoint_t *ep,
     return APR_SUCCESS;
 }
 
-/* ---- authentication ------------------------------------------------------ */
+/* ---- authentication ----------------------------------------------------- */
 
 /* The SASL PLAIN message (RFC 4616), base64, in p. */
 static char *plain_message(const char *authzid, const char *authcid,
@@ -1209,7 +1246,7 @@ apr_status_t im_login(im_client_t *c, const char *authcid,
     return rv;
 }
 
-/* ---- waiting, IDLE ------------------------------------------------------- */
+/* ---- waiting, IDLE ------------------------------------------------------ */
 
 /* Hands every complete response in the buffer to cmd (at least one when
    first says so, reading for it). */
@@ -1235,6 +1272,7 @@ static apr_status_t deliver_batch(cmd_t *cmd, int first)
                     r.tag);
         bye |= r.status && !strcmp(r.status, "BYE");
         buf_consumed(c, used);
+        apr_pool_clear(c->resp_pool);
     }
     if (bye)
         return broken(c, "the server said BYE");
@@ -1330,7 +1368,7 @@ apr_status_t im_idle_done(im_client_t *c, im_untagged_fn fn, void *baton)
     return cmd.fn_rv != APR_SUCCESS ? cmd.fn_rv : cmd.rv;
 }
 
-/* ---- the end ------------------------------------------------------------- */
+/* ---- the end ------------------------------------------------------------ */
 
 int im_fd(const im_client_t *c)
 {

@@ -85,6 +85,10 @@ typedef struct {
     int depth_max;              /* 0: IM_DEPTH_MAX */
     int values_max;             /* 0: IM_VALUES_MAX */
 } im_limits_t;
+/* line_max bounds a response's bytes outside its literals (all its
+   lines); literal_max the sum of its literals.  A SEARCH answer lists
+   every UID on one line: ESEARCH (ranges) or a larger line_max for big
+   mailboxes. */
 
 /*
  * Framing: how long the first complete response in buf[0..len) is (its
@@ -197,6 +201,13 @@ typedef apr_status_t (*im_untagged_fn)(void *baton, const im_resp_t *r);
  * EAS_EUNAVAIL when the connection failed, timed out or said BYE (the
  * client is then broken: im_broken).  *done (may be NULL) is the tagged
  * response (its code says COPYUID, APPENDUID, NONEXISTENT...), in p.
+ *
+ * %a takes printable ASCII without SP ( ) { " (so flags, sequence sets
+ * and fetch items like BODY.PEEK[] pass); %s writes "" for the empty
+ * string and quotes NIL.  A bad fmt or argument returns APR_EINVAL with
+ * nothing sent.  *done is set only when p is given.  UID MOVE's COPYUID
+ * comes in an untagged OK before the expunges (RFC 6851 section 4.3),
+ * not in *done.
  */
 apr_status_t im_command(im_client_t *c, im_untagged_fn fn, void *baton,
                         const im_resp_t **done, apr_pool_t *p,
@@ -212,7 +223,10 @@ apr_status_t im_wait(im_client_t *c, int timeout_ms, im_untagged_fn fn,
                      void *baton);
 
 /* IDLE (RFC 2177): start (returns after the server's continuation) and
-   end (DONE, then the tagged OK; untagged responses go to fn). */
+   end (DONE, then the tagged OK; untagged responses go to fn).  Untagged
+   responses that come before the continuation are kept for the next
+   im_wait or im_idle_done.  No command runs in between: im_command then
+   returns APR_EINVAL without sending anything. */
 apr_status_t im_idle_start(im_client_t *c);
 apr_status_t im_idle_done(im_client_t *c, im_untagged_fn fn, void *baton);
 

@@ -89,7 +89,8 @@ apr_status_t im_frame(const char *buf, apr_size_t len, const im_limits_t *lim,
     if (want)
         *want = 0;
     for (;;) {
-        const char *nl = memchr(buf + pos, '\n', len - pos);
+        const char *nl = pos < len ? memchr(buf + pos, '\n', len - pos)
+                                   : NULL;
         apr_size_t seg;
         apr_uint64_t size = 0;
         int lit;
@@ -220,7 +221,8 @@ static apr_status_t scan_atom(pstate_t *ps, int in_code, apr_size_t *start)
             ps->pos++;
     }
     if (ps->pos == *start)
-        return fail(ps, peek(ps) < 0 ? "unexpected end" : "unexpected character");
+        return fail(ps, peek(ps) < 0 ? "unexpected end"
+                                     : "unexpected character");
     return APR_SUCCESS;
 }
 

@@ -23,6 +23,10 @@ through LMTP as an MTA does.
 Dovecot(push=(url, secret)) loads the push_notification plugin with
 mod_eas's Lua script (build/dovecot-push.lua) for IMAP and LMTP alike,
 its notifications POSTed to url with secret (None: no secret header).
+
+Dovecot(tls=(cert, key)) requires TLS instead (ssl = required): STARTTLS
+on the IMAP port, and implicit TLS on imaps_port, with that certificate
+and key (PEM files).
 """
 
 import imaplib
@@ -71,9 +75,10 @@ def mail_owner():
 class Dovecot(Server):
     CRASH_MARKS = CRASH_MARKS
 
-    def __init__(self, users=None, extra="", push=None):
+    def __init__(self, users=None, extra="", push=None, tls=None):
         """extra: more configuration, appended (plugins, services);
-        push: (endpoint URL, secret) for build/dovecot-push.lua."""
+        push: (endpoint URL, secret) for build/dovecot-push.lua; tls:
+        (certificate file, key file) to require TLS."""
         super().__init__("mod_eas-dovecot-", "dovecot.log")
         os.chmod(self.root, 0o755)
         self.users = dict(USERS if users is None else users)
@@ -82,6 +87,8 @@ class Dovecot(Server):
         self.push = push
         self.port = free_port()
         self.lmtp_port = free_port()
+        self.tls = tls
+        self.imaps_port = free_port() if tls else 0
         self.conf = os.path.join(self.root, "dovecot.conf")
 
     def maildir(self, user):
@@ -108,7 +115,7 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 protocols = imap lmtp
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 first_valid_uid = 1
@@ -131,7 +138,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
   }}
 }}
 service lmtp {{
@@ -147,6 +155,7 @@ protocol imap {{
 """.format(root=self.root, port=self.port,
            lmtp_port=self.lmtp_port, extra=self.extra,
            push=self.push_text(),
+           imaps_port=self.imaps_port, ssl=self.ssl_text(),
            mailboxes="".join(
                "  mailbox %s {\n    special_use = \\%s\n"
                "    auto = subscribe\n  }\n" % (name, name)
@@ -181,6 +190,11 @@ protocol imap {{
         with open(path, "a") as f:
             f.write("".join(self.user_line(u) for u in new))
         time.sleep(1.05 - time.time() % 1)
+
+    def ssl_text(self):
+        if not self.tls:
+            return "ssl = no"
+        return "ssl = required\nssl_cert = <%s\nssl_key = <%s" % self.tls
 
     def write_files(self):
         uid, gid, _ = mail_owner()

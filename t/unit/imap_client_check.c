@@ -5,7 +5,8 @@
  * t/integration/test_imap_client.py to check against a private Dovecot.
  *
  *   imap_client_check [--tls none|starttls|implicit] [--ca FILE]
- *                     [--timeout MS] SCRIPT HOST PORT USER PASSWORD
+ *                     [--timeout MS] [--authzid USER]
+ *                     SCRIPT HOST PORT USER PASSWORD
  *
  * SCRIPT: connect (connect only), login, fetch (SELECT INBOX and fetch
  * every body), full (the backend's operations: CREATE, APPEND, SELECT
@@ -38,11 +39,12 @@ typedef struct {
     apr_time_t date;
     char flags[128], vanished[64], copyuid[64], guid[80];
     int body_same;
+    apr_uint64_t bytes;         /* of every BODY[] */
     apr_pool_t *p;
 } seen_t;
 
 typedef struct {
-    const char *host, *user, *password, *script;
+    const char *host, *user, *password, *script, *authzid;
     apr_port_t port;
     im_endpoint_t ep;
     apr_pool_t *p;
@@ -104,6 +106,8 @@ static void seen_fetch(seen_t *s, const im_resp_t *r)
     if ((v = im_fetch_item(r, "INTERNALDATE")) && v->kind == IM_STRING)
         im_date_time(v->s, &s->date);
     if ((v = im_fetch_item(r, "BODY[]")))
+        s->bytes += v->len;
+    if (v)
         s->body_same = v->len == sizeof(MESSAGE) - 1
                        && memcmp(v->s, MESSAGE, v->len) == 0;
 }
@@ -192,7 +196,7 @@ static apr_status_t cmd_report(im_client_t *c, const char *label, seen_t *s,
     return rv;
 }
 
-/* ---- the steps of the full script ---------------------------------------- */
+/* ---- the steps of the full script --------------------------------------- */
 
 static void step_caps(im_client_t *c)
 {
@@ -354,6 +358,54 @@ static void step_literal_name(im_client_t *c, apr_pool_t *p)
     printf("literal: then=%s\n", rv_name(rv));
 }
 
+/* A 3 MB message through APPEND and FETCH: a literal much larger than a
+   read, and back to the small buffer afterwards. */
+typedef struct {
+    const char *msg;
+    apr_size_t len;
+    int same;
+} big_t;
+
+static apr_status_t on_big(void *baton, const im_resp_t *r)
+{
+    big_t *b = baton;
+    const im_val_t *v = im_fetch_item(r, "BODY[]");
+
+    if (v)
+        b->same = v->len == b->len && memcmp(v->s, b->msg, v->len) == 0;
+    return APR_SUCCESS;
+}
+
+static char *big_message(apr_size_t n, apr_pool_t *p)
+{
+    char *msg = apr_palloc(p, n + 1);
+    apr_size_t i = (apr_size_t)snprintf(msg, n, "Subject: big\r\n\r\n");
+
+    for (; i < n; i++)
+        msg[i] = i % 78 == 76 ? '\r' : i % 78 == 77 ? '\n'
+                 : (char)('a' + i % 26);
+    msg[n] = '\0';
+    return msg;
+}
+
+static void step_big(im_client_t *c, apr_pool_t *p)
+{
+    big_t b = {NULL, 3 * 1024 * 1024, 0};
+    const im_resp_t *done = NULL;
+    apr_status_t rv;
+
+    b.msg = big_message(b.len, p);
+    rv = im_command(c, NULL, NULL, &done, p, "CREATE %s", "Big");
+    if (rv == APR_SUCCESS)
+        rv = im_command(c, NULL, NULL, &done, p, "APPEND %s %S", "Big",
+                        b.msg, b.len);
+    if (rv == APR_SUCCESS)
+        rv = im_command(c, NULL, NULL, &done, p, "SELECT %s", "Big");
+    if (rv == APR_SUCCESS)
+        rv = im_command(c, on_big, &b, &done, p, "UID FETCH 1 BODY.PEEK[]");
+    printf("big: %s body=%s\n", rv_name(rv), b.same ? "same" : "different");
+}
+
 static void step_idle(im_client_t *c, apr_pool_t *p)
 {
     seen_t *s = seen_new(p);
@@ -399,6 +451,7 @@ static void script_full(im_client_t *c, apr_pool_t *p)
     step_list(c, p);
     step_status(c, p);
     step_literal_name(c, p);
+    step_big(c, p);
     step_idle(c, p);
 }
 
@@ -412,13 +465,14 @@ static void script_fetch(im_client_t *c, apr_pool_t *p)
     if (rv == APR_SUCCESS)
         rv = im_command(c, on_untagged, s, &done, p,
                         "UID FETCH 1:* (BODY.PEEK[])");
-    printf("fetch: %s broken=%d fd=%s\n", rv_name(rv), im_broken(c),
-           im_fd(c) >= 0 ? "yes" : "no");
+    printf("fetch: %s broken=%d fd=%s fetched=%d bytes=%llu\n", rv_name(rv),
+           im_broken(c), im_fd(c) >= 0 ? "yes" : "no", s->fetches,
+           (unsigned long long)s->bytes);
     rv = im_command(c, NULL, NULL, &done, p, "NOOP");
     printf("fetch: then=%s\n", rv_name(rv));
 }
 
-/* ---- main ----------------------------------------------------------------- */
+/* ---- main --------------------------------------------------------------- */
 
 static int parse_opts(int argc, char **argv, opts_t *o)
 {
@@ -431,6 +485,8 @@ static int parse_opts(int argc, char **argv, opts_t *o)
                 : IM_TLS_NONE;
         else if (!strcmp(argv[i], "--ca"))
             o->ep.ca_file = argv[i + 1];
+        else if (!strcmp(argv[i], "--authzid"))
+            o->authzid = argv[i + 1];
         else if (!strcmp(argv[i], "--timeout"))
             o->ep.timeout_ms = atoi(argv[i + 1]);
         else
@@ -457,7 +513,7 @@ static void run_script(const opts_t *o, apr_pool_t *p)
     if (rv != APR_SUCCESS || !strcmp(o->script, "connect"))
         return;
     err = NULL;
-    rv = im_login(c, o->user, o->password, NULL, &err);
+    rv = im_login(c, o->user, o->password, o->authzid, &err);
     printf("login: %s%s%s\n", rv_name(rv), err ? " " : "", err ? err : "");
     if (rv != APR_SUCCESS || !strcmp(o->script, "login"))
         return;
@@ -479,8 +535,8 @@ int main(int argc, char **argv)
     o.ep.timeout_ms = 10000;
     if (!parse_opts(argc, argv, &o)) {
         fprintf(stderr, "usage: imap_client_check [--tls none|starttls|"
-                "implicit] [--ca FILE] [--timeout MS] connect|login|fetch|"
-                "full HOST PORT USER PASSWORD\n");
+                "implicit] [--ca FILE] [--timeout MS] [--authzid USER] "
+                "connect|login|fetch|full HOST PORT USER PASSWORD\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
