@@ -500,9 +500,13 @@ static apr_status_t source_stop(void *data)
     apr_thread_mutex_unlock(src->lock);
     if (src->thread)
         apr_thread_join(&trv, src->thread);
-    for (hi = apr_hash_first(NULL, src->users); hi; hi = apr_hash_next(hi))
-        user_free(apr_hash_this_val(hi));
-    apr_hash_clear(src->users);
+    /* The keys live in the users' pools: forget them before those go. */
+    apr_hash_clear(src->keys);
+    while ((hi = apr_hash_first(NULL, src->users))) {
+        iw_user_t *u = apr_hash_this_val(hi);
+        apr_hash_set(src->users, u->ukey, APR_HASH_KEY_STRING, NULL);
+        user_free(u);
+    }
     return APR_SUCCESS;
 }
 
