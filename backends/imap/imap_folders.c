@@ -403,7 +403,7 @@ apr_status_t im_folders(eas_store_t *st, apr_array_header_t **out,
     apr_status_t rv;
     int i;
 
-    if ((rv = im_folders_load(s)) != APR_SUCCESS)
+    if (!s->folders && (rv = im_folders_load(s)) != APR_SUCCESS)
         return rv;
     *out = apr_array_make(p, s->folders->nelts, sizeof(eas_folder_t));
     for (i = 0; i < s->folders->nelts; i++) {

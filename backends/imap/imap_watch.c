@@ -112,9 +112,13 @@ static void iw_log(eas_source_t *src, int level, apr_status_t rv,
 {
     apr_time_t now = apr_time_now();
 
-    if (!g.log || (src->said && now - src->said < IW_LOG_EVERY))
+    if (!g.log)
         return;
-    src->said = now;
+    if (level <= IM_LOG_WARNING) {      /* failures: once a minute */
+        if (src->said && now - src->said < IW_LOG_EVERY)
+            return;
+        src->said = now;
+    }
     g.log(g.log_ctx, level, rv, msg);
 }
 
@@ -165,6 +169,17 @@ static apr_status_t read_counters(im_conn_t *cn, apr_hash_t **out,
     apr_hash_t *boxes = apr_hash_make(p);
     int modseq = im_has_cap(cn->c, "CONDSTORE");
     apr_status_t rv;
+
+    /* A session's STATUS of its selected mailbox may be as old as its
+       last look (RFC 3501 6.3.10): leave it first. */
+    if (cn->selected && im_has_cap(cn->c, "UNSELECT")) {
+        if ((rv = im_command(cn->c, NULL, NULL, NULL, p, "UNSELECT")))
+            return rv;
+        cn->selected = NULL;
+    } else if (cn->selected
+               && (rv = im_command(cn->c, NULL, NULL, NULL, p, "NOOP"))) {
+        return rv;
+    }
 
     rv = im_command(cn->c, on_status, boxes, NULL, p, modseq
                     ? "LIST %s %s RETURN (STATUS (MESSAGES UIDNEXT "
@@ -386,6 +401,8 @@ static void manage_holds(eas_source_t *src, apr_pool_t *p)
         u->hold = h;
         u->hold_retry = apr_time_now() + IW_HOLD_RETRY;
         u->busy = 0;
+        if (h)
+            u->due = apr_time_now();    /* what came before it was held */
         apr_thread_mutex_unlock(src->lock);
     }
 }

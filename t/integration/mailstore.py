@@ -134,7 +134,7 @@ def imap_directives(indent, port, login):
              "EASIMAPAuth user",
              "EASIMAPTimeout 30",
              "EASIMAPWatch auto",
-             "EASIMAPCheckInterval 5"]
+             "EASIMAPCheckInterval 300"]
     return "".join("%s%s\n" % (indent, line) for line in lines)
 
 
@@ -192,6 +192,29 @@ class Store:
                                                   expand(template, user))
                      for template in self.templates
                      for user, password in passwords.items()})
+
+    def poke(self, user):
+        """After a test changed user's Maildir files behind the server's
+        back: with imap, Dovecot is made to look (one LIST-STATUS as the
+        user, under every login of this store), as it does when mail
+        comes through it, so that its NOTIFY clients hear of it.  Nothing
+        for maildir: the backend reads the files itself."""
+        if self.kind != "imap":
+            return
+        import imaplib
+        d = shared()
+        for template in self.templates:
+            login = self.login(user, template)
+            if login not in d.users:
+                continue
+            m = imaplib.IMAP4("127.0.0.1", d.port)
+            try:
+                m.login(login, d.users[login])
+                m._simple_command("LIST", '""', "*", "RETURN",
+                                  "(STATUS (MESSAGES UIDNEXT "
+                                  "HIGHESTMODSEQ))")
+            finally:
+                m.logout()
 
     def crashes(self):
         """Crash lines Dovecot logged since this store's users came."""

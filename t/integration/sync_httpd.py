@@ -130,6 +130,7 @@ class Mailbox:
         open(os.path.join(work, "maildirfolder"), "w").close()
         give(work)
         os.rename(work, d)
+        self.changed()
         return d
 
     def deliver(self, msg, folder="", age_days=0.0, flags="", new=False):
@@ -150,7 +151,13 @@ class Mailbox:
         os.utime(tmp, (when, when))
         os.rename(tmp, path)
         give(path)
+        self.changed()
         return path
+
+    def changed(self):
+        """Tell the mail server that files changed behind it (mailstore
+        Store.poke): after a test's own renames and removals."""
+        self.server.mail.poke(self.user)
 
     def files(self, folder=""):
         """name -> flags of the messages in cur/ and new/."""
@@ -169,6 +176,7 @@ class Mailbox:
         new = os.path.join(self.folder_dir(folder), "cur",
                            base + ":2," + "".join(sorted(flags)))
         os.rename(path, new)
+        self.changed()
         return new
 
     def path_of(self, base, folder=""):

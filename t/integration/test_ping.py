@@ -182,6 +182,7 @@ def test_flag_change_and_delete_wake_ping(sync_server, mailbox, log):
     held = Held(second(dev), 60, [inbox])
     waiting(log, 1)
     os.rename(path, path.replace(":2,", ":2,F"))
+    mailbox.changed()
     assert (held.result().status, held.answer.folders) == (2, [inbox])
     change = dev.sync_all(inbox)[0]
     assert len(change.of("Change")) == 1
@@ -189,6 +190,7 @@ def test_flag_change_and_delete_wake_ping(sync_server, mailbox, log):
     held = Held(second(dev), 60, [inbox])
     waiting(log, 1)
     os.unlink(path.replace(":2,", ":2,F"))
+    mailbox.changed()
     assert (held.result().status, held.answer.folders) == (2, [inbox])
     assert len(dev.sync_all(inbox)[0].of("Delete")) == 1
 
