@@ -323,7 +323,9 @@ void im_prefetch(eas_store_t *st, const char *folder_id,
         return;
     for (i = 0; i < ids->nelts; i++) {
         apr_uint32_t uid = im_uid_of(APR_ARRAY_IDX(ids, i, const char *));
-        if (!uid || (total += listed_size(s, folder_id, uid)) > IM_AHEAD_MAX)
+        apr_off_t size = uid ? listed_size(s, folder_id, uid) : 0;
+        /* unknown sizes (a listing without them) are read one by one */
+        if (!size || (total += size) > IM_AHEAD_MAX)
             continue;
         set = set ? apr_psprintf(p, "%s,%u", set, uid)
                   : apr_psprintf(p, "%u", uid);
