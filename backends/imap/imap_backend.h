@@ -108,6 +108,9 @@ typedef struct {
     im_server_t srv;
     im_log_t log;
     im_conn_t *conn;            /* borrowed on first use */
+    /* the mailbox whose latest state this store has seen on conn (selected
+       or NOOPed in this request), or NULL */
+    const char *fresh;
     apr_array_header_t *folders;    /* im_folder_t, once listed */
     apr_hash_t *by_id;          /* id -> im_folder_t * */
     char delim;                 /* the hierarchy separator, '\0' none */
@@ -126,6 +129,12 @@ apr_status_t im_fail(im_store_t *s, apr_status_t rv, const char *what,
                      const char *mailbox);
 /* Select mailbox (again, to see its latest state).  APR_ENOENT: gone. */
 apr_status_t im_select(im_store_t *s, const char *mailbox, im_conn_t **out);
+/* The connection with mailbox selected as it is now: selected, or, when a
+   kept connection has it selected since an earlier request, brought up to
+   date with NOOP (Dovecot reads a Maildir again only then, not for a
+   FETCH).  APR_ENOENT: gone. */
+apr_status_t im_select_fresh(im_store_t *s, const char *mailbox,
+                             im_conn_t **out);
 
 /* ---- imap_folders.c ---- */
 apr_status_t im_folders_load(im_store_t *s);

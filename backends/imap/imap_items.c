@@ -83,8 +83,8 @@ static apr_status_t folder_of(im_store_t *s, const char *id,
     return APR_SUCCESS;
 }
 
-/* The connection with f selected (selected again only when another
-   mailbox is). */
+/* The connection with f selected as it is now (selected again only when
+   another mailbox is or its UIDVALIDITY differs). */
 static apr_status_t selected(im_store_t *s, const im_folder_t *f,
                              im_conn_t **cn)
 {
@@ -92,10 +92,9 @@ static apr_status_t selected(im_store_t *s, const im_folder_t *f,
 
     if (f->noselect)
         return APR_ENOENT;
-    if ((rv = im_conn(s, cn)) != APR_SUCCESS)
+    if ((rv = im_select_fresh(s, f->mailbox, cn)) != APR_SUCCESS)
         return rv;
-    if ((*cn)->selected && !strcmp((*cn)->selected, f->mailbox)
-        && (*cn)->uidvalidity == f->uidvalidity)
+    if ((*cn)->uidvalidity == f->uidvalidity)
         return APR_SUCCESS;
     if ((rv = im_select(s, f->mailbox, cn)) != APR_SUCCESS)
         return rv;
@@ -324,7 +323,9 @@ void im_prefetch(eas_store_t *st, const char *folder_id,
         return;
     for (i = 0; i < ids->nelts; i++) {
         apr_uint32_t uid = im_uid_of(APR_ARRAY_IDX(ids, i, const char *));
-        if (!uid || (total += listed_size(s, folder_id, uid)) > IM_AHEAD_MAX)
+        apr_off_t size = uid ? listed_size(s, folder_id, uid) : 0;
+        /* unknown sizes (a listing without them) are read one by one */
+        if (!size || (total += size) > IM_AHEAD_MAX)
             continue;
         set = set ? apr_psprintf(p, "%s,%u", set, uid)
                   : apr_psprintf(p, "%u", uid);

@@ -14,6 +14,13 @@
  * and a listing is only used after the request's own connection has
  * SELECTed that mailbox with the user's credentials.  The members kept in
  * the process are bounded (least recently used go first).
+ *
+ * A message the server cannot read (a Maildir file without read
+ * permission) makes it refuse a FETCH of its size (Dovecot says BYE and
+ * closes the connection, others NO).  The folder is then listed again
+ * without sizes, on a new connection, and that listing is not kept: the
+ * message is listed, its reading fails alone (the sync engine leaves it
+ * for a later Sync, MS-ASCMD Status 1 for the rest), and nothing is lost.
  */
 #include "imap_backend.h"
 
@@ -155,6 +162,7 @@ typedef struct {
     apr_uint32_t *gone;         /* VANISHED */
     apr_size_t ngone, capgone;
     apr_status_t rv;
+    int bye;                    /* the server said BYE meanwhile */
 } changes_t;
 
 static int grow(void **v, apr_size_t *cap, apr_size_t need, apr_size_t sz)
@@ -208,6 +216,8 @@ static apr_status_t on_fetch(void *baton, const im_resp_t *r)
     apr_uint64_t uid, size = 0;
     im_msg_t *m;
 
+    if (r->status && !strcmp(r->status, "BYE"))
+        c->bye = 1;
     if (r->name && !strcmp(r->name, "VANISHED"))
         return on_vanished(c, r);
     if (!r->name || strcmp(r->name, "FETCH") != 0
@@ -305,16 +315,28 @@ static const char *key_of(im_store_t *s, const im_folder_t *f, apr_pool_t *p)
                         f->uidvalidity);
 }
 
+/* Whether a FETCH failed as the server's refusal (NO, or a BYE in its
+   answer) rather than as a lost connection. */
+static int refused(apr_status_t rv, const changes_t *c)
+{
+    return rv == IM_ENO || (rv != APR_SUCCESS && c->bye);
+}
+
+/* Every message; sized: with RFC822.SIZE.  *no (may be NULL) tells
+   whether a failure was the server's refusal. */
 static apr_status_t fetch_all(im_store_t *s, im_conn_t *cn, const char *key,
-                              im_listing_t **out)
+                              int sized, im_listing_t **out, int *no)
 {
     changes_t c = { 0 };
     apr_status_t rv = APR_SUCCESS;
     im_listing_t *l;
 
     if (cn->exists)
-        rv = im_command(cn->c, on_fetch, &c, NULL, s->pool,
-                        "UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE)");
+        rv = im_command(cn->c, on_fetch, &c, NULL, s->pool, sized
+                        ? "UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE)"
+                        : "UID FETCH 1:* (UID FLAGS INTERNALDATE)");
+    if (no)
+        *no = refused(rv, &c);
     if (rv != APR_SUCCESS || !(l = listing_new(key, c.n))) {
         changes_free(&c);
         return rv != APR_SUCCESS ? rv : APR_ENOMEM;
@@ -331,7 +353,8 @@ static apr_status_t fetch_all(im_store_t *s, im_conn_t *cn, const char *key,
 
 /* What changed since old's modseq; NULL *out when it cannot be told. */
 static apr_status_t fetch_changes(im_store_t *s, im_conn_t *cn,
-                                  const im_listing_t *old, im_listing_t **out)
+                                  const im_listing_t *old, im_listing_t **out,
+                                  int *no)
 {
     changes_t c = { 0 };
     apr_status_t rv = APR_SUCCESS;
@@ -341,6 +364,7 @@ static apr_status_t fetch_changes(im_store_t *s, im_conn_t *cn,
         rv = im_command(cn->c, on_fetch, &c, NULL, s->pool,
                         "UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE) "
                         "(CHANGEDSINCE %U VANISHED)", old->modseq);
+    *no = refused(rv, &c);
     if (rv == APR_SUCCESS && c.rv == APR_SUCCESS) {
         if (!cn->exists) {
             *out = listing_new(old->key, 0);
@@ -358,19 +382,22 @@ static apr_status_t fetch_changes(im_store_t *s, im_conn_t *cn,
     return rv;
 }
 
+/* *no: a failure was the server's refusal (see above). */
 static apr_status_t bring_up_to_date(im_store_t *s, im_conn_t *cn,
-                                     const char *key, im_listing_t **l)
+                                     const char *key, im_listing_t **l,
+                                     int *no)
 {
     im_listing_t *old = *l, *fresh = NULL;
     apr_status_t rv = APR_SUCCESS;
 
+    *no = 0;
     if (old && old->modseq && old->modseq == cn->highestmodseq
         && old->n == cn->exists)
         return APR_SUCCESS;
     if (old && old->modseq && cn->highestmodseq && im_qresync(cn->c))
-        rv = fetch_changes(s, cn, old, &fresh);
+        rv = fetch_changes(s, cn, old, &fresh, no);
     if (rv == APR_SUCCESS && !fresh)
-        rv = fetch_all(s, cn, key, &fresh);
+        rv = fetch_all(s, cn, key, 1, &fresh, no);
     if (old)
         release(old);
     *l = NULL;
@@ -382,26 +409,58 @@ static apr_status_t bring_up_to_date(im_store_t *s, im_conn_t *cn,
     return APR_SUCCESS;
 }
 
+/* The listing without sizes, after the server refused the one with
+   (see above), on the connection as it is now: a new one after a BYE. */
+static apr_status_t list_unsized(im_store_t *s, const im_folder_t *f,
+                                 const char *key, im_listing_t **l)
+{
+    im_conn_t *cn;
+    apr_status_t rv;
+
+    eas_store_log(&s->base, IM_LOG_WARNING, APR_SUCCESS, "imap: %s on %s "
+                  "refused to tell the sizes of the messages of %s (one it "
+                  "cannot read?): listed without them", s->srv.login,
+                  s->srv.url, f->mailbox);
+    if ((rv = im_select(s, f->mailbox, &cn)) != APR_SUCCESS)
+        return rv;              /* logged */
+    if (cn->uidvalidity != f->uidvalidity)
+        return APR_ENOENT;
+    rv = fetch_all(s, cn, key, 0, l, NULL);
+    return rv == APR_SUCCESS ? rv : im_fail(s, rv, "UID FETCH", f->mailbox);
+}
+
+/* The listing of a selectable mailbox. */
+static apr_status_t list_selectable(im_store_t *s, const im_folder_t *f,
+                                    const char *key, im_listing_t **l)
+{
+    im_conn_t *cn;
+    apr_status_t rv;
+    int no;
+
+    if ((rv = im_select(s, f->mailbox, &cn)) != APR_SUCCESS)
+        return rv;              /* logged */
+    if (cn->uidvalidity != f->uidvalidity)
+        return APR_ENOENT;      /* started over: a new folder for EAS */
+    *l = lookup(key);
+    rv = bring_up_to_date(s, cn, key, l, &no);
+    if (rv != APR_SUCCESS && no)
+        return list_unsized(s, f, key, l);
+    return rv == APR_SUCCESS ? rv : im_fail(s, rv, "UID FETCH", f->mailbox);
+}
+
 apr_status_t im_listing(im_store_t *s, const im_folder_t *f,
                         im_listing_t **out, apr_pool_t *p)
 {
     const char *key = key_of(s, f, p);
     im_listing_t *l;
-    im_conn_t *cn;
     apr_status_t rv;
 
     init_once();
     if (f->noselect) {
         if (!(l = listing_new(key, 0)))
             return APR_ENOMEM;
-    } else {
-        if ((rv = im_select(s, f->mailbox, &cn)) != APR_SUCCESS)
-            return rv;
-        if (cn->uidvalidity != f->uidvalidity)
-            return APR_ENOENT;  /* started over: a new folder for EAS */
-        l = lookup(key);
-        if ((rv = bring_up_to_date(s, cn, key, &l)) != APR_SUCCESS)
-            return im_fail(s, rv, "UID FETCH", f->mailbox);
+    } else if ((rv = list_selectable(s, f, key, &l)) != APR_SUCCESS) {
+        return rv;
     }
     apr_pool_cleanup_register(p, l, release, apr_pool_cleanup_null);
     *out = l;

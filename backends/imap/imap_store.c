@@ -111,6 +111,7 @@ apr_status_t im_conn(im_store_t *s, im_conn_t **out)
     if (s->conn && im_broken(s->conn->c)) {
         im_pool_give(s->conn);      /* closes it */
         s->conn = NULL;
+        s->fresh = NULL;
     }
     if (!s->conn) {
         rv = im_pool_take(&s->srv, &s->log, &s->conn, &err, s->pool);
@@ -171,6 +172,7 @@ apr_status_t im_select(im_store_t *s, const char *mailbox, im_conn_t **out)
     if ((rv = im_conn(s, &cn)) != APR_SUCCESS)
         return rv;
     cn->selected = NULL;
+    s->fresh = NULL;
     cn->uidvalidity = 0;
     cn->highestmodseq = 0;
     cn->exists = 0;
@@ -182,6 +184,27 @@ apr_status_t im_select(im_store_t *s, const char *mailbox, im_conn_t **out)
     if (rv != APR_SUCCESS)
         return im_fail(s, rv, "SELECT", mailbox);
     cn->selected = apr_pstrdup(cn->pool, mailbox);
+    s->fresh = cn->selected;
+    *out = cn;
+    return APR_SUCCESS;
+}
+
+apr_status_t im_select_fresh(im_store_t *s, const char *mailbox,
+                             im_conn_t **out)
+{
+    im_conn_t *cn;
+    apr_status_t rv;
+
+    if ((rv = im_conn(s, &cn)) != APR_SUCCESS)
+        return rv;
+    if (!cn->selected || strcmp(cn->selected, mailbox) != 0)
+        return im_select(s, mailbox, out);
+    if (s->fresh != cn->selected) {
+        rv = im_command(cn->c, NULL, NULL, NULL, s->pool, "NOOP");
+        if (rv != APR_SUCCESS)
+            return im_fail(s, rv, "NOOP", mailbox);
+        s->fresh = cn->selected;
+    }
     *out = cn;
     return APR_SUCCESS;
 }

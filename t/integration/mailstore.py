@@ -216,6 +216,27 @@ class Store:
             finally:
                 m.logout()
 
+    def folders_changed(self, maildir):
+        """Folders were made, renamed or removed on disk in maildir, as a
+        program working on the files does.  With imap, Dovecot is made to
+        see them: a session reads a user's folders from disk only at its
+        first LIST and keeps them in its mailbox list index, so that the
+        sessions the backend keeps see only the folder changes made
+        through Dovecot (by any client); a new session of each login of
+        that Maildir lists them, and the others read its index.  (A mail
+        program working on an IMAP server goes through it anyway.)"""
+        if self.kind != "imap":
+            return
+        d = shared()
+        path = os.path.realpath(maildir)
+        for login, where in list(d.maildirs.items()):
+            if os.path.realpath(where) == path:
+                c = d.imap(login)
+                try:
+                    c.list()
+                finally:
+                    c.logout()
+
     def crashes(self):
         """Crash lines Dovecot logged since this store's users came."""
         if self.offset is None:

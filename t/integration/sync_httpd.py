@@ -130,8 +130,13 @@ class Mailbox:
         open(os.path.join(work, "maildirfolder"), "w").close()
         give(work)
         os.rename(work, d)
-        self.changed()
+        self.server.mail.folders_changed(self.root)
         return d
+
+    def rename_folder(self, name, new_name):
+        """Another mail program renames a folder (its directory)."""
+        os.rename(self.folder_dir(name), self.folder_dir(new_name))
+        self.server.mail.folders_changed(self.root)
 
     def deliver(self, msg, folder="", age_days=0.0, flags="", new=False):
         """Write msg (bytes or EmailMessage) into the folder with its

@@ -98,7 +98,7 @@ def test_changes_by_another_program_and_another_device(sync_server, sync_log,
     # the device that created it is not told again
     assert changes(other.folder_sync())["Add"] == {}
     # renamed by another program: an Update with the same id
-    os.rename(mailbox.folder_dir("Archive"), mailbox.folder_dir("Archives"))
+    mailbox.rename_folder("Archive", "Archives")
     c = changes(p.folder_sync())
     assert list(c["Update"]) == ["Archives"] and not c["Add"]
     # deleted elsewhere
