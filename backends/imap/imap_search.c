@@ -15,10 +15,32 @@
 
 /* Words of one search (each a TEXT criterion). */
 #define IM_WORDS_MAX 8
+/* The most UIDs one folder's search yields. */
+#define IM_HITS_MAX 100000
 
 typedef struct {
     apr_array_header_t *uids;   /* apr_uint32_t */
 } found_t;
+
+static int on_range(void *baton, apr_uint32_t lo, apr_uint32_t hi)
+{
+    found_t *f = baton;
+    apr_uint32_t u;
+
+    for (u = lo; u >= lo && u <= hi && f->uids->nelts < IM_HITS_MAX; u++)
+        APR_ARRAY_PUSH(f->uids, apr_uint32_t) = u;
+    return f->uids->nelts >= IM_HITS_MAX;
+}
+
+/* ESEARCH (RFC 4731): "* ESEARCH (TAG "A5") UID ALL 1:3,7" */
+static void on_esearch(found_t *f, const im_resp_t *r)
+{
+    const im_val_t *v;
+
+    for (v = r->args->child; v && v->next; v = v->next)
+        if (im_is(v, "ALL") && v->next->kind == IM_ATOM)
+            im_set_each(v->next->s, 0xFFFFFFFFu, on_range, f);
+}
 
 static apr_status_t on_search(void *baton, const im_resp_t *r)
 {
@@ -26,9 +48,11 @@ static apr_status_t on_search(void *baton, const im_resp_t *r)
     const im_val_t *v;
     apr_uint64_t n;
 
+    if (r->name && !strcmp(r->name, "ESEARCH"))
+        on_esearch(f, r);
     if (!r->name || strcmp(r->name, "SEARCH") != 0)
         return APR_SUCCESS;
-    for (v = r->args->child; v; v = v->next)
+    for (v = r->args->child; v && f->uids->nelts < IM_HITS_MAX; v = v->next)
         if (im_number(v, &n) && n && n <= 0xFFFFFFFFu)
             APR_ARRAY_PUSH(f->uids, apr_uint32_t) = (apr_uint32_t)n;
     return APR_SUCCESS;
@@ -71,7 +95,11 @@ static apr_status_t run_search(im_conn_t *cn, const eas_search_t *q,
 {
     const char *w[8] = { NULL };
     char *words = apr_pstrdup(p, q->text ? q->text : ""), *t, *last;
-    const char *fmt = apr_pstrcat(p, "UID SEARCH CHARSET UTF-8",
+    /* ESEARCH answers with ranges: a plain SEARCH lists every UID on one
+       line, over the client's line bound for a large mailbox. */
+    const char *fmt = apr_pstrcat(p, im_has_cap(cn->c, "ESEARCH")
+                                  ? "UID SEARCH RETURN (ALL) CHARSET UTF-8"
+                                  : "UID SEARCH CHARSET UTF-8",
                                   criteria(q, p), NULL);
     int n = 0;
 
