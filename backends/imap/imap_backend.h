@@ -114,6 +114,11 @@ typedef struct {
     apr_array_header_t *folders;    /* im_folder_t, once listed */
     apr_hash_t *by_id;          /* id -> im_folder_t * */
     char delim;                 /* the hierarchy separator, '\0' none */
+    /* the personal namespace (RFC 2342): its prefix ("" or "INBOX."),
+       and the prefixes of the others, whose mailboxes are not the
+       user's own (const char *) */
+    const char *prefix;
+    apr_array_header_t *others;
     /* the last listing the store made, for the sizes of a read-ahead */
     im_listing_t *listed;
     const char *listed_folder;

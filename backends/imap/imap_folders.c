@@ -4,6 +4,10 @@
  * stable ids, create, rename/move and delete (RFC 3501 6.3, RFC 5819
  * LIST-STATUS, RFC 6154 SPECIAL-USE, Dovecot's STATUS X-GUID).
  *
+ * NAMESPACE (RFC 2342) says where the user's own mailboxes are: the
+ * personal namespace's prefix ("INBOX." on some servers) is not shown,
+ * and other users' and shared mailboxes are left out.
+ *
  * One LIST ... RETURN (SPECIAL-USE STATUS (UIDVALIDITY X-GUID)) gives the
  * whole hierarchy with what the ids are made of; a server without
  * LIST-STATUS is asked STATUS per mailbox.  Special folders come from the
@@ -90,6 +94,28 @@ static box_t *box_named(listing_t *l, const char *mailbox)
     return b;
 }
 
+/* Whether mailbox is in another namespace than the personal one. */
+static int foreign(const im_store_t *s, const char *mailbox)
+{
+    int i;
+
+    if (!strcasecmp(mailbox, "INBOX"))
+        return 0;
+    if (*s->prefix && strncmp(mailbox, s->prefix, strlen(s->prefix)) != 0)
+        return 1;
+    for (i = 0; s->others && i < s->others->nelts; i++) {
+        const char *o = APR_ARRAY_IDX(s->others, i, const char *);
+        size_t n = strlen(o);
+        if (!n || n <= strlen(s->prefix))
+            continue;
+        /* "Public/x", and "Public", the namespace's own root */
+        if (!strncmp(mailbox, o, n)
+            || (strlen(mailbox) == n - 1 && !strncmp(mailbox, o, n - 1)))
+            return 1;
+    }
+    return 0;
+}
+
 static void on_status(listing_t *l, const im_resp_t *r)
 {
     const im_val_t *name = im_nth(r->args, 0), *v;
@@ -97,7 +123,7 @@ static void on_status(listing_t *l, const im_resp_t *r)
     box_t *b;
 
     if (!name || name->kind == IM_NIL || !(v = im_nth(r->args, 1))
-        || v->kind != IM_LIST)
+        || v->kind != IM_LIST || foreign(l->s, name->s))
         return;
     b = box_named(l, im_is(name, "INBOX") ? "INBOX" : name->s);
     for (v = v->child; v && v->next; v = v->next->next) {
@@ -124,6 +150,8 @@ static apr_status_t on_list(void *baton, const im_resp_t *r)
         return APR_SUCCESS;
     if (delim->kind == IM_STRING && delim->len == 1 && !l->s->delim)
         l->s->delim = delim->s[0];
+    if (foreign(l->s, name->s))
+        return APR_SUCCESS;
     b = box_named(l, im_is(name, "INBOX") ? "INBOX" : name->s);
     b->attrs = attrs_of(attrs);
     return APR_SUCCESS;
@@ -166,6 +194,52 @@ static apr_status_t list_then_status(listing_t *l, im_conn_t *cn)
     return rv;
 }
 
+/* One namespace list of a NAMESPACE answer: its prefixes into out;
+   the first one's prefix and separator, when personal is set. */
+static void ns_list(im_store_t *s, const im_val_t *v, int personal,
+                    apr_array_header_t *out)
+{
+    const im_val_t *ns;
+
+    for (ns = v && v->kind == IM_LIST ? v->child : NULL; ns; ns = ns->next) {
+        const im_val_t *pre = im_nth(ns, 0), *sep = im_nth(ns, 1);
+        if (!pre || pre->kind != IM_STRING)
+            continue;
+        if (personal && ns == v->child) {
+            s->prefix = apr_pstrdup(s->pool, pre->s);
+            if (sep && sep->kind == IM_STRING && sep->len == 1)
+                s->delim = sep->s[0];
+        } else {
+            APR_ARRAY_PUSH(out, const char *) = apr_pstrdup(s->pool, pre->s);
+        }
+    }
+}
+
+static apr_status_t on_namespace(void *baton, const im_resp_t *r)
+{
+    im_store_t *s = baton;
+
+    if (r->name && !strcmp(r->name, "NAMESPACE")) {
+        ns_list(s, im_nth(r->args, 0), 1, s->others);
+        ns_list(s, im_nth(r->args, 1), 0, s->others);
+        ns_list(s, im_nth(r->args, 2), 0, s->others);
+    }
+    return APR_SUCCESS;
+}
+
+/* The personal namespace, once per store ("" where the server has no
+   NAMESPACE or will not say). */
+static void namespaces(im_store_t *s, im_conn_t *cn)
+{
+    if (s->prefix)
+        return;
+    s->others = apr_array_make(s->pool, 2, sizeof(char *));
+    if (im_has_cap(cn->c, "NAMESPACE"))
+        im_command(cn->c, on_namespace, s, NULL, s->pool, "NAMESPACE");
+    if (!s->prefix)
+        s->prefix = "";
+}
+
 static apr_status_t list_boxes(im_store_t *s, listing_t *l)
 {
     im_conn_t *cn;
@@ -177,6 +251,7 @@ static apr_status_t list_boxes(im_store_t *s, listing_t *l)
     l->by_name = apr_hash_make(s->pool);
     if ((rv = im_conn(s, &cn)) != APR_SUCCESS)
         return rv;
+    namespaces(s, cn);
     if (im_has_cap(cn->c, "LIST-STATUS"))
         rv = list_status(l, cn);
     else
@@ -192,16 +267,28 @@ static const char *native_of(const box_t *b, apr_pool_t *p)
                    : apr_psprintf(p, "n:%s/%u", b->mailbox, b->uidvalidity);
 }
 
-static const char *last_part(im_store_t *s, const char *mailbox)
+/* The name under the personal namespace's prefix. */
+static const char *relative(im_store_t *s, const char *mailbox)
 {
-    const char *c = s->delim ? strrchr(mailbox, s->delim) : NULL;
-    return c ? c + 1 : mailbox;
+    size_t n = s->prefix ? strlen(s->prefix) : 0;
+
+    return n && !strncmp(mailbox, s->prefix, n) && mailbox[n] ? mailbox + n
+                                                               : mailbox;
 }
 
+static const char *last_part(im_store_t *s, const char *mailbox)
+{
+    const char *rel = relative(s, mailbox);
+    const char *c = s->delim ? strrchr(rel, s->delim) : NULL;
+    return c ? c + 1 : rel;
+}
+
+/* The parent mailbox, or NULL at the top (of the personal namespace). */
 static const char *parent_box(im_store_t *s, const char *mailbox,
                               apr_pool_t *p)
 {
-    const char *c = s->delim ? strrchr(mailbox, s->delim) : NULL;
+    const char *rel = relative(s, mailbox);
+    const char *c = s->delim ? strrchr(rel, s->delim) : NULL;
     return c ? apr_pstrndup(p, mailbox, c - mailbox) : NULL;
 }
 
@@ -209,7 +296,7 @@ static int depth_of(im_store_t *s, const char *mailbox)
 {
     int d = 0;
 
-    for (; s->delim && *mailbox; mailbox++)
+    for (mailbox = relative(s, mailbox); s->delim && *mailbox; mailbox++)
         d += *mailbox == s->delim;
     return d;
 }
@@ -224,7 +311,7 @@ static int is_special(im_store_t *s, const box_t *b, int k, int by_attr)
     if (depth_of(s, b->mailbox) != 0)
         return 0;
     for (n = specials[k].names; *n; n++)
-        if (!strcasecmp(b->mailbox, *n))
+        if (!strcasecmp(relative(s, b->mailbox), *n))
             return 1;
     return 0;
 }
@@ -265,16 +352,17 @@ static int make_specials(im_store_t *s, const listing_t *l)
         return 0;
     for (k = 0; k < N_SPECIALS; k++) {
         apr_status_t rv;
+        const char *box;
         if (which[k] >= 0)
             continue;
+        box = apr_pstrcat(s->pool, s->prefix, specials[k].create, NULL);
         if (im_has_cap(cn->c, "CREATE-SPECIAL-USE"))
             rv = im_command(cn->c, NULL, NULL, NULL, s->pool,
                             apr_psprintf(s->pool, "CREATE %%s (USE (%s))",
-                                         specials[k].attr),
-                            specials[k].create);
+                                         specials[k].attr), box);
         else
             rv = im_command(cn->c, NULL, NULL, NULL, s->pool, "CREATE %s",
-                            specials[k].create);
+                            box);
         made |= rv == APR_SUCCESS;
     }
     return made;
@@ -437,7 +525,8 @@ static apr_status_t child_box(im_store_t *s, const char *parent_id,
         return APR_EINVAL;
     if (pf && !s->delim)
         return APR_EINVAL;      /* a flat server: no subfolders */
-    *out = pf ? apr_pstrcat(p, pf->mailbox, forbid, enc, NULL) : enc;
+    *out = pf ? apr_pstrcat(p, pf->mailbox, forbid, enc, NULL)
+              : apr_pstrcat(p, s->prefix ? s->prefix : "", enc, NULL);
     return APR_SUCCESS;
 }
 

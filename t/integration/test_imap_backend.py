@@ -6,6 +6,7 @@ client seen by the next Sync, and a mailbox renamed by another client
 keeping its folder id (X-GUID)."""
 
 import email.message
+import os
 import threading
 import time
 
@@ -14,7 +15,7 @@ import pytest
 import conftest
 import eas
 import httpd
-from dovecot import Dovecot
+from dovecot import Dovecot, mail_owner
 
 A = "AirSync:"
 F = "FolderHierarchy:"
@@ -214,3 +215,45 @@ def test_a_delivery_wakes_a_ping_through_the_dovecot_plugin(server, dove):
     # safety net; the Ping held no IMAP connection meanwhile.
     assert eas.text_of(out["tree"], "Ping:Status") == "2"
     assert eas.text_of(out["tree"], "Ping:Folder") == inbox
+
+
+def test_only_the_personal_namespace_is_shown(request):
+    """A public namespace (RFC 2342's "shared") is not the user's own
+    mail: FolderSync leaves it out."""
+    d = Dovecot(users={"alice": eas.USERS["alice"]}, extra="""\
+namespace public {
+  type = public
+  separator = /
+  prefix = Public/
+  location = maildir:%s/public
+  list = yes
+  subscriptions = no
+}
+""" % "{root}")
+    d.extra = d.extra.replace("{root}", d.root)
+    public = os.path.join(d.root, "public")
+    os.mkdir(public)
+    os.chown(public, *mail_owner()[:2])
+    d.start()
+    try:
+        m = d.imap("alice")
+        typ, _ = m.create("Public/Announcements")
+        assert typ == "OK"
+        m.create("Mine")
+        typ, listed = m.list('""', "*")
+        m.logout()
+        assert any(b"Public/Announcements" in x for x in listed)
+        s = httpd.Httpd(conftest._load_config(), locations={
+            PATH: "    EASBackend imap\n"
+                  "    EASIMAPServer imap://127.0.0.1:%d\n"
+                  "    EASIMAPLogin %%l\n"
+                  "    EASProvisioning Off\n" % d.port}, dbd=True)
+        s.start()
+        try:
+            names = folder_sync(client(s))
+        finally:
+            s.stop()
+        assert "Mine" in names and "Inbox" in names
+        assert not [n for n in names if "Public" in n or "Announce" in n]
+    finally:
+        d.stop()
