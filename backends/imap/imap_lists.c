@@ -46,8 +46,11 @@ static struct {
     apr_size_t members, limit;
 } g = { .limit = 200000 };
 
+static void init_once(void);
+
 void im_lists_set_limit(apr_size_t members)
 {
+    init_once();                /* before the process's threads */
     g.limit = members;
 }
 

@@ -52,9 +52,12 @@ static struct {
 } g = { .max_conns = 100, .max_per_user = 4,
         .idle_for = apr_time_from_sec(300) };
 
+static void init_once(void);
+
 void im_pool_configure(int max_conns, int max_per_user,
                        apr_interval_time_t idle)
 {
+    init_once();                /* before the process's threads */
     g.max_conns = max_conns > 0 ? max_conns : 1;
     g.max_per_user = max_per_user > 0 ? max_per_user : 1;
     g.idle_for = idle;
