@@ -64,8 +64,19 @@ def test_state_busy_timeout_accepted(server):
 
 
 @pytest.mark.parametrize("line,message", [
-    ("EASBackend imap",
-     "EASBackend: unknown backend 'imap' (this mod_eas has: maildir"),
+    ("EASBackend pop3",
+     "EASBackend: unknown backend 'pop3' (this mod_eas has: maildir, dav, "
+     "imap)"),
+    ("EASBackend imap calendar",
+     "EASBackend: the imap backend cannot serve calendar (it serves: mail)"),
+    ("EASIMAPServer pop3://mail.example.org",
+     "EASIMAPServer: 'pop3://mail.example.org': is not an imap:// or "
+     "imaps:// URL"),
+    ("EASIMAPServer imaps://mail.example.org:99999",
+     "no host, or a bad port"),
+    ("EASIMAPAuth kerberos", "is none of user, master, proxy"),
+    ("EASIMAPWatch sometimes", "is none of auto, plugin, notify, idle"),
+    ("EASIMAPCheckInterval 1", "is not a whole number of seconds from 5"),
     ("EASBackend", "EASBackend: name a backend"),
     ("EASBackend maildir agenda",
      "EASBackend: unknown class 'agenda' (classes: mail, calendar"),
