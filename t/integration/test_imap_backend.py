@@ -7,6 +7,7 @@ keeping its folder id (X-GUID)."""
 
 import email.message
 import os
+import subprocess
 import threading
 import time
 
@@ -256,4 +257,76 @@ namespace public {
         assert "Mine" in names and "Inbox" in names
         assert not [n for n in names if "Public" in n or "Announce" in n]
     finally:
+        d.stop()
+
+
+def idle_sessions(user):
+    """Dovecot's imap processes of user in IDLE (verbose_proctitle)."""
+    out = subprocess.run(["ps", "-eo", "args"], capture_output=True,
+                         text=True).stdout
+    return [line for line in out.splitlines()
+            if line.startswith("dovecot/imap") and "[%s " % user in line
+            and "IDLE" in line]
+
+
+def test_idle_wakes_pings_with_one_connection_per_user(request):
+    """A server without the plugin, watched by IDLE (EASIMAPWatch idle):
+    Pings of three devices, in two httpd processes, are woken by an LMTP
+    delivery through one IDLE connection of the user, not three."""
+    d = Dovecot(users={"alice": eas.USERS["alice"]},
+                extra="verbose_proctitle = yes\n")
+    d.start()
+    s = httpd.Httpd(conftest._load_config(), locations={
+        PATH: "    EASBackend imap\n"
+              "    EASIMAPServer imap://127.0.0.1:%d\n"
+              "    EASIMAPLogin %%l\n"
+              "    EASIMAPWatch idle\n"
+              "    EASIMAPCheckInterval 3600\n"
+              "    EASProvisioning Off\n" % d.port},
+        server_extra="StartServers 2\nMinSpareThreads 32\n"
+                     "EASPingHeartbeat 1 120\n", dbd=True)
+    s.start()
+    try:
+        devices = ["idle%02d" % i for i in range(3)]
+        c = client(s)
+        inbox = folder_sync(c)["Inbox"][0]
+        for dev in devices:
+            body = [A + "Sync", [[A + "Collections", [[A + "Collection", [
+                [A + "SyncKey", "0"], [A + "CollectionId", inbox]]]]]]]
+            r = c.post(eas.plain_query("FolderSync", user=USER,
+                                       device_id=dev), eas.folder_sync("0"))
+            assert r.status == 200
+            r = c.post(eas.plain_query("Sync", user=USER, device_id=dev),
+                       eas.encode(body))
+            key = eas.text_of(r.tree(), A + "SyncKey")
+            body[1][0][1][0][1][0][1] = key
+            r = c.post(eas.plain_query("Sync", user=USER, device_id=dev),
+                       eas.encode(body))
+            assert r.status == 200
+        out = {}
+
+        def waiter(dev):
+            ping_body = ["Ping:Ping", [
+                ["Ping:HeartbeatInterval", "90"],
+                ["Ping:Folders", [["Ping:Folder", [
+                    ["Ping:Id", inbox], ["Ping:Class", "Email"]]]]]]]
+            r = client(s).post(eas.plain_query("Ping", user=USER,
+                                               device_id=dev),
+                               eas.encode(ping_body))
+            out[dev] = eas.text_of(r.tree(), "Ping:Status")
+        threads = [threading.Thread(target=waiter, args=(dev,))
+                   for dev in devices]
+        for t in threads:
+            t.start()
+        deadline = time.time() + 10
+        while not idle_sessions("alice") and time.time() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.5)     # every process had a round to take the lock
+        assert len(idle_sessions("alice")) == 1
+        d.deliver("alice", message("idle news"))
+        for t in threads:
+            t.join(100)
+        assert out == {dev: "2" for dev in devices}
+    finally:
+        s.stop()
         d.stop()
