@@ -73,13 +73,24 @@ local function percent_encode(s)
   end))
 end
 
+-- The secret without the blanks around it and without line breaks: one
+-- read from a file ("</path") keeps the file's last line end, and
+-- Dovecot's HTTP client stops the process on a header value holding one.
+local function secret_setting(user)
+  local v = user:plugin_getenv("push_lua_secret")
+  if v == nil then
+    return nil
+  end
+  return (v:gsub("[\r\n]", ""):match("^%s*(.-)%s*$"))
+end
+
 -- ---- the transaction: the mailboxes it touched ----
 
 function dovecot_lua_notify_begin_txn(user)
   return {
     user = user.username,
     url = user:plugin_getenv("push_lua_url"),
-    secret = user:plugin_getenv("push_lua_secret"),
+    secret = secret_setting(user),
     timeout = number_setting(user, "push_lua_timeout_msecs",
                              DEFAULT_TIMEOUT_MSECS, 50, 60000),
     backoff = number_setting(user, "push_lua_backoff_secs",

@@ -6,7 +6,10 @@ directory anyone may enter and, as root, in one www-data cannot enter;
 a start that fails, of httpd or of Radicale, says why and exits 1.  A
 phone sees mail, the seeded calendar, tasks and contacts from the demo's
 Radicale; stopping the demo stops Radicale; what the phone changed
-survives a restart."""
+survives a restart.  With EAS_DEMO_MAIL=imap the mail comes from the
+demo's own Dovecot: its seeded messages sync, a delivery by LMTP wakes a
+Ping through Dovecot's push plugin, and stopping the demo stops
+Dovecot."""
 
 import base64
 import http.client
@@ -14,9 +17,11 @@ import os
 import pwd
 import re
 import shutil
+import smtplib
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 
@@ -393,3 +398,108 @@ def test_restart_keeps_what_the_phone_changed(demo):
         headers={"X-MS-PolicyKey": str(phone.policy)})
     phone.c.close()
     assert r.status == 200 and r.body == b"", (r.status, r.body)
+
+
+# ---------------------------------------------------------------- imap
+
+E = "Email:"
+
+
+def dovecot_ports(started):
+    """Dovecot's IMAP and LMTP ports, as the start printed them."""
+    m = re.search(r"IMAP at imap://127\.0\.0\.1:(\d+) and LMTP at "
+                  r"127\.0\.0\.1:(\d+) ", started.stdout)
+    assert m, started.stdout
+    return int(m.group(1)), int(m.group(2))
+
+
+def pinged(phone, folder, out):
+    out["tree"] = phone.post("Ping", ("Ping:Ping", [
+        ("Ping:HeartbeatInterval", "120"),
+        ("Ping:Folders", [("Ping:Folder", [("Ping:Id", folder),
+                                           ("Ping:Class", "Email")])])]))
+
+
+def push_by_lmtp(demo, phone, inbox, lmtp_port):
+    """A Ping on the Inbox is woken by a delivery by LMTP: Dovecot's push
+    plugin calls the demo's eas-notify location (the safety net is 300 s
+    away, the heartbeat 120 s)."""
+    out = {}
+    th = threading.Thread(target=pinged, args=(phone, inbox, out))
+    th.start()
+    time.sleep(1.0)     # the Ping is waiting
+    with smtplib.LMTP("127.0.0.1", lmtp_port, timeout=30) as s:
+        s.sendmail("carol@example.org", ["demo"],
+                   b"From: carol@example.org\r\nTo: demo@demo.example\r\n"
+                   b"Subject: pushed by LMTP\r\n\r\nHello.\r\n")
+    th.join(150)
+    assert not th.is_alive()
+    assert eas.text_of(out["tree"], "Ping:Status") == "2", out
+    assert eas.text_of(out["tree"], "Ping:Folder") == inbox, out
+    with open(os.path.join(demo.top, "demo-run", "logs", "access.log")) as f:
+        assert re.search(r'"POST /eas-notify\?user=demo&mailbox=INBOX '
+                         r'HTTP/1\.1" 204', f.read())
+
+
+def send_to_self(phone, subject):
+    mime = ("From: demo@demo.example\r\nTo: demo@demo.example\r\n"
+            "Subject: %s\r\n\r\nHello.\r\n" % subject).encode()
+    r = phone.c.post(eas.plain_query("SendMail", user="demo",
+                                     device_id=phone.device),
+                     body=eas.encode(("ComposeMail:SendMail", [
+                         ("ComposeMail:ClientId", uuid.uuid4().hex),
+                         ("ComposeMail:SaveInSentItems", None),
+                         ("ComposeMail:Mime", mime)])),
+                     headers={"X-MS-PolicyKey": str(phone.policy)})
+    assert r.status == 200 and r.body == b"", (r.status, r.body)
+
+
+def test_demo_on_a_private_dovecot():
+    # EAS_DEMO_MAIL=imap: the mail is the demo's Dovecot's, over IMAP.  A
+    # phone syncs the two messages seeded by LMTP, a delivery wakes its
+    # Ping, what it sends to the demo user arrives by LMTP; stopping the
+    # demo stops Dovecot.
+    parent = tempfile.mkdtemp(prefix="mod_eas-demo-")
+    os.chmod(parent, 0o755)
+    demo = Demo(parent)
+    try:
+        res = demo.start(env={"EAS_DEMO_MAIL": "imap"})
+        assert res.returncode == 0, res.stdout + res.stderr
+        imap_port, lmtp_port = dovecot_ports(res)
+        assert port_open(imap_port) and port_open(lmtp_port)
+        run = os.path.join(demo.top, "demo-run")
+        assert not os.path.exists(os.path.join(run, "mail", "demo"))
+        phone = DemoPhone(demo, "demoimap01")
+        phone.folder_sync()
+        for name, ftype in (("Sent", 5), ("Drafts", 3), ("Trash", 4)):
+            phone.folder_named(name, ftype)
+        inbox = phone.folder_named("Inbox", 2)
+        assert set(phone.items("Inbox", 2, E, "Subject")) == {
+            "Welcome to mod_eas", "Push from Dovecot"}
+        push_by_lmtp(demo, phone, inbox, lmtp_port)
+        assert "pushed by LMTP" in phone.items("Inbox", 2, E, "Subject")
+        # The demo's sendmail hands local mail to Dovecot (it has returned
+        # once LMTP has taken the message).
+        send_to_self(phone, "sent to myself")
+        assert "sent to myself" in phone.items("Inbox", 2, E, "Subject")
+        phone.c.close()
+        # Started again, nothing is seeded twice.
+        res = demo.start(env={"EAS_DEMO_MAIL": "imap"})
+        assert res.returncode == 0, res.stdout + res.stderr
+        again = DemoPhone(demo, "demoimap02")
+        again.folder_sync()
+        assert sorted(again.items("Inbox", 2, E, "Subject")) == [
+            "Push from Dovecot", "Welcome to mod_eas", "pushed by LMTP",
+            "sent to myself"]
+        again.c.close()
+        pid_file = os.path.join(run, "dovecot", "run", "master.pid")
+        with open(pid_file) as f:
+            pid = int(f.read())
+        res = demo.stop()
+        assert res.returncode == 0 and "stopped" in res.stdout, res.stdout
+        assert not os.path.exists(pid_file)
+        assert not os.path.exists("/proc/%d" % pid)
+        assert not port_open(imap_port) and not port_open(lmtp_port)
+    finally:
+        demo.stop()
+        demo.remove()

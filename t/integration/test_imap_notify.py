@@ -308,6 +308,26 @@ def test_a_notification_carries_no_content(listener):
             assert secret not in head
 
 
+def test_a_secret_read_from_a_file_loses_its_line_end(listener):
+    # push_lua_secret = </path, the file written as echo writes it: the
+    # header carries the secret alone (a line break in it would make
+    # Dovecot's HTTP client stop the delivering process).
+    d = dovecot_mod.Dovecot()
+    path = os.path.join(d.root, "eas-notify-secret")
+    with open(path, "w") as f:
+        f.write(SECRET + "\n")
+    d.push = (listener.url(), "<" + path)
+    d.start()
+    try:
+        d.deliver("alice", MESSAGE)
+        reqs = listener.wait(1)
+    finally:
+        stop(d)
+    assert reqs, "no notification reached the listener"
+    head = reqs[0][0].decode("latin-1")
+    assert "X-EAS-Notify-Secret: %s" % SECRET in head.split("\r\n"), head
+
+
 def test_one_notification_per_mailbox_per_transaction(listener):
     d = private_dovecot((listener.url(), SECRET))
     try:
