@@ -11,8 +11,9 @@
  * waits a moment for one to come back, then fails with EAS_EUNAVAIL
  * (503 and Retry-After).  Idle connections older than the idle timeout
  * are closed (before the server's own autologout), and a connection idle
- * for a while is checked with NOOP before use, so a request never starts
- * on a connection the server has dropped.
+ * for a while, or one the server has written to or closed while it was
+ * idle (a BYE at a restart or shutdown), is checked with NOOP before
+ * use, so a request never starts on a connection the server has dropped.
  *
  * Keys: an idle connection is only given to the same server, login
  * identity and password: the password enters the key as a salted digest
@@ -25,6 +26,7 @@
 #include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
 
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -249,12 +251,21 @@ static apr_status_t open_new(const im_server_t *srv, const im_log_t *log,
     return login(srv, log, cn, err);
 }
 
+/* Whether the server has said something (BYE) or closed the connection
+   while it was idle: nothing is due from it between commands. */
+static int spoke_while_idle(im_conn_t *cn)
+{
+    struct pollfd pfd = { .fd = im_fd(cn->c), .events = POLLIN };
+
+    return pfd.fd < 0 || poll(&pfd, 1, 0) != 0;
+}
+
 /* A kept connection still answers, or is closed. */
 static int still_good(im_conn_t *cn)
 {
     if (im_broken(cn->c))
         return 0;
-    if (apr_time_now() - cn->used < IM_CHECK_AFTER)
+    if (apr_time_now() - cn->used < IM_CHECK_AFTER && !spoke_while_idle(cn))
         return 1;
     return im_command(cn->c, NULL, NULL, NULL, cn->pool, "NOOP")
            == APR_SUCCESS;
