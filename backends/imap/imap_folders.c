@@ -238,6 +238,7 @@ static void namespaces(im_store_t *s, im_conn_t *cn)
         im_command(cn->c, on_namespace, s, NULL, s->pool, "NAMESPACE");
     if (!s->prefix)
         s->prefix = "";
+}
 
 /*
  * A session's STATUS of its selected mailbox may be as old as its last
