@@ -39,9 +39,12 @@
 #include <apr_thread_mutex.h>
 #include <apr_thread_proc.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define IW_LOG_EVERY apr_time_from_sec(60)
 /* The longest the thread sleeps between two looks at its flags. */
@@ -51,6 +54,10 @@
 #define IW_HOLD_RETRY apr_time_from_sec(5)
 /* The most held connections one thread polls. */
 #define IW_POLL_MAX 1024
+/* How long a user stays watched after its last watch went: a phone's
+   next Ping follows its last at once, and finds the held connection and
+   the counters still there. */
+#define IW_LINGER apr_time_from_sec(120)
 
 typedef struct {
     apr_uint64_t messages, uidnext, uidvalidity, modseq;
@@ -67,6 +74,7 @@ typedef struct iw_user {
     int watches;
     int busy;                   /* being checked by the thread */
     int gone;                   /* unwatched: freed by the thread */
+    apr_time_t gone_at;
     const char *mode;           /* EASIMAPWatch */
     iw_hold_t *hold;            /* the thread's only */
     apr_time_t hold_retry;
@@ -85,6 +93,7 @@ struct eas_source {
     void *baton;
     apr_thread_mutex_t *lock;
     apr_thread_cond_t *wake;
+    int wake_fd[2];             /* a byte in [1] wakes the thread's poll */
     apr_hash_t *users;          /* ukey -> iw_user_t * */
     apr_hash_t *keys;           /* key -> iw_key_t * */
     apr_thread_t *thread;
@@ -378,7 +387,8 @@ static void manage_holds(eas_source_t *src, apr_pool_t *p)
     apr_thread_mutex_lock(src->lock);
     for (hi = apr_hash_first(p, src->users); hi; hi = apr_hash_next(hi)) {
         iw_user_t *u = apr_hash_this_val(hi);
-        if (u->gone && !u->busy) {
+        if (u->gone && !u->busy && (!u->hold
+                                     || now - u->gone_at >= IW_LINGER)) {
             APR_ARRAY_PUSH(gone, iw_user_t *) = u;
         } else if (!u->gone && !u->busy && !u->hold
                    && strcmp(u->mode, "plugin") != 0 && u->hold_retry <= now
@@ -450,7 +460,7 @@ static void wait_round(eas_source_t *src, apr_time_t next)
     apr_interval_time_t left = next - apr_time_now();
     int ms = left <= 0 ? 0 : left >= apr_time_from_msec(IW_ROUND_MS)
              ? IW_ROUND_MS : (int)apr_time_as_msec(left);
-    static struct pollfd pf[IW_POLL_MAX + 1];
+    static struct pollfd pf[IW_POLL_MAX + 2];
     static iw_user_t *users[IW_POLL_MAX];
     int n, i;
 
@@ -465,8 +475,15 @@ static void wait_round(eas_source_t *src, apr_time_t next)
     }
     pf[n].fd = src->drops ? eas_drop_reader_fd(src->drops) : -1;
     pf[n].events = POLLIN;
-    if (poll(pf, n + 1, ms) > 0 && src->drops && pf[n].revents)
+    pf[n + 1].fd = src->wake_fd[0];
+    pf[n + 1].events = POLLIN;
+    if (poll(pf, n + 2, ms) > 0 && src->drops && pf[n].revents)
         eas_drop_reader_read(src->drops, on_drop, src);
+    if (pf[n + 1].revents) {
+        char buf[64];
+        while (read(src->wake_fd[0], buf, sizeof(buf)) > 0)
+            ;
+    }
     read_holds(src, users, n);
     if (src->drops) {
         if (eas_drop_reader_read(src->drops, on_drop, src) < 0)
@@ -505,6 +522,14 @@ static void *APR_THREAD_FUNC run(apr_thread_t *t, void *data)
     return NULL;
 }
 
+/* A byte for the thread's poll (a full pipe: it is woken already). */
+static void wake_thread(eas_source_t *src)
+{
+    ssize_t n = write(src->wake_fd[1], "", 1);
+
+    (void)n;
+}
+
 static apr_status_t source_stop(void *data)
 {
     eas_source_t *src = data;
@@ -515,8 +540,11 @@ static apr_status_t source_stop(void *data)
     src->stop = 1;
     apr_thread_cond_broadcast(src->wake);
     apr_thread_mutex_unlock(src->lock);
+    wake_thread(src);
     if (src->thread)
         apr_thread_join(&trv, src->thread);
+    close(src->wake_fd[0]);
+    close(src->wake_fd[1]);
     /* The keys live in the users' pools: forget them before those go. */
     apr_hash_clear(src->keys);
     while ((hi = apr_hash_first(NULL, src->users))) {
@@ -538,6 +566,8 @@ static apr_status_t iw_open(eas_source_t **out, eas_notify_fn notify,
     src->baton = baton;
     src->users = apr_hash_make(p);
     src->keys = apr_hash_make(p);
+    if (pipe2(src->wake_fd, O_NONBLOCK | O_CLOEXEC) != 0)
+        return APR_FROM_OS_ERROR(errno);
     if ((rv = apr_thread_mutex_create(&src->lock, APR_THREAD_MUTEX_DEFAULT,
                                       p)) != APR_SUCCESS
         || (rv = apr_thread_cond_create(&src->wake, p)) != APR_SUCCESS
@@ -578,7 +608,7 @@ static apr_status_t user_get(eas_source_t *src, im_store_t *s,
     *out = user_new(s, ukey);
     keep_counters(*out, now);
     apr_hash_set(src->users, (*out)->ukey, APR_HASH_KEY_STRING, *out);
-    apr_thread_cond_broadcast(src->wake);
+    wake_thread(src);
     return APR_SUCCESS;
 }
 
@@ -625,8 +655,10 @@ static void iw_unwatch(eas_source_t *src, const char *key)
         if (--k->count == 0)
             apr_hash_set(src->keys, k->key, APR_HASH_KEY_STRING, NULL);
         if (--u->watches == 0) {
-            if (u->busy || u->hold) {
-                u->gone = 1;    /* freed by the thread */
+            if (u->busy || u->hold
+                || strcmp(u->mode, "plugin") != 0) {
+                u->gone = 1;    /* freed by the thread, after IW_LINGER */
+                u->gone_at = apr_time_now();
             } else {
                 apr_hash_set(src->users, u->ukey, APR_HASH_KEY_STRING, NULL);
                 user_free(u);
