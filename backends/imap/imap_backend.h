@@ -78,6 +78,9 @@ apr_status_t im_pool_take(const im_server_t *srv, const im_log_t *log,
 void im_pool_give(im_conn_t *cn);
 /* Close every idle connection (child exit). */
 void im_pool_close_all(void);
+/* At the process's end: the idle connections closed, and the pool's own
+   memory given back (connections still in use keep it). */
+void im_pool_shutdown(void);
 
 /* ---- the store ---- */
 
@@ -168,6 +171,9 @@ const im_msg_t *im_listing_msgs(const im_listing_t *l, apr_size_t *n);
 const im_msg_t *im_listing_find(const im_listing_t *l, apr_uint32_t uid);
 /* Forget what is kept of a mailbox (it changed under a write of ours). */
 void im_lists_forget(im_store_t *s, const im_folder_t *f);
+/* Forget every kept listing (the process's end); listings still held by
+   requests go with their last holder. */
+void im_lists_clear(void);
 
 /* ---- imap_items.c ---- */
 const char *im_flags_token(unsigned flags, apr_pool_t *p);

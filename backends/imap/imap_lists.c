@@ -41,12 +41,14 @@ struct im_listing {
 };
 
 static struct {
+    apr_pool_t *pool;
     apr_thread_mutex_t *lock;
     apr_hash_t *table;          /* key -> im_listing_t * */
     apr_size_t members, limit;
 } g = { .limit = 200000 };
 
 static void init_once(void);
+static void drop_kept(im_listing_t *l);
 
 void im_lists_set_limit(apr_size_t members)
 {
@@ -64,7 +66,20 @@ static void init_once(void)
     apr_pool_create_unmanaged(&p);
     apr_thread_mutex_create(&g.lock, APR_THREAD_MUTEX_DEFAULT, p);
     g.table = apr_hash_make(p);
+    g.pool = p;
     done = 1;
+}
+
+void im_lists_clear(void)
+{
+    apr_hash_index_t *hi;
+
+    if (!g.pool)
+        return;
+    apr_thread_mutex_lock(g.lock);
+    while ((hi = apr_hash_first(NULL, g.table)))
+        drop_kept(apr_hash_this_val(hi));
+    apr_thread_mutex_unlock(g.lock);
 }
 
 static void unref(im_listing_t *l)

@@ -344,6 +344,14 @@ void im_pool_give(im_conn_t *cn)
     apr_thread_mutex_unlock(g.lock);
 }
 
+void im_pool_shutdown(void)
+{
+    im_pool_close_all();
+    if (g.pool && !g.open)
+        apr_pool_destroy(g.pool);
+    g.pool = NULL;
+}
+
 void im_pool_close_all(void)
 {
     idle_conn_t *all;

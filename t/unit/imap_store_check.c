@@ -217,7 +217,8 @@ int main(int argc, char **argv)
     }
     run(st, p);
     apr_pool_destroy(p);
-    im_pool_close_all();
+    im_lists_clear();
+    im_pool_shutdown();
     apr_terminate();
     return 0;
 }
