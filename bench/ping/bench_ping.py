@@ -507,7 +507,9 @@ def start_dovecot(mail_root, users, watch, httpd_port, port):
     plugin."""
     push = (("http://127.0.0.1:%d%s" % (httpd_port, NOTIFY_PATH),
              NOTIFY_SECRET) if watch == "plugin" else None)
-    d = dovecot.Dovecot(users={user_name(u): PASSWORD for u in range(users)},
+    names = dict({user_name(u): PASSWORD for u in range(users)},
+                 **{REF_USER: PASSWORD})
+    d = dovecot.Dovecot(users=names,
                         push=push, extra=(
                             "service imap {\n  process_limit = 4096\n}\n"
                             "service imap-login {\n  process_limit = 512\n"
@@ -540,6 +542,47 @@ class DoveSnapshot:
         return ("Dovecot: %d processes (%d imap), %d established IMAP "
                 "connections, RSS %.0f MB"
                 % (self.procs, self.imap, self.conns, self.rss / 1024))
+
+
+REF_USER = "benchref"
+
+
+def idle_reference(d, count):
+    """The floor of the NOTIFY/IDLE path: a plain client IDLEs on the
+    INBOX of a user no phone has, and each LMTP delivery is timed from
+    the session's start to the client reading its EXISTS."""
+    sock = socket.create_connection(("127.0.0.1", d.port), 10)
+    f = sock.makefile("rwb")
+
+    def cmd(tag, text):
+        f.write(b"%s %s\r\n" % (tag, text.encode()))
+        f.flush()
+        while True:
+            line = f.readline()
+            if not line or line.startswith(tag + b" "):
+                return line
+    f.readline()                                    # greeting
+    cmd(b"a1", "LOGIN %s %s" % (REF_USER, PASSWORD))
+    d.deliver(REF_USER, message(0, REF_USER))      # makes the Maildir
+    cmd(b"a2", "SELECT INBOX")
+    out = []
+    for i in range(count):
+        f.write(b"i%d IDLE\r\n" % i)
+        f.flush()
+        while not f.readline().startswith(b"+"):
+            pass
+        t0 = time.perf_counter()
+        d.deliver(REF_USER, message(i + 1, REF_USER, "New mail"))
+        while b"EXISTS" not in f.readline():
+            pass
+        out.append(time.perf_counter() - t0)
+        f.write(b"DONE\r\n")
+        f.flush()
+        while not f.readline().startswith(b"i%d " % i):
+            pass
+    cmd(b"a3", "LOGOUT")
+    sock.close()
+    return sorted(out)
 
 
 def proc_name(pid):
@@ -1244,6 +1287,12 @@ class Case:
             lm = sorted(self.res["lmtp"])
             log("  LMTP sessions alone: p50 %s, p99 %s, max %s"
                 % (ms(pct(lm, 50)), ms(pct(lm, 99)), ms(lm[-1])))
+            ref = await asyncio.get_running_loop().run_in_executor(
+                None, idle_reference, self.dove, 20)
+            self.note("reference: a plain IMAP client IDLE on another "
+                      "user's INBOX, LMTP start to its EXISTS, 20 "
+                      "deliveries: p50 %s, p90 %s, max %s"
+                      % (ms(pct(ref, 50)), ms(pct(ref, 90)), ms(ref[-1])))
         if self.answers:
             self.note("other outcomes during deliveries: %s"
                       % self.answers)
