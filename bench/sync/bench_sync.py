@@ -44,7 +44,7 @@ UID FETCH 1:*; done by Python's imaplib and by the project's own C client
 (out/t/unit/imap_client_check fetch100 / fetch, when built).  The IMAP
 rows add Dovecot's CPU per 1,000 items, its processes' peak RSS (sum of
 VmHWM and the largest one, the imap process) and the wall time over the
-floor's (the C client's window of 100, else imaplib's).
+floor's (the faster client's window of W).
 
 python3 standard library only; run it with /usr/bin/python3 as root or as
 a user who may start httpd on a free port.
@@ -879,7 +879,9 @@ def main():
             pgsrv.stop()
             pgsrv.cleanup()
 
-    floor_ref = floors[0] if floors else None
+    # the fastest plain client fetching in the same window
+    floor_ref = min((f for f in floors if f[1] == args.window),
+                    key=lambda f: f[2]["wall"], default=None)
     rows = [fmt_row(b, st, bt, w, r, floor_ref[2]["wall"]
                     if floor_ref and b == "imap" else None)
             for b, st, bt, w, r in results]
