@@ -532,6 +532,7 @@ class DoveSnapshot:
         self.procs = len(self.pids)
         self.rss = sum(status_fields(p, ("VmRSS",)).get("VmRSS", 0)
                        for p in self.pids)
+        self.pss = sum(pss_kb(p) for p in self.pids)
         self.imap = sum(1 for p in self.pids if proc_name(p) == "imap")
         out = subprocess.run(["ss", "-tnH", "state", "established",
                               "( sport = :%d )" % d.port],
@@ -540,8 +541,9 @@ class DoveSnapshot:
 
     def __str__(self):
         return ("Dovecot: %d processes (%d imap), %d established IMAP "
-                "connections, RSS %.0f MB"
-                % (self.procs, self.imap, self.conns, self.rss / 1024))
+                "connections, RSS %.0f MB (PSS %.0f MB)"
+                % (self.procs, self.imap, self.conns, self.rss / 1024,
+                   self.pss / 1024))
 
 
 REF_USER = "benchref"
@@ -1464,7 +1466,7 @@ def median_of(runs, key):
 COLUMNS = ["", "held", "httpd RSS", "PSS", "threads", "open files",
            "RSS/Ping", "files/Ping", "idle CPU", "p50", "p90", "p99", "max",
            "lost", "LMTP p50", "Dovecot procs", "IMAP conns",
-           "Dovecot RSS"]
+           "Dovecot PSS"]
 
 
 def dove_cells(ok, m):
@@ -1479,8 +1481,8 @@ def dove_cells(ok, m):
             fmt % m(lambda r: getattr(r["dove_full"], attr)))
     return [ms(median_of(ok, lambda r: pct(sorted(r["lmtp"]), 50))),
             pair("procs", "%d"), pair("conns", "%d"),
-            "%.0f -> %.0f MB" % (m(lambda r: r["dove_idle"].rss) / 1024,
-                                 m(lambda r: r["dove_full"].rss) / 1024)]
+            "%.0f -> %.0f MB" % (m(lambda r: r["dove_idle"].pss) / 1024,
+                                 m(lambda r: r["dove_full"].pss) / 1024)]
 
 
 def row(backend, mpm, n, runs):
