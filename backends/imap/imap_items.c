@@ -245,7 +245,7 @@ static apr_status_t on_body(void *baton, const im_resp_t *r)
         || !(v = im_fetch_item(r, "BODY[]")) || v->kind != IM_STRING)
         return APR_SUCCESS;
     blob = apr_palloc(b->p, sizeof(*blob));
-    blob->data = apr_pmemdup(b->p, v->s, v->len + 1);
+    blob->data = v->s;          /* parsed into b->p (im_command_into) */
     blob->len = v->len;
     apr_hash_set(b->got, apr_psprintf(b->p, "%u", (apr_uint32_t)uid),
                  APR_HASH_KEY_STRING, blob);
@@ -262,8 +262,8 @@ static apr_status_t read_bodies(im_store_t *s, const im_folder_t *f,
 
     if ((rv = selected(s, f, &cn)) != APR_SUCCESS)
         return rv;
-    rv = im_command(cn->c, on_body, &b, NULL, p, raw(p, "UID FETCH %s "
-                    "(UID BODY.PEEK[])", set));
+    rv = im_command_into(cn->c, on_body, &b, NULL, p, raw(p, "UID FETCH %s "
+                         "(UID BODY.PEEK[])", set));
     return rv == APR_SUCCESS ? rv : im_fail(s, rv, "UID FETCH", f->mailbox);
 }
 
