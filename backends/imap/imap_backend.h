@@ -125,9 +125,15 @@ typedef struct {
     /* the last listing the store made, for the sizes of a read-ahead */
     im_listing_t *listed;
     const char *listed_folder;
-    /* messages read ahead (prefetch): uid -> eas_blob_t *, of one folder */
+    /* messages read ahead (prefetch): uid -> eas_blob_t *, of one folder,
+       in batches of at most IM_AHEAD_MAX bytes (ahead_pool, gone when the
+       next batch is read: a fetch of a later item of the page); the
+       page's ids from ahead_next on are not read yet */
     const char *ahead_folder;
     apr_hash_t *ahead;
+    apr_pool_t *ahead_pool;
+    apr_array_header_t *ahead_ids;
+    int ahead_next;
 } im_store_t;
 
 /* The store's connection, logged in (taken from the pool when needed). */

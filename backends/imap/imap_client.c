@@ -82,6 +82,7 @@ typedef struct {
     void *baton;
     apr_status_t fn_rv;         /* the callback's abort, 0 while none */
     apr_pool_t *done_pool;
+    apr_pool_t *into;           /* untagged responses kept here, or NULL */
     const im_resp_t *done;      /* the tagged response, once read */
     apr_status_t rv;            /* its status as an apr_status_t */
     int keep;                   /* untagged responses go to c->pending */
@@ -499,10 +500,12 @@ static apr_status_t read_until(cmd_t *cmd, int until_cont)
 {
     im_client_t *c = cmd->c;
 
+    apr_pool_t *rp = cmd->into ? cmd->into : c->resp_pool;
+
     for (;;) {
         im_resp_t r;
         apr_size_t used = 0;
-        apr_status_t rv = parse_next(c, 1, &r, c->resp_pool, &used);
+        apr_status_t rv = parse_next(c, 1, &r, rp, &used);
         const char *raw = c->buf + c->start;
 
         int star, plus;
@@ -516,7 +519,7 @@ static apr_status_t read_until(cmd_t *cmd, int until_cont)
         else if (!plus)
             rv = tagged(cmd, &r, raw, used);
         buf_consumed(c, used);
-        if (star)
+        if (star && rp == c->resp_pool)
             apr_pool_clear(c->resp_pool);
         if (rv != APR_SUCCESS || cmd->done || (until_cont && plus))
             return rv;
@@ -841,6 +844,26 @@ apr_status_t im_command(im_client_t *c, im_untagged_fn fn, void *baton,
     rv = run_v(&cmd, fmt, ap);
     va_end(ap);
     if (done && p)
+        *done = cmd.done;
+    return rv;
+}
+
+apr_status_t im_command_into(im_client_t *c, im_untagged_fn fn, void *baton,
+                             const im_resp_t **done, apr_pool_t *p,
+                             const char *fmt, ...)
+{
+    cmd_t cmd;
+    apr_status_t rv;
+    va_list ap;
+
+    cmd_init(&cmd, c, fn, baton, p);
+    cmd.into = p;
+    if (done)
+        *done = NULL;
+    va_start(ap, fmt);
+    rv = run_v(&cmd, fmt, ap);
+    va_end(ap);
+    if (done)
         *done = cmd.done;
     return rv;
 }

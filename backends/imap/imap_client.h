@@ -213,6 +213,14 @@ apr_status_t im_command(im_client_t *c, im_untagged_fn fn, void *baton,
                         const im_resp_t **done, apr_pool_t *p,
                         const char *fmt, ...);
 
+/* im_command, but the untagged responses are parsed into p (required)
+   and stay there, instead of going with the next response: what fn
+   keeps of them (a message's BODY[]) needs no copy.  p grows by every
+   response of the command: for commands whose answers are kept anyway. */
+apr_status_t im_command_into(im_client_t *c, im_untagged_fn fn, void *baton,
+                             const im_resp_t **done, apr_pool_t *p,
+                             const char *fmt, ...);
+
 /*
  * Wait for untagged responses without a command running (after IDLE's
  * continuation, or with NOTIFY set): calls fn for each one that arrives

@@ -245,7 +245,7 @@ static apr_status_t on_body(void *baton, const im_resp_t *r)
         || !(v = im_fetch_item(r, "BODY[]")) || v->kind != IM_STRING)
         return APR_SUCCESS;
     blob = apr_palloc(b->p, sizeof(*blob));
-    blob->data = apr_pmemdup(b->p, v->s, v->len + 1);
+    blob->data = v->s;          /* parsed into b->p (im_command_into) */
     blob->len = v->len;
     apr_hash_set(b->got, apr_psprintf(b->p, "%u", (apr_uint32_t)uid),
                  APR_HASH_KEY_STRING, blob);
@@ -262,9 +262,25 @@ static apr_status_t read_bodies(im_store_t *s, const im_folder_t *f,
 
     if ((rv = selected(s, f, &cn)) != APR_SUCCESS)
         return rv;
-    rv = im_command(cn->c, on_body, &b, NULL, p, raw(p, "UID FETCH %s "
-                    "(UID BODY.PEEK[])", set));
+    rv = im_command_into(cn->c, on_body, &b, NULL, p, raw(p, "UID FETCH %s "
+                         "(UID BODY.PEEK[])", set));
     return rv == APR_SUCCESS ? rv : im_fail(s, rv, "UID FETCH", f->mailbox);
+}
+
+static void read_batch(im_store_t *s, const im_folder_t *f, apr_pool_t *p);
+static int ahead_later(const im_store_t *s, const char *id);
+
+/* Whether the item was read ahead (into *out). */
+static int from_ahead(const im_store_t *s, const char *folder_id,
+                      const char *item_id, eas_blob_t *out)
+{
+    const eas_blob_t *b;
+
+    if (!s->ahead || !s->ahead_folder || strcmp(s->ahead_folder, folder_id)
+        || !(b = apr_hash_get(s->ahead, item_id, APR_HASH_KEY_STRING)))
+        return 0;
+    *out = *b;
+    return 1;
 }
 
 apr_status_t im_fetch(eas_store_t *st, const char *folder_id,
@@ -279,13 +295,17 @@ apr_status_t im_fetch(eas_store_t *st, const char *folder_id,
 
     if (!uid)
         return APR_ENOENT;
-    if (s->ahead && s->ahead_folder && !strcmp(s->ahead_folder, folder_id)
-        && (b = apr_hash_get(s->ahead, item_id, APR_HASH_KEY_STRING))) {
-        *out = *b;
+    if (from_ahead(s, folder_id, item_id, out))
         return APR_SUCCESS;
-    }
     if ((rv = folder_of(s, folder_id, &f)) != APR_SUCCESS)
         return rv;
+    /* a later item of the page: the next batch, the last one going */
+    if (s->ahead_folder && !strcmp(s->ahead_folder, folder_id)
+        && ahead_later(s, item_id)) {
+        read_batch(s, f, p);
+        if (from_ahead(s, folder_id, item_id, out))
+            return APR_SUCCESS;
+    }
     got = apr_hash_make(p);
     if ((rv = read_bodies(s, f, apr_psprintf(p, "%u", uid), got, p))
         != APR_SUCCESS)
@@ -310,30 +330,64 @@ static apr_off_t listed_size(im_store_t *s, const char *folder_id,
     return m->size;
 }
 
+/* Reads the next batch of the page's items (at most IM_AHEAD_MAX bytes,
+   at least one item of known size) into a new ahead_pool, the previous
+   batch's memory going; items of unknown size are left to be read one
+   by one. */
+static void read_batch(im_store_t *s, const im_folder_t *f, apr_pool_t *p)
+{
+    const apr_array_header_t *ids = s->ahead_ids;
+    const char *set = NULL;
+    apr_off_t total = 0;
+
+    if (s->ahead_pool)
+        apr_pool_destroy(s->ahead_pool);
+    apr_pool_create(&s->ahead_pool, s->pool);
+    s->ahead = apr_hash_make(s->ahead_pool);
+    for (; s->ahead_next < ids->nelts; s->ahead_next++) {
+        const char *id = APR_ARRAY_IDX(ids, s->ahead_next, const char *);
+        apr_uint32_t uid = im_uid_of(id);
+        apr_off_t size = uid ? listed_size(s, s->ahead_folder, uid) : 0;
+
+        if (!size)
+            continue;
+        if (set && total + size > IM_AHEAD_MAX)
+            break;
+        total += size;
+        set = set ? apr_psprintf(p, "%s,%u", set, uid)
+                  : apr_psprintf(p, "%u", uid);
+    }
+    if (set)
+        read_bodies(s, f, set, s->ahead, s->ahead_pool);
+}
+
+/* Whether id is among the page's items not read ahead yet. */
+static int ahead_later(const im_store_t *s, const char *id)
+{
+    int i;
+
+    for (i = s->ahead_next; s->ahead_ids && i < s->ahead_ids->nelts; i++)
+        if (!strcmp(APR_ARRAY_IDX(s->ahead_ids, i, const char *), id))
+            return 1;
+    return 0;
+}
+
 void im_prefetch(eas_store_t *st, const char *folder_id,
                  const apr_array_header_t *ids, apr_pool_t *p)
 {
     im_store_t *s = (im_store_t *)st;
     const im_folder_t *f;
-    const char *set = NULL;
-    apr_off_t total = 0;
     int i;
 
     if (folder_of(s, folder_id, &f) != APR_SUCCESS)
         return;
-    for (i = 0; i < ids->nelts; i++) {
-        apr_uint32_t uid = im_uid_of(APR_ARRAY_IDX(ids, i, const char *));
-        apr_off_t size = uid ? listed_size(s, folder_id, uid) : 0;
-        /* unknown sizes (a listing without them) are read one by one */
-        if (!size || (total += size) > IM_AHEAD_MAX)
-            continue;
-        set = set ? apr_psprintf(p, "%s,%u", set, uid)
-                  : apr_psprintf(p, "%u", uid);
-    }
-    s->ahead = apr_hash_make(s->pool);
     s->ahead_folder = apr_pstrdup(s->pool, folder_id);
-    if (set)
-        read_bodies(s, f, set, s->ahead, s->pool);
+    s->ahead_ids = apr_array_make(s->pool, ids->nelts, sizeof(char *));
+    for (i = 0; i < ids->nelts; i++)
+        APR_ARRAY_PUSH(s->ahead_ids, const char *) = apr_pstrdup(
+            s->pool, APR_ARRAY_IDX(ids, i, const char *));
+    s->ahead_next = 0;
+    read_batch(s, f, p);
 }
 
 /* ---- changes ---- */

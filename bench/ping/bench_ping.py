@@ -7,7 +7,8 @@
                   [--state sqlite|pgsql] [--threads-per-child T]
                   [--stack BYTES] [--messages K] [--devices D]
                   [--conf LINE]... [--env NAME=VALUE]... [--raise-sysctls]
-                  [--keep]
+                  [--backend maildir|imap|both]
+                  [--watch plugin|notify|idle[,...]] [--keep]
 
 For each case (by default: event MPM with N = 1,000 and N = 10,000, and
 prefork with N = 1,000, the one-process-per-phone model), a private httpd
@@ -55,6 +56,21 @@ worker thread takes a pid), vm.max_map_count (two mappings per thread
 stack), net.core.somaxconn (ListenBacklog) and the local port range (the
 generator's connections to one port).
 
+--backend imap: the same phones on the imap backend (EASBackend imap,
+EASIMAPAuth user, EASIMAPCheckInterval 3600 so that only the watch wakes
+a Ping) against a private Dovecot (t/integration/dovecot.py) serving the
+same Maildirs, once per --watch (default plugin,notify,idle): plugin is
+EASIMAPWatch plugin with Dovecot's push_notification plugin calling the
+eas-notify endpoint (build/dovecot-push.lua); notify and idle are
+EASIMAPWatch notify / idle with a Dovecot without that plugin (one
+NOTIFY or IDLE connection per watched user).  Deliveries go through LMTP
+(an MTA's delivery to Dovecot) in a thread beside the phones; the latency
+runs from the start of the LMTP session to the Ping's answer, and the
+LMTP session's own time is printed beside it.  At idle (after the setup)
+and with every Ping held the script prints Dovecot's processes, its
+established IMAP connections (ss -tn, all from httpd) and their RSS sum.
+--backend both runs each case on Maildir and on IMAP in one run.
+
 python3 standard library only; run it with /usr/bin/python3 as root (httpd
 serves as www-data), like the test suite.
 """
@@ -94,6 +110,7 @@ if importlib.util.find_spec("pytest") is None:
     sys.modules["pytest"] = types.SimpleNamespace(fixture=lambda **kw: (
         lambda f: f))
 
+import dovecot  # noqa: E402
 import eas  # noqa: E402
 
 P = "Ping:"
@@ -103,6 +120,8 @@ F = "FolderHierarchy:"
 PASSWORD = "bench-pw"
 TICK = os.sysconf("SC_CLK_TCK")
 STATUS_PATH = "/bench-status"
+NOTIFY_PATH = "/eas-notify"
+NOTIFY_SECRET = "bench-ping-imap-0123456789"
 DEFAULT_CASES = [("event", 1000), ("event", 10000), ("prefork", 1000)]
 
 
@@ -480,6 +499,102 @@ def deliver(md, i, user, ids):
     return t0
 
 
+# ---------------------------------------------------------------- Dovecot
+
+def start_dovecot(mail_root, users, watch, httpd_port, port):
+    """A private Dovecot serving users' Maildirs under mail_root, with the
+    push plugin calling httpd's eas-notify endpoint when watch is
+    plugin."""
+    push = (("http://127.0.0.1:%d%s" % (httpd_port, NOTIFY_PATH),
+             NOTIFY_SECRET) if watch == "plugin" else None)
+    names = dict({user_name(u): PASSWORD for u in range(users)},
+                 **{REF_USER: PASSWORD})
+    d = dovecot.Dovecot(users=names,
+                        push=push, extra=(
+                            "service imap {\n  process_limit = 4096\n}\n"
+                            "service imap-login {\n  process_limit = 512\n"
+                            "}\nservice anvil {\n  client_limit = 8192\n"
+                            "}\n"))
+    d.port = port
+    for u in range(users):
+        d.maildirs[user_name(u)] = os.path.join(mail_root, user_name(u),
+                                                "Maildir")
+    d.start()
+    return d
+
+
+class DoveSnapshot:
+    """Dovecot at one moment: its processes, their RSS, and the
+    established TCP connections to its IMAP port (all from httpd)."""
+
+    def __init__(self, d):
+        self.pids = [d.proc.pid] + children_of(d.proc.pid)
+        self.procs = len(self.pids)
+        self.rss = sum(status_fields(p, ("VmRSS",)).get("VmRSS", 0)
+                       for p in self.pids)
+        self.pss = sum(pss_kb(p) for p in self.pids)
+        self.imap = sum(1 for p in self.pids if proc_name(p) == "imap")
+        out = subprocess.run(["ss", "-tnH", "state", "established",
+                              "( sport = :%d )" % d.port],
+                             capture_output=True, text=True).stdout
+        self.conns = len([x for x in out.splitlines() if x.strip()])
+
+    def __str__(self):
+        return ("Dovecot: %d processes (%d imap), %d established IMAP "
+                "connections, RSS %.0f MB (PSS %.0f MB)"
+                % (self.procs, self.imap, self.conns, self.rss / 1024,
+                   self.pss / 1024))
+
+
+REF_USER = "benchref"
+
+
+def idle_reference(d, count):
+    """The floor of the NOTIFY/IDLE path: a plain client IDLEs on the
+    INBOX of a user no phone has, and each LMTP delivery is timed from
+    the session's start to the client reading its EXISTS."""
+    sock = socket.create_connection(("127.0.0.1", d.port), 10)
+    f = sock.makefile("rwb")
+
+    def cmd(tag, text):
+        f.write(b"%s %s\r\n" % (tag, text.encode()))
+        f.flush()
+        while True:
+            line = f.readline()
+            if not line or line.startswith(tag + b" "):
+                return line
+    f.readline()                                    # greeting
+    cmd(b"a1", "LOGIN %s %s" % (REF_USER, PASSWORD))
+    d.deliver(REF_USER, message(0, REF_USER))      # makes the Maildir
+    cmd(b"a2", "SELECT INBOX")
+    out = []
+    for i in range(count):
+        f.write(b"i%d IDLE\r\n" % i)
+        f.flush()
+        while not f.readline().startswith(b"+"):
+            pass
+        t0 = time.perf_counter()
+        d.deliver(REF_USER, message(i + 1, REF_USER, "New mail"))
+        while b"EXISTS" not in f.readline():
+            pass
+        out.append(time.perf_counter() - t0)
+        f.write(b"DONE\r\n")
+        f.flush()
+        while not f.readline().startswith(b"i%d " % i):
+            pass
+    cmd(b"a3", "LOGOUT")
+    sock.close()
+    return sorted(out)
+
+
+def proc_name(pid):
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
 # ---------------------------------------------------------------- httpd
 
 def mpm_settings(mpm, n, tpc, stack):
@@ -511,8 +626,19 @@ def mpm_settings(mpm, n, tpc, stack):
     ]
 
 
+def store_lines(watch, mail, dove_port):
+    """The Location's store: the Maildirs, or Dovecot with watch."""
+    if not watch:
+        return ['    EASMaildir "%s/%%l/Maildir"' % mail]
+    return ["    EASBackend imap",
+            "    EASIMAPServer imap://127.0.0.1:%d" % dove_port,
+            "    EASIMAPLogin %u",
+            "    EASIMAPWatch %s" % watch,
+            "    EASIMAPCheckInterval 3600"]
+
+
 class BenchHttpd:
-    def __init__(self, cfg, mpm, n, args, dbd):
+    def __init__(self, cfg, mpm, n, args, dbd, watch=None):
         self.cfg = cfg
         self.mpm = mpm
         self.n = n
@@ -526,6 +652,7 @@ class BenchHttpd:
                          self.ids[3])
         self.mail = os.path.join(self.root, "mail")
         self.port = free_port()
+        self.dove_port = free_port() if watch else None
         self.error_log = os.path.join(self.root, "logs", "error.log")
         self.workers, mpm_lines = mpm_settings(mpm, n, args.threads_per_child,
                                                args.stack)
@@ -568,9 +695,14 @@ class BenchHttpd:
             "    AuthDBMType SDBM",
             '    AuthDBMUserFile "%s"' % self.userdb,
             "    Require valid-user",
-            '    EASMaildir "%s/%%l/Maildir"' % self.mail,
+        ] + store_lines(watch, self.mail, self.dove_port) + [
             "    EASMailTemplate %l@example.org",
             "    EASProvisioning Off",
+            "</Location>",
+            "<Location %s>" % NOTIFY_PATH,
+            "    SetHandler eas-notify",
+            "    EASNotifySecret %s" % NOTIFY_SECRET,
+            "    Require ip 127.0.0.1",
             "</Location>",
             "<Location %s>" % STATUS_PATH,
             "    SetHandler server-status",
@@ -860,14 +992,17 @@ class Phone:
 class Case:
     """One run: an httpd, N phones, the measurements."""
 
-    def __init__(self, cfg, mpm, n, args, dbd):
+    def __init__(self, cfg, mpm, n, args, dbd, backend="maildir"):
         self.cfg = cfg
         self.mpm = mpm
         self.n = n
         self.args = args
-        self.srv = BenchHttpd(cfg, mpm, n, args, dbd)
+        self.watch = backend[5:] if backend.startswith("imap-") else None
+        self.srv = BenchHttpd(cfg, mpm, n, args, dbd, self.watch)
+        self.dove = None
         self.phones = []
-        self.res = dict(mpm=mpm, n=n, notes=[], latencies=[], lost=0)
+        self.res = dict(mpm=mpm, n=n, notes=[], latencies=[], lost=0,
+                        lmtp=[], backend=backend)
         self.answers = {}           # Ping outcome -> count (hold loop)
         self.graceful_t0 = None
         self.graceful_answers = []
@@ -1036,10 +1171,13 @@ class Case:
             starved = None
             group = rng.choice(free)
             user = group[0].user
-            md = os.path.join(self.srv.mail, user, "Maildir")
-            t0 = deliver(md, sent, user, ids)
-            for ph in group:
-                ph.pending = t0
+            if self.dove:
+                await self.deliver_lmtp(group, sent, user)
+            else:
+                md = os.path.join(self.srv.mail, user, "Maildir")
+                t0 = deliver(md, sent, user, ids)
+                for ph in group:
+                    ph.pending = t0
             sent += 1
             t_next += gap
             await asyncio.sleep(max(0.0, t_next - time.perf_counter()))
@@ -1058,12 +1196,34 @@ class Case:
             for p in lost:
                 p.pending = None
 
+    async def deliver_lmtp(self, group, i, user):
+        """An MTA's delivery to Dovecot by LMTP, in a thread (the phones'
+        answers are read meanwhile); the latency runs from its start."""
+        msg = message(i, user, "New mail")
+        t0 = time.perf_counter()
+        for ph in group:
+            ph.pending = t0
+        await asyncio.get_running_loop().run_in_executor(
+            None, self.dove.deliver, user, msg)
+        self.res["lmtp"].append(time.perf_counter() - t0)
+
+    def dove_snapshot(self, key):
+        if self.dove:
+            snap = DoveSnapshot(self.dove)
+            self.res[key] = snap
+            log("  %s" % snap)
+
     async def run(self):
         args, srv = self.args, self.srv
         users = -(-self.n // args.devices)
         t = make_maildirs(srv.mail, users, args.messages, srv.ids)
         log("  %d Maildirs (%d messages each) in %.1f s"
             % (users, args.messages, t))
+        if self.watch:
+            self.dove = start_dovecot(srv.mail, users, self.watch, srv.port,
+                                      srv.dove_port)
+            log("  Dovecot on port %d, EASIMAPWatch %s"
+                % (self.dove.port, self.watch))
         srv.start()
         if self.mpm == "prefork":
             await asyncio.get_running_loop().run_in_executor(
@@ -1078,6 +1238,7 @@ class Case:
         idle = Snapshot(srv.proc.pid)
         log("  idle: %s" % idle)
         self.res["idle"] = idle
+        self.dove_snapshot("dove_idle")
 
         # hold
         t0 = time.monotonic()
@@ -1106,6 +1267,7 @@ class Case:
         full = await loop.run_in_executor(None, Snapshot, srv.proc.pid)
         log("  held: %s" % full)
         self.res["full"] = full
+        self.dove_snapshot("dove_full")
         self.res["cpu"] = await loop.run_in_executor(
             None, idle_cpu, srv.proc.pid, args.idle_seconds)
         log("  httpd CPU with every Ping held: %.2f%% of one core over "
@@ -1123,6 +1285,16 @@ class Case:
             "max %s" % (args.deliveries, time.monotonic() - t0, len(lat),
                         ms(pct(lat, 50)), ms(pct(lat, 99)),
                         ms(lat[-1] if lat else None)))
+        if self.res["lmtp"]:
+            lm = sorted(self.res["lmtp"])
+            log("  LMTP sessions alone: p50 %s, p99 %s, max %s"
+                % (ms(pct(lm, 50)), ms(pct(lm, 99)), ms(lm[-1])))
+            ref = await asyncio.get_running_loop().run_in_executor(
+                None, idle_reference, self.dove, 20)
+            self.note("reference: a plain IMAP client IDLE on another "
+                      "user's INBOX, LMTP start to its EXISTS, 20 "
+                      "deliveries: p50 %s, p90 %s, max %s"
+                      % (ms(pct(ref, 50)), ms(pct(ref, 90)), ms(ref[-1])))
         if self.answers:
             self.note("other outcomes during deliveries: %s"
                       % self.answers)
@@ -1196,6 +1368,18 @@ class Case:
                 p.task.cancel()
             p.close()
 
+    def stop_dovecot(self):
+        """Stops Dovecot (kept with httpd's directory when asked)."""
+        if not self.dove:
+            return
+        self.dove.stop()
+        crashes = self.dove.crashes()
+        if crashes:
+            self.note("Dovecot logged failures (log in %s): %s"
+                      % (self.dove.root, "; ".join(crashes[:3])))
+        elif not self.args.keep:
+            self.dove.cleanup()
+
 
 def pct(values, p):
     if not values:
@@ -1212,11 +1396,11 @@ def ms(v):
 
 # ---------------------------------------------------------------- main
 
-def run_case(cfg, mpm, n, args, dbd_for, watchdog):
+def run_case(cfg, backend, mpm, n, args, dbd_for, watchdog):
     """One run of (mpm, n); returns its results (and keeps its httpd's
     directory when it crashed or --keep)."""
     dbd, cleanup_db = dbd_for(mpm, n)
-    case = Case(cfg, mpm, n, args, dbd)
+    case = Case(cfg, mpm, n, args, dbd, backend)
     watchdog.arm(case.srv, args.case_timeout + 120)
     res = case.res
     try:
@@ -1230,6 +1414,7 @@ def run_case(cfg, mpm, n, args, dbd_for, watchdog):
         crashes_running = case.srv.crashes()
         case.srv.stop()
         crashes = case.srv.crashes()
+        case.stop_dovecot()
         watchdog.disarm()
         cleanup_db()
     res["crashes"] = crashes
@@ -1279,21 +1464,39 @@ def median_of(runs, key):
 
 
 COLUMNS = ["", "held", "httpd RSS", "PSS", "threads", "open files",
-           "RSS/Ping", "files/Ping", "idle CPU", "p50", "p99", "max",
-           "lost"]
+           "RSS/Ping", "files/Ping", "idle CPU", "p50", "p90", "p99", "max",
+           "lost", "LMTP p50", "Dovecot procs", "IMAP conns",
+           "Dovecot PSS"]
 
 
-def row(mpm, n, runs):
+def dove_cells(ok, m):
+    """Dovecot's columns: LMTP session p50, processes, established IMAP
+    connections and RSS, each idle -> with every Ping held."""
+    if not any("dove_full" in r for r in ok):
+        return ["-"] * 4
+
+    def pair(attr, fmt):
+        return "%s -> %s" % (
+            fmt % m(lambda r: getattr(r["dove_idle"], attr)),
+            fmt % m(lambda r: getattr(r["dove_full"], attr)))
+    return [ms(median_of(ok, lambda r: pct(sorted(r["lmtp"]), 50))),
+            pair("procs", "%d"), pair("conns", "%d"),
+            "%.0f -> %.0f MB" % (m(lambda r: r["dove_idle"].pss) / 1024,
+                                 m(lambda r: r["dove_full"].pss) / 1024)]
+
+
+def row(backend, mpm, n, runs):
     ok = [r for r in runs if "full" in r]
     if not ok:
-        return ["%s N=%d" % (mpm, n), "failed"] + [""] * (len(COLUMNS) - 2)
+        return ["%s %s N=%d" % (backend, mpm, n), "failed"] + [""] * (
+            len(COLUMNS) - 2)
 
     def m(key):
         return median_of(ok, key)
     held = m(lambda r: r["held"])
     lat = [sorted(r["latencies"]) for r in ok]
     return [
-        "%s N=%s" % (mpm, "{:,}".format(n)),
+        "%s %s N=%s" % (backend, mpm, "{:,}".format(n)),
         "{:,}".format(int(held)),
         "%.0f MB" % (m(lambda r: r["full"].rss) / 1024),
         "%.0f MB" % (m(lambda r: r["full"].pss) / 1024),
@@ -1305,10 +1508,11 @@ def row(mpm, n, runs):
                    / max(r["held"], 1)),
         "%.2f%%" % m(lambda r: r["cpu"]),
         ms(median_of(lat, lambda v: pct(v, 50))),
+        ms(median_of(lat, lambda v: pct(v, 90))),
         ms(median_of(lat, lambda v: pct(v, 99))),
         ms(median_of(lat, lambda v: v[-1] if v else None)),
         "%d" % m(lambda r: r["lost"]),
-    ]
+    ] + dove_cells(ok, m)
 
 
 def table(rows):
@@ -1369,6 +1573,12 @@ def main():
                     "max_user_watches for the run if they are too low "
                     "(root; put back at the end)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--backend", choices=("maildir", "imap", "both"),
+                    default="maildir",
+                    help="Maildirs directly, through Dovecot, or both")
+    ap.add_argument("--watch", default="plugin,notify,idle",
+                    metavar="plugin|notify|idle[,...]",
+                    help="imap: EASIMAPWatch modes to run (default all)")
     ap.add_argument("--keep", action="store_true",
                     help="keep each run's httpd directory and logs")
     args = ap.parse_args()
@@ -1379,11 +1589,14 @@ def main():
         if "=" not in kv:
             ap.error("--env wants NAME=VALUE, not %r" % kv)
     # bounds of each phase (seconds)
-    args.setup_timeout = 900.0
+    # (the setup of 10,000 phones on IMAP takes about 17 minutes on two
+    # shared cores: a first login and LIST-STATUS per user)
+    most = max([int(x) for x in (args.n or "10000").split(",") if x])
+    args.setup_timeout = 900.0 + most / 10
     args.hold_timeout = 120.0
     args.lost_after = 10.0
     args.graceful_timeout = 30.0
-    args.case_timeout = 1800.0
+    args.case_timeout = 1800.0 + most / 5
     if args.repeat < 1 or args.deliveries < 0 or args.rate <= 0 \
             or args.devices < 1:
         ap.error("--repeat must be at least 1, --deliveries at least 0 and "
@@ -1400,6 +1613,12 @@ def main():
     for m, n in cases:
         if m not in ("event", "prefork") or n < 1:
             ap.error("bad case %s N=%d" % (m, n))
+    watches_ = parse_list(args.watch, str)
+    if any(w not in ("plugin", "notify", "idle") for w in watches_):
+        ap.error("--watch takes plugin, notify and idle")
+    backends = (["maildir"] if args.backend != "imap" else []) + (
+        ["imap-" + w for w in watches_] if args.backend != "maildir"
+        else [])
     builddir = os.path.abspath(args.builddir)
     cfg = load_config(builddir)
     hard = resource.getrlimit(resource.RLIMIT_CORE)[1]
@@ -1426,6 +1645,8 @@ def main():
            "--devices", str(args.devices),
            "--threads-per-child", str(args.threads_per_child),
            "--stack", str(args.stack), "--seed", str(args.seed)]
+        + (["--backend", args.backend] if args.backend != "maildir" else [])
+        + (["--watch", args.watch] if args.backend != "maildir" else [])
         + (["--repeat", str(args.repeat)] if args.repeat != 1 else [])
         + (["--state", args.state] if args.state != "sqlite" else [])
         + (["--raise-sysctls"] if args.raise_sysctls else [])
@@ -1457,12 +1678,13 @@ def main():
     load_before = loadavg()
     try:
         for mpm, n in cases:
-            for i in range(args.repeat):
-                log("%s MPM, N = %d%s ..." % (
-                    mpm, n, ", run %d of %d" % (i + 1, args.repeat)
-                    if args.repeat > 1 else ""))
-                results.setdefault((mpm, n), []).append(
-                    run_case(cfg, mpm, n, args, dbd_for, watchdog))
+            for b in backends:
+                for i in range(args.repeat):
+                    log("%s, %s MPM, N = %d%s ..." % (
+                        b, mpm, n, ", run %d of %d" % (i + 1, args.repeat)
+                        if args.repeat > 1 else ""))
+                    results.setdefault((b, mpm, n), []).append(
+                        run_case(cfg, b, mpm, n, args, dbd_for, watchdog))
     finally:
         sysctls.restore()
         if pgsrv:
@@ -1473,17 +1695,20 @@ def main():
     print("Direct Push: N phones each holding a Ping (HeartbeatInterval %d s)"
           " on its Inbox;" % args.heartbeat)
     print("%d deliveries at %g/s into random held Inboxes, latency from the "
-          "rename into new/" % (args.deliveries, args.rate))
+          "rename into new/ (maildir)" % (args.deliveries, args.rate))
+    print("or the LMTP session's start (imap-*: EASIMAPWatch plugin, notify, "
+          "idle; LMTP p50: the session alone)")
     print("to the Ping response (Status 2).  %s state%s."
           % ("SQLite" if args.state == "sqlite" else "PostgreSQL",
              ", median of %d runs" % args.repeat if args.repeat > 1 else ""))
     print()
-    print(table([row(m, n, results[(m, n)]) for m, n in cases]))
+    print(table([row(b, m, n, results[(b, m, n)]) for m, n in cases
+                 for b in backends]))
     print()
     print("RSS and PSS: summed over httpd's processes (parent and children) "
           "with every Ping held;")
     print("RSS/Ping and files/Ping: (held - idle before the Pings) / held.")
-    for (m, n), runs in results.items():
+    for (b, m, n), runs in results.items():
         for r in runs:
             extra = []
             if "idle" in r:
@@ -1500,13 +1725,17 @@ def main():
                                              "%.1f s" % last if last else ""))
             if "setup_s" in r:
                 extra.append("setup %.0f s" % r["setup_s"])
+            for key, when in (("dove_idle", "idle"),
+                              ("dove_full", "every Ping held")):
+                if key in r:
+                    extra.append("%s: %s" % (when, r[key]))
             for note in r["notes"]:
                 extra.append(note)
             if r.get("error"):
                 extra.append("FAILED: " + r["error"])
             if r.get("crashes"):
                 extra.append("CRASHED: " + "; ".join(r["crashes"][:3]))
-            print("%s N=%d: %s" % (m, n, "\n    ".join(extra)))
+            print("%s %s N=%d: %s" % (b, m, n, "\n    ".join(extra)))
             if "mpm_lines" in r:
                 print("    MPM: " + ", ".join(r["mpm_lines"]))
                 print("    httpd's environment: %s"

@@ -5,6 +5,7 @@
     bench_sync.py [--builddir DIR] [--messages N] [--window W] [--seed S]
                   [--state sqlite|pgsql|both] [--body mime|plain|both]
                   [--repeat R] [--conf 'Directive args']... [--keep]
+                  [--backend maildir|imap|both]
 
 Starts a private httpd (event MPM) with the module built in DIR, a
 Maildir of N realistic messages (gen_maildir.py, cached in bench/out/),
@@ -31,11 +32,26 @@ server's CPU per 1,000 items (PostgreSQL only), the client's own CPU
 and the largest one) and the WBXML bytes received.  --conf adds httpd
 directives (e.g. --conf 'MaxMemFree 0') to compare server settings.
 
+--backend imap serves the same Maildir through a private Dovecot
+(t/integration/dovecot.py, no push plugin; a fresh Dovecot for every run,
+its index removed as the server's are) to the imap backend (EASBackend
+imap, EASIMAPAuth user); both runs each case on Maildir and on IMAP in
+the same run.  The floor, measured in the same run against the same
+Dovecot set-up (fresh, so it indexes the Maildir as it does for mod_eas):
+a plain IMAP client that logs in, SELECTs INBOX and fetches every
+message with UID FETCH BODY.PEEK[] 100 UIDs at a time, then all in one
+UID FETCH 1:*; done by Python's imaplib and by the project's own C client
+(out/t/unit/imap_client_check fetch100 / fetch, when built).  The IMAP
+rows add Dovecot's CPU per 1,000 items, its processes' peak RSS (sum of
+VmHWM and the largest one, the imap process) and the wall time over the
+floor's (the faster client's window of W).
+
 python3 standard library only; run it with /usr/bin/python3 as root or as
 a user who may start httpd on a free port.
 """
 
 import argparse
+import imaplib
 import importlib.util
 import os
 import platform
@@ -47,6 +63,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import types
 
@@ -60,6 +77,7 @@ if importlib.util.find_spec("pytest") is None:
     sys.modules["pytest"] = types.SimpleNamespace(fixture=lambda **kw: (
         lambda f: f))
 
+import dovecot  # noqa: E402
 import eas  # noqa: E402
 import gen_maildir  # noqa: E402
 import httpd  # noqa: E402
@@ -196,8 +214,17 @@ class BenchHttpd(httpd.Httpd):
     """The test suite's private httpd with mod_dbd, one Location serving
     the benchmark Maildir, provisioning off and production log levels."""
 
-    def __init__(self, cfg, maildir, dbd, extra=()):
-        loc = ('    EASMaildir "%s"\n    EASProvisioning Off\n' % maildir)
+    def __init__(self, cfg, maildir, dbd, extra=(), imap_port=None):
+        if imap_port:
+            loc = ("    EASBackend imap\n"
+                   "    EASIMAPServer imap://127.0.0.1:%d\n"
+                   "    EASIMAPLogin %%u\n"
+                   "    EASIMAPWatch plugin\n"
+                   "    EASIMAPCheckInterval 3600\n"
+                   "    EASProvisioning Off\n" % imap_port)
+        else:
+            loc = ('    EASMaildir "%s"\n    EASProvisioning Off\n'
+                   % maildir)
         super().__init__(cfg, modules=["dbd"], locations={eas.EAS_PATH: loc})
         self.server_extra = "\n".join(dbd + [
             "LogLevel warn",
@@ -213,7 +240,8 @@ class BenchHttpd(httpd.Httpd):
 
     def start(self):
         cores = os.path.join(self.root, "cores")
-        os.mkdir(cores)
+        # the test suite's Httpd may have made it already
+        os.makedirs(cores, exist_ok=True)
         chown_tree(cores, owner())
         super().start()
 
@@ -305,6 +333,139 @@ def peak_rss(parent):
         except OSError:
             continue
     return (sum(peaks), max(peaks)) if peaks else (0, 0)
+
+
+class Peaks:
+    """Peak RSS (VmHWM) of a server's processes, children that exit
+    meanwhile included: sampled every 50 ms by a thread until stop()."""
+
+    def __init__(self, parent):
+        self.parent = parent
+        self.seen = {}
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def sample(self):
+        for pid in pids_of(self.parent)[1:]:
+            try:
+                with open("/proc/%d/status" % pid) as f:
+                    for line in f:
+                        if line.startswith("VmHWM:"):
+                            kb = int(line.split()[1])
+                            self.seen[pid] = max(self.seen.get(pid, 0), kb)
+            except OSError:
+                continue
+
+    def run(self):
+        while not self.done.wait(0.05):
+            self.sample()
+
+    def stop(self):
+        """(sum, largest) in MB."""
+        self.sample()
+        self.done.set()
+        self.thread.join()
+        peaks = [kb / 1024 for kb in self.seen.values()]
+        return (sum(peaks), max(peaks)) if peaks else (0, 0)
+
+
+def start_dovecot(maildir, count):
+    """A fresh private Dovecot serving the benchmark Maildir as USER's
+    INBOX, with the index of any earlier run removed."""
+    reset_maildir(maildir, count)
+    d = dovecot.Dovecot(users={USER: eas.USERS[USER]})
+    d.maildirs[USER] = maildir
+    d.start()
+    return d
+
+
+def stop_dovecot(d, keep):
+    d.stop()
+    crashes = d.crashes()
+    if crashes:
+        print("  Dovecot logged failures (kept in %s):\n  %s"
+              % (d.root, "\n  ".join(crashes[:5])), flush=True)
+    elif keep:
+        print("  (Dovecot config and log kept in %s)" % d.root)
+    else:
+        d.cleanup()
+
+
+# ---------------------------------------------------------------- floors
+
+def floor_imaplib(port, window):
+    """Log in, SELECT INBOX, UID SEARCH ALL, UID FETCH BODY.PEEK[] of
+    window UIDs at a time (None: all at once); (messages, bytes)."""
+    c = imaplib.IMAP4("127.0.0.1", port, timeout=300)
+    c.login(USER, eas.USERS[USER])
+    c.select("INBOX", readonly=True)
+    if window is None:
+        sets = ["1:*"]
+    else:
+        typ, data = c.uid("SEARCH", None, "ALL")
+        uids = data[0].split()
+        sets = ["%s:%s" % (uids[i].decode(),
+                           uids[min(i + window, len(uids)) - 1].decode())
+                for i in range(0, len(uids), window)]
+    n = size = 0
+    for uset in sets:
+        typ, data = c.uid("FETCH", uset, "(BODY.PEEK[])")
+        if typ != "OK":
+            raise RuntimeError("UID FETCH %s: %s %r" % (uset, typ, data))
+        for item in data:
+            if isinstance(item, tuple):
+                n += 1
+                size += len(item[1])
+    c.logout()
+    return n, size
+
+
+def c_client(builddir):
+    path = os.path.join(builddir, "t", "unit", "imap_client_check")
+    return path if os.access(path, os.X_OK) else None
+
+
+def floor_c(path, port, window):
+    """The project's own client (imap_client_check fetch100 or fetch)."""
+    script = "fetch100" if window else "fetch"
+    out = subprocess.run([path, "--timeout", "300000", script, "127.0.0.1",
+                          str(port), USER, eas.USERS[USER]],
+                         capture_output=True, text=True).stdout
+    m = re.search(r"^%s: ok .*fetched=(\d+) bytes=(\d+)" % script, out,
+                  re.M)
+    if not m:
+        raise RuntimeError("imap_client_check %s: %s" % (script, out))
+    return int(m.group(1)), int(m.group(2))
+
+
+def run_floor(maildir, count, how, window, keep, cpath):
+    """One floor run against a fresh Dovecot."""
+    d = start_dovecot(maildir, count)
+    try:
+        peaks = Peaks(d.proc.pid)
+        use0 = Usage(d.proc.pid)
+        kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0, c0 = time.perf_counter(), time.process_time()
+        if how == "imaplib":
+            n, size = floor_imaplib(d.port, window)
+        else:
+            n, size = floor_c(cpath, d.port, window)
+        wall = time.perf_counter() - t0
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        client = time.process_time() - c0 + (
+            kids.ru_utime + kids.ru_stime - kids0.ru_utime - kids0.ru_stime)
+        time.sleep(0.2)             # the imap process is reaped
+        dove = Usage(d.proc.pid) - use0
+        rss = peaks.stop()
+    finally:
+        stop_dovecot(d, keep)
+    if n != count:
+        raise RuntimeError("floor %s fetched %d of %d messages"
+                           % (how, n, count))
+    return dict(wall=wall, client=client, items=n, bytes=size, httpd=None,
+                db_cpu=None, rss_sum=None, rss_max=None, crashed=False,
+                dove_cpu=dove.cpu, dove_rss=rss, truncated=0)
 
 
 # ---------------------------------------------------------------- client
@@ -451,9 +612,10 @@ def round_trips(port, cmd, seconds=3.0):
 
 # ---------------------------------------------------------------- runs
 
-def start_httpd(cfg, maildir, count, dbd, extra=()):
-    reset_maildir(maildir, count)
-    srv = BenchHttpd(cfg, maildir, dbd, extra)
+def start_httpd(cfg, maildir, count, dbd, extra=(), imap_port=None):
+    if not imap_port:
+        reset_maildir(maildir, count)
+    srv = BenchHttpd(cfg, maildir, dbd, extra, imap_port)
     state_dir = os.path.join(srv.root, "state")
     os.mkdir(state_dir)
     chown_tree(state_dir, owner())
@@ -488,50 +650,79 @@ def stop_httpd(srv, keep):
     return bool(during or at_stop)
 
 
-def run_refs(cfg, maildir, count, dbd, keep, extra=()):
-    srv = start_httpd(cfg, maildir, count, dbd, extra)
+def run_refs(cfg, maildir, count, dbd, keep, extra=(), backend="maildir"):
+    d = start_dovecot(maildir, count) if backend == "imap" else None
     try:
-        return (round_trips(srv.port, "OPTIONS"),
-                round_trips(srv.port, "FolderSync"))
+        srv = start_httpd(cfg, maildir, count, dbd, extra,
+                          d.port if d else None)
+        try:
+            return (round_trips(srv.port, "OPTIONS"),
+                    round_trips(srv.port, "FolderSync"))
+        finally:
+            stop_httpd(srv, keep)
     finally:
-        stop_httpd(srv, keep)
+        if d:
+            stop_dovecot(d, keep)
 
 
 def run_sync(cfg, maildir, count, dbd, window, btype, keep, pgsrv=None,
-             extra=()):
-    srv = start_httpd(cfg, maildir, count, dbd, extra)
+             extra=(), backend="maildir"):
+    d = start_dovecot(maildir, count) if backend == "imap" else None
     try:
-        use0 = Usage(srv.proc.pid)
-        pg0 = Usage(pgsrv.proc.pid) if pgsrv else None
-        res = initial_sync(srv.port, "bench%d%d" % (btype, window), count,
-                           window, btype)
-        res["httpd"] = Usage(srv.proc.pid) - use0
-        res["db_cpu"] = (Usage(pgsrv.proc.pid) - pg0).cpu if pgsrv else None
-        res["rss_sum"], res["rss_max"] = peak_rss(srv.proc.pid)
+        srv = start_httpd(cfg, maildir, count, dbd, extra,
+                          d.port if d else None)
+        try:
+            use0 = Usage(srv.proc.pid)
+            pg0 = Usage(pgsrv.proc.pid) if pgsrv else None
+            if d:
+                dpeaks = Peaks(d.proc.pid)
+                dove0 = Usage(d.proc.pid)
+            res = initial_sync(srv.port, "bench%d%d" % (btype, window),
+                               count, window, btype)
+            res["httpd"] = Usage(srv.proc.pid) - use0
+            res["db_cpu"] = ((Usage(pgsrv.proc.pid) - pg0).cpu if pgsrv
+                             else None)
+            res["rss_sum"], res["rss_max"] = peak_rss(srv.proc.pid)
+            if d:
+                res["dove_cpu"] = (Usage(d.proc.pid) - dove0).cpu
+                res["dove_rss"] = dpeaks.stop()
+        finally:
+            crashed = stop_httpd(srv, keep)
     finally:
-        crashed = stop_httpd(srv, keep)
+        if d:
+            stop_dovecot(d, keep)
     res["crashed"] = crashed
     return res
 
 
-COLUMNS = [("state", ""), ("body", "32 KB"), ("win", ""), ("wall s", ""),
-           ("items/s", ""), ("httpd CPU", "s/1000"), ("sys", "share"),
-           ("faults", "/item"), ("DB CPU", "s/1000"), ("client", "s/1000"),
-           ("httpd peak", "RSS sum/max"), ("WBXML", "MB")]
+COLUMNS = [("backend", ""), ("state", ""), ("body", "32 KB"), ("win", ""),
+           ("wall s", ""), ("items/s", ""), ("httpd CPU", "s/1000"),
+           ("sys", "share"), ("faults", "/item"), ("DB CPU", "s/1000"),
+           ("client", "s/1000"), ("httpd peak", "RSS sum/max"),
+           ("WBXML", "MB"), ("Dovecot CPU", "s/1000"),
+           ("Dovecot peak", "RSS sum/max"), ("x floor", "wall")]
+LEFT = 4
 
 
-def fmt_row(state, btype, window, r):
+def fmt_row(backend, state, btype, window, r, floor=None):
+    """A table row; floor: the floor's wall time for the last column."""
     k = r["items"] / 1000.0
     h = r["httpd"]
-    return [state + (" *" if r["crashed"] else ""),
-            {4: "MIME", 1: "plain"}[btype], str(window),
+    dove = r.get("dove_rss")
+    return [backend, state + (" *" if r["crashed"] else ""),
+            {4: "MIME", 1: "plain", 0: "full"}[btype], str(window),
             "%.2f" % r["wall"], "%.0f" % (r["items"] / r["wall"]),
-            "%.2f" % (h.cpu / k), "%.0f%%" % (100 * h.sys / max(h.cpu, 1e-9)),
-            "%.0f" % (h.faults / r["items"]),
+            "%.2f" % (h.cpu / k) if h else "-",
+            "%.0f%%" % (100 * h.sys / max(h.cpu, 1e-9)) if h else "-",
+            "%.0f" % (h.faults / r["items"]) if h else "-",
             "%.2f" % (r["db_cpu"] / k) if r["db_cpu"] is not None else "-",
             "%.2f" % (r["client"] / k),
-            "%.0f / %.0f MB" % (r["rss_sum"], r["rss_max"]),
-            "%.1f" % (r["bytes"] / 1e6)]
+            "%.0f / %.0f MB" % (r["rss_sum"], r["rss_max"]) if h else "-",
+            "%.1f" % (r["bytes"] / 1e6) if h else
+            "(%.0f MB IMAP)" % (r["bytes"] / 1e6),
+            "%.2f" % (r["dove_cpu"] / k) if dove else "-",
+            "%.0f / %.0f MB" % dove if dove else "-",
+            "%.2f" % (r["wall"] / floor) if floor else "-"]
 
 
 def table(rows):
@@ -541,7 +732,7 @@ def table(rows):
 
     def line(cells, left=False):
         return "| " + " | ".join(
-            c.ljust(w) if left or i < 2 else c.rjust(w)
+            c.ljust(w) if left or i < LEFT else c.rjust(w)
             for i, (c, w) in enumerate(zip(cells, widths))) + " |"
     out = [line([c[0] for c in COLUMNS], True),
            line([c[1] for c in COLUMNS], True),
@@ -555,6 +746,32 @@ def dbd_lines(state, pgsrv, dbname):
         return ["DBDriver sqlite3", 'DBDParams "{state}/state.db"']
     return ["DBDriver pgsql",
             'DBDParams "%s"' % pgsrv.create_database(dbname)]
+
+
+def median_run(runs):
+    r = sorted(runs, key=lambda x: x["wall"])[(len(runs) - 1) // 2]
+    r["crashed"] = sum(x["crashed"] for x in runs)
+    return r
+
+
+def progress(row):
+    print("  " + ", ".join("%s %s" % (c[0], v) for c, v in
+                           zip(COLUMNS[4:], row[4:]) if v != "-"),
+          flush=True)
+
+
+def run_floors(maildir, count, window, repeat, keep, cpath):
+    """[(client, window or None, result)] of the floor runs."""
+    out = []
+    for how in (["C"] if cpath else []) + ["imaplib"]:
+        for win in (window, None):
+            print("floor: %s, %s ..." % (how, "window %d" % win if win
+                                         else "all at once"), flush=True)
+            r = median_run([run_floor(maildir, count, how, win, keep, cpath)
+                            for _ in range(repeat)])
+            out.append((how, win, r))
+            progress(fmt_row("floor", "-", 0, win or "all", r))
+    return out
 
 
 def main():
@@ -571,6 +788,10 @@ def main():
                     default="both")
     ap.add_argument("--body", choices=("mime", "plain", "both"),
                     default="both", help="BodyPreference Type 4, 1 or both")
+    ap.add_argument("--backend", choices=("maildir", "imap", "both"),
+                    default="maildir",
+                    help="the Maildir directly, through Dovecot (with the "
+                    "floor: a plain IMAP client), or both in one run")
     ap.add_argument("--repeat", type=int, default=1, metavar="R",
                     help="run each case R times, report the median wall")
     ap.add_argument("--conf", action="append", default=[], metavar="LINE",
@@ -593,6 +814,7 @@ def main():
            "--window", str(args.window), "--seed", str(args.seed)]
         + (["--state", args.state] if args.state != "both" else [])
         + (["--body", args.body] if args.body != "both" else [])
+        + (["--backend", args.backend] if args.backend != "maildir" else [])
         + (["--repeat", str(args.repeat)] if args.repeat != 1 else [])
         + [x for c in args.conf for x in ("--conf", c)])
     maildir = cached_maildir(args.messages, args.seed)
@@ -601,51 +823,53 @@ def main():
     windows = [args.window] + ([512] if args.window != 512 else [])
     states = ["sqlite", "pgsql"] if args.state == "both" else [args.state]
     btypes = {"mime": [4], "plain": [1], "both": [4, 1]}[args.body]
+    backends = (["maildir", "imap"] if args.backend == "both"
+                else [args.backend])
+    cpath = c_client(builddir) if "imap" in backends else None
     pgsrv = None
-    rows, refs, truncated = [], [], {}
+    results, refs, truncated, floors = [], [], {}, []
     keepmem_row = None
     load_before = loadavg()
     try:
+        if "imap" in backends:
+            floors = run_floors(maildir, args.messages, args.window,
+                                args.repeat, args.keep, cpath)
         for state in states:
             if state == "pgsql":
                 pgsrv = DurablePostgreSQL()
                 pgsrv.start()
-            for btype in btypes:
-                for window in windows:
-                    print("%s, body type %d, window %d ..."
-                          % (state, btype, window), flush=True)
-                    runs = []
-                    for i in range(args.repeat):
-                        runs.append(run_sync(
+            for backend in backends:
+                for btype in btypes:
+                    for window in windows:
+                        print("%s, %s, body type %d, window %d ..."
+                              % (backend, state, btype, window), flush=True)
+                        r = median_run([run_sync(
                             cfg, maildir, args.messages,
-                            dbd_lines(state, pgsrv, "bench_%d_%d_%d"
-                                      % (btype, window, i)),
-                            window, btype, args.keep, pgsrv, args.conf))
-                    r = sorted(runs, key=lambda x: x["wall"])[
-                        (len(runs) - 1) // 2]
-                    r["crashed"] = sum(x["crashed"] for x in runs)
-                    rows.append(fmt_row(state, btype, window, r))
-                    truncated[btype] = r["truncated"]
-                    print("  " + ", ".join(
-                        "%s %s" % (c[0], v) for c, v in zip(COLUMNS[3:],
-                                                            rows[-1][3:])),
-                          flush=True)
-            refs.append((state,) + run_refs(
-                cfg, maildir, args.messages,
-                dbd_lines(state, pgsrv, "bench_refs"), args.keep,
-                args.conf))
+                            dbd_lines(state, pgsrv, "bench_%s_%d_%d_%d"
+                                      % (backend, btype, window, i)),
+                            window, btype, args.keep, pgsrv, args.conf,
+                            backend) for i in range(args.repeat)])
+                        results.append((backend, state, btype, window, r))
+                        truncated[btype] = r["truncated"]
+                        progress(fmt_row(backend, state, btype, window, r))
+                refs.append((backend, state) + run_refs(
+                    cfg, maildir, args.messages,
+                    dbd_lines(state, pgsrv, "bench_refs_" + backend),
+                    args.keep, args.conf, backend))
             if state == states[0] and not any(
                     c.lower().startswith("maxmemfree") for c in args.conf):
                 # The first case again, with httpd keeping the memory its
                 # requests free: what allocating fresh pages costs.
-                print("%s, body type %d, window %d, MaxMemFree 0 ..."
-                      % (state, btypes[0], windows[0]), flush=True)
+                print("%s, %s, body type %d, window %d, MaxMemFree 0 ..."
+                      % (backends[0], state, btypes[0], windows[0]),
+                      flush=True)
                 keepmem = run_sync(
                     cfg, maildir, args.messages,
                     dbd_lines(state, pgsrv, "bench_keepmem"), windows[0],
                     btypes[0], args.keep, pgsrv,
-                    list(args.conf) + ["MaxMemFree 0"])
-                keepmem_row = fmt_row(state, btypes[0], windows[0], keepmem)
+                    list(args.conf) + ["MaxMemFree 0"], backends[0])
+                keepmem_row = fmt_row(backends[0], state, btypes[0],
+                                      windows[0], keepmem)
             if pgsrv:
                 pgsrv.stop()
                 pgsrv.cleanup()
@@ -654,6 +878,16 @@ def main():
         if pgsrv:
             pgsrv.stop()
             pgsrv.cleanup()
+
+    # the fastest plain client fetching in the same window
+    floor_ref = min((f for f in floors if f[1] == args.window),
+                    key=lambda f: f[2]["wall"], default=None)
+    rows = [fmt_row(b, st, bt, w, r, floor_ref[2]["wall"]
+                    if floor_ref and b == "imap" else None)
+            for b, st, bt, w, r in results]
+    rows += [fmt_row("floor: " + how, "-", 0, win or "all", r,
+                     floor_ref[2]["wall"])
+             for how, win, r in floors]
 
     print()
     print("Initial Sync of %d messages (%.0f MB Maildir, seed %d) over HTTP,"
@@ -667,20 +901,29 @@ def main():
     print("Bodies truncated at %d bytes: %s." % (TRUNCATION, ", ".join(
         "%s %d of %d" % ({4: "MIME", 1: "plain"}[t], n, args.messages)
         for t, n in sorted(truncated.items(), reverse=True))))
+    if floors:
+        print("imap: EASBackend imap against a fresh private Dovecot %s "
+              "(no push plugin) per run;" % dovecot_version())
+        print("floor: a plain IMAP client against its own fresh Dovecot: "
+              "LOGIN, SELECT INBOX, UID FETCH BODY.PEEK[] %d UIDs at a "
+              "time (win %d) or 1:* (all);" % (args.window, args.window))
+        print("  C = out/t/unit/imap_client_check (the backend's own "
+              "client), imaplib = Python's; x floor: wall over the %s "
+              "client's window of %d." % (floor_ref[0], args.window))
     for root, lines in CRASHES:
         print("* httpd crashed in that case (logs and cores in %s):\n  %s"
               % (root, "\n  ".join(lines)))
     print()
     print("Reference round trips (one kept-alive client, 3 s each, "
           "own httpd):")
-    for state, opt, fs in refs:
-        print("  %-6s OPTIONS %.0f/s, FolderSync (current key) %.0f/s"
-              % (state, opt, fs))
+    for backend, state, opt, fs in refs:
+        print("  %-7s %-6s OPTIONS %.0f/s, FolderSync (current key) %.0f/s"
+              % (backend, state, opt, fs))
     if keepmem_row:
         print("The first case with MaxMemFree 0 (httpd keeps the memory "
               "requests free, one run):")
         print("  " + ", ".join("%s %s" % (c[0], v) for c, v in zip(
-            COLUMNS[3:], keepmem_row[3:])))
+            COLUMNS[4:], keepmem_row[4:]) if v != "-"))
     print()
     print("machine:  %s" % machine())
     print("build:    %s" % build_flags(builddir))
@@ -688,6 +931,15 @@ def main():
     print("load:     %s before, %s after (1/5/15 min)"
           % (load_before, loadavg()))
     print("command:  %s" % command)
+
+
+def dovecot_version():
+    try:
+        return subprocess.run([dovecot.DOVECOT, "--version"],
+                              capture_output=True, text=True
+                              ).stdout.split()[0]
+    except (OSError, IndexError):
+        return "?"
 
 
 if __name__ == "__main__":
