@@ -177,8 +177,8 @@ const im_msg_t *im_listing_msgs(const im_listing_t *l, apr_size_t *n);
 const im_msg_t *im_listing_find(const im_listing_t *l, apr_uint32_t uid);
 /* Forget what is kept of a mailbox (it changed under a write of ours). */
 void im_lists_forget(im_store_t *s, const im_folder_t *f);
-/* Forget every kept listing (the process's end); listings still held by
-   requests go with their last holder. */
+/* Forget every kept listing and the table (the process's end, when no
+   request runs). */
 void im_lists_clear(void);
 
 /* ---- imap_items.c ---- */

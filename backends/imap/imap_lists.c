@@ -58,16 +58,14 @@ void im_lists_set_limit(apr_size_t members)
 
 static void init_once(void)
 {
-    static int done;
     apr_pool_t *p;
 
-    if (done)
+    if (g.pool)
         return;
     apr_pool_create_unmanaged(&p);
     apr_thread_mutex_create(&g.lock, APR_THREAD_MUTEX_DEFAULT, p);
     g.table = apr_hash_make(p);
     g.pool = p;
-    done = 1;
 }
 
 void im_lists_clear(void)
@@ -80,6 +78,8 @@ void im_lists_clear(void)
     while ((hi = apr_hash_first(NULL, g.table)))
         drop_kept(apr_hash_this_val(hi));
     apr_thread_mutex_unlock(g.lock);
+    apr_pool_destroy(g.pool);
+    g.pool = NULL;
 }
 
 static void unref(im_listing_t *l)

@@ -354,13 +354,15 @@ void im_pool_shutdown(void)
 
 void im_pool_close_all(void)
 {
-    idle_conn_t *all;
+    idle_conn_t *all, *e;
 
     if (!g.pool)
         return;
     apr_thread_mutex_lock(g.lock);
     all = g.idle;
     g.idle = NULL;
+    for (e = all; e; e = e->next)
+        uncount(e->cn);
     apr_thread_mutex_unlock(g.lock);
     close_list(all);
 }
