@@ -40,7 +40,10 @@
 #include <apr_pools.h>
 #include <apr_time.h>
 
-/* The drop directory's name under httpd's runtime directory. */
+/* The drop directory's name under httpd's runtime directory: made (mode
+   0700, httpd's user) by the endpoint's post_config (mod_eas/notify.c);
+   a backend's glue finds it with ap_runtime_dir_relative(p,
+   EAS_DROP_DIR) in child_init and hands it to its change source. */
 #define EAS_DROP_DIR "mod_eas-notify"
 
 /* The most a user, or where, may take in a drop, in bytes. */
