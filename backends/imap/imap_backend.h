@@ -28,7 +28,6 @@
 
 #define IM_LOG_ERR 3
 #define IM_LOG_WARNING 4
-#define IM_LOG_INFO 6
 #define IM_LOG_DEBUG 7
 
 #define IM_NS_FOLDER "imap:f"
@@ -175,8 +174,6 @@ apr_status_t im_listing(im_store_t *s, const im_folder_t *f,
 const im_msg_t *im_listing_msgs(const im_listing_t *l, apr_size_t *n);
 /* One message by UID, or NULL. */
 const im_msg_t *im_listing_find(const im_listing_t *l, apr_uint32_t uid);
-/* Forget what is kept of a mailbox (it changed under a write of ours). */
-void im_lists_forget(im_store_t *s, const im_folder_t *f);
 /* Forget every kept listing and the table (the process's end, when no
    request runs). */
 void im_lists_clear(void);

@@ -387,7 +387,6 @@ static apr_status_t fetch_changes(im_store_t *s, im_conn_t *cn,
         if (!cn->exists) {
             *out = listing_new(old->key, 0);
         } else if ((*out = merge(old, &c))) {
-            (*out)->modseq = cn->highestmodseq;
             if ((*out)->n != cn->exists) {      /* not as the server says */
                 unref(*out);
                 *out = NULL;
@@ -497,16 +496,4 @@ const im_msg_t *im_listing_find(const im_listing_t *l, apr_uint32_t uid)
 
     k.uid = uid;
     return bsearch(&k, l->msgs, l->n, sizeof(im_msg_t), by_uid);
-}
-
-void im_lists_forget(im_store_t *s, const im_folder_t *f)
-{
-    const char *key = key_of(s, f, s->pool);
-    im_listing_t *l;
-
-    init_once();
-    apr_thread_mutex_lock(g.lock);
-    if ((l = apr_hash_get(g.table, key, APR_HASH_KEY_STRING)))
-        drop_kept(l);
-    apr_thread_mutex_unlock(g.lock);
 }

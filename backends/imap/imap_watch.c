@@ -35,7 +35,6 @@
 #include "notify_drop.h"
 
 #include <apr_strings.h>
-#include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
 #include <apr_thread_proc.h>
 
@@ -92,7 +91,6 @@ struct eas_source {
     eas_notify_fn notify;
     void *baton;
     apr_thread_mutex_t *lock;
-    apr_thread_cond_t *wake;
     int wake_fd[2];             /* a byte in [1] wakes the thread's poll */
     apr_hash_t *users;          /* ukey -> iw_user_t * */
     apr_hash_t *keys;           /* key -> iw_key_t * */
@@ -538,7 +536,6 @@ static apr_status_t source_stop(void *data)
 
     apr_thread_mutex_lock(src->lock);
     src->stop = 1;
-    apr_thread_cond_broadcast(src->wake);
     apr_thread_mutex_unlock(src->lock);
     wake_thread(src);
     if (src->thread)
@@ -570,7 +567,6 @@ static apr_status_t iw_open(eas_source_t **out, eas_notify_fn notify,
         return APR_FROM_OS_ERROR(errno);
     if ((rv = apr_thread_mutex_create(&src->lock, APR_THREAD_MUTEX_DEFAULT,
                                       p)) != APR_SUCCESS
-        || (rv = apr_thread_cond_create(&src->wake, p)) != APR_SUCCESS
         || (rv = apr_thread_create(&src->thread, NULL, run, src, p))
            != APR_SUCCESS)
         return rv;
