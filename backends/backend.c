@@ -111,3 +111,11 @@ int eas_class_lookup(const char *name)
             return i;
     return -1;
 }
+
+const char *const eas_drafts_names[] = { "Drafts", "Draft", NULL };
+const char *const eas_sent_names[] = {
+    "Sent", "Sent Items", "Sent Messages", "Sent Mail", NULL };
+const char *const eas_trash_names[] = {
+    "Trash", "Deleted Items", "Deleted Messages", "Deleted", NULL };
+const char *const eas_junk_names[] = {
+    "Junk", "Spam", "Junk E-mail", "Junk Email", NULL };

@@ -101,6 +101,14 @@ eas_class_t eas_folder_class(eas_folder_type_t type);
 const char *eas_class_name(eas_class_t cls);
 int eas_class_lookup(const char *name);
 
+/* The names mail programs give the special mail folders, best first,
+   NULL-terminated: how a store without other marks (Maildir, an IMAP
+   server without SPECIAL-USE) knows them. */
+extern const char *const eas_drafts_names[];
+extern const char *const eas_sent_names[];
+extern const char *const eas_trash_names[];
+extern const char *const eas_junk_names[];
+
 /* Item flags the phone can see and change. */
 #define EAS_ITEM_READ      0x01u    /* Maildir S, IMAP \Seen */
 #define EAS_ITEM_FLAGGED   0x02u    /* Maildir F, IMAP \Flagged */

@@ -31,20 +31,12 @@ typedef struct {
     const char *const *names;   /* recognised without SPECIAL-USE */
 } special_t;
 
-static const char *const drafts_names[] = { "Drafts", "Draft", NULL };
-static const char *const sent_names[] = {
-    "Sent", "Sent Items", "Sent Messages", "Sent Mail", NULL };
-static const char *const trash_names[] = {
-    "Trash", "Deleted Items", "Deleted Messages", "Deleted", NULL };
-static const char *const junk_names[] = {
-    "Junk", "Spam", "Junk E-mail", "Junk Email", NULL };
-
 static const special_t specials[] = {
-    { "\\Drafts", "Drafts", EAS_FOLDER_DRAFTS, drafts_names },
-    { "\\Sent", "Sent", EAS_FOLDER_SENT, sent_names },
-    { "\\Trash", "Trash", EAS_FOLDER_DELETED, trash_names },
+    { "\\Drafts", "Drafts", EAS_FOLDER_DRAFTS, eas_drafts_names },
+    { "\\Sent", "Sent", EAS_FOLDER_SENT, eas_sent_names },
+    { "\\Trash", "Trash", EAS_FOLDER_DELETED, eas_trash_names },
     /* EAS has no junk type: a user mail folder the phone shows as such. */
-    { "\\Junk", "Junk", EAS_FOLDER_USER_MAIL, junk_names },
+    { "\\Junk", "Junk", EAS_FOLDER_USER_MAIL, eas_junk_names },
 };
 #define N_SPECIALS (int)(sizeof(specials) / sizeof(specials[0]))
 

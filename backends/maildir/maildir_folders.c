@@ -33,20 +33,12 @@ typedef struct {
     const char *const *names;       /* recognised, best first */
 } special_def_t;
 
-static const char *const drafts_names[] = { "Drafts", "Draft", NULL };
-static const char *const sent_names[] = {
-    "Sent", "Sent Items", "Sent Messages", "Sent Mail", NULL };
-static const char *const trash_names[] = {
-    "Trash", "Deleted Items", "Deleted Messages", "Deleted", NULL };
-static const char *const junk_names[] = {
-    "Junk", "Spam", "Junk E-mail", "Junk Email", NULL };
-
 static const special_def_t specials[] = {
-    { MD_SPECIAL_DRAFTS, "Drafts", EAS_FOLDER_DRAFTS, drafts_names },
-    { MD_SPECIAL_SENT, "Sent", EAS_FOLDER_SENT, sent_names },
-    { MD_SPECIAL_TRASH, "Trash", EAS_FOLDER_DELETED, trash_names },
+    { MD_SPECIAL_DRAFTS, "Drafts", EAS_FOLDER_DRAFTS, eas_drafts_names },
+    { MD_SPECIAL_SENT, "Sent", EAS_FOLDER_SENT, eas_sent_names },
+    { MD_SPECIAL_TRASH, "Trash", EAS_FOLDER_DELETED, eas_trash_names },
     /* EAS has no junk type: a user mail folder the phone shows as such. */
-    { MD_SPECIAL_JUNK, "Junk", EAS_FOLDER_USER_MAIL, junk_names },
+    { MD_SPECIAL_JUNK, "Junk", EAS_FOLDER_USER_MAIL, eas_junk_names },
 };
 #define N_SPECIALS (sizeof(specials) / sizeof(specials[0]))
 
