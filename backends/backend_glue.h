@@ -34,6 +34,11 @@ typedef struct eas_backend_glue {
     void (*child_init)(apr_pool_t *p, server_rec *s);
 } eas_backend_glue_t;
 
+/* For directive handlers: a whole number of seconds in [min, max] into
+   *out, or the message that says what is wrong. */
+const char *eas_glue_seconds(cmd_parms *cmd, const char *arg, long min,
+                             long max, int *out);
+
 /* The built-in backends, NULL-terminated (backends.c). */
 extern const eas_backend_glue_t *const eas_backends_builtin[];
 

@@ -8,6 +8,8 @@
 
 #include <apr_strings.h>
 
+#include <stdlib.h>
+
 #define NGLUES 8                /* built-in backends, at most */
 
 struct eas_backend_conf {
@@ -190,4 +192,18 @@ apr_array_header_t *eas_backend_ldap_attrs(const request_rec *r,
             APR_ARRAY_PUSH(out, const char *) = a;
     }
     return out;
+}
+
+const char *eas_glue_seconds(cmd_parms *cmd, const char *arg, long min,
+                             long max, int *out)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+
+    if (!*arg || *end || v < min || v > max)
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number of "
+                            "seconds from %ld to %ld", cmd->cmd->name, arg,
+                            min, max);
+    *out = (int)v;
+    return NULL;
 }

@@ -52,21 +52,6 @@ static void *dv_merge_conf(apr_pool_t *p, const void *basev, const void *addv)
     return c;
 }
 
-/* A whole number of seconds in [min, max] into *out. */
-static const char *set_seconds(cmd_parms *cmd, const char *arg, long min,
-                               long max, int *out)
-{
-    char *end;
-    long v = strtol(arg, &end, 10);
-
-    if (!*arg || *end || v < min || v > max)
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number of "
-                            "seconds from %ld to %ld", cmd->cmd->name, arg,
-                            min, max);
-    *out = (int)v;
-    return NULL;
-}
-
 static const char *set_url(cmd_parms *cmd, dv_conf_t *c, const char *arg)
 {
     const char *why = eas_template_check(cmd->pool, arg);
@@ -89,9 +74,10 @@ const char *eas_dav_set1(cmd_parms *cmd, void *dconf, const char *arg)
     if (!strcmp(which, "url"))
         return set_url(cmd, c, arg);
     if (!strcmp(which, "timeout"))
-        return set_seconds(cmd, arg, 1, 600, &c->timeout);
+        return eas_glue_seconds(cmd, arg, 1, 600, &c->timeout);
     if (!strcmp(which, "poll"))
-        return set_seconds(cmd, arg, DAV_POLL_MIN, DAV_POLL_MAX, &c->poll);
+        return eas_glue_seconds(cmd, arg, DAV_POLL_MIN, DAV_POLL_MAX,
+                                &c->poll);
     if (!strcmp(which, "ca")) {
         c->ca_file = arg;
         return NULL;

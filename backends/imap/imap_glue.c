@@ -101,20 +101,6 @@ static const char *set_url(cmd_parms *cmd, ic_conf_t *c, const char *arg)
     return NULL;
 }
 
-static const char *set_seconds(cmd_parms *cmd, const char *arg, long min,
-                               long max, int *out)
-{
-    char *end;
-    long v = strtol(arg, &end, 10);
-
-    if (!*arg || *end || v < min || v > max)
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number of "
-                            "seconds from %ld to %ld", cmd->cmd->name, arg,
-                            min, max);
-    *out = (int)v;
-    return NULL;
-}
-
 static const char *set_auth(cmd_parms *cmd, ic_conf_t *c, const char *arg)
 {
     if (!strcasecmp(arg, "user"))
@@ -158,9 +144,9 @@ const char *eas_imap_set1(cmd_parms *cmd, void *dconf, const char *arg)
     if (!strcmp(which, "auth"))
         return set_auth(cmd, c, arg);
     if (!strcmp(which, "timeout"))
-        return set_seconds(cmd, arg, 1, 600, &c->timeout);
+        return eas_glue_seconds(cmd, arg, 1, 600, &c->timeout);
     if (!strcmp(which, "check"))
-        return set_seconds(cmd, arg, 5, 86400, &c->check);
+        return eas_glue_seconds(cmd, arg, 5, 86400, &c->check);
     if (!strcmp(which, "watch"))
         return set_watch(cmd, c, arg);
     c->ca_file = arg;
