@@ -108,9 +108,14 @@ apr_status_t im_parse(const char *buf, apr_size_t len, const im_limits_t *lim,
 
 /* The i-th element of a list (from 0), or NULL. */
 im_val_t *im_nth(const im_val_t *list, int i);
-/* In a FETCH response's item list (name value name value...), the value
-   of the item named (case-insensitive, "BODY[]" as written), or NULL. */
+/* In a list of items (name value name value...: FETCH's, STATUS's), the
+   value of the item named (case-insensitive, "BODY[]" as written), or
+   NULL. */
+im_val_t *im_item(const im_val_t *list, const char *name);
+/* The same in a FETCH response's item list. */
 im_val_t *im_fetch_item(const im_resp_t *r, const char *name);
+/* The mailbox a LIST or STATUS response names, or NULL. */
+const im_val_t *im_mailbox_of(const im_resp_t *r);
 /* Whether v is an atom or string equal to s (case-insensitive). */
 int im_is(const im_val_t *v, const char *s);
 /* A number (ATOM of digits, at most 2^63-1): 1, else 0. */

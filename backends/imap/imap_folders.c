@@ -118,12 +118,10 @@ static void on_status(listing_t *l, const im_resp_t *r)
         || v->kind != IM_LIST || foreign(l->s, name->s))
         return;
     b = box_named(l, im_is(name, "INBOX") ? "INBOX" : name->s);
-    for (v = v->child; v && v->next; v = v->next->next) {
-        if (im_is(v, "UIDVALIDITY") && im_number(v->next, &n))
-            b->uidvalidity = (apr_uint32_t)n;
-        else if (im_is(v, "X-GUID") && v->next->kind != IM_NIL)
-            b->guid = apr_pstrdup(l->p, v->next->s);
-    }
+    if (im_number(im_item(v, "UIDVALIDITY"), &n))
+        b->uidvalidity = (apr_uint32_t)n;
+    if ((v = im_item(v, "X-GUID")) && v->kind != IM_NIL)
+        b->guid = apr_pstrdup(l->p, v->s);
 }
 
 static apr_status_t on_list(void *baton, const im_resp_t *r)

@@ -137,14 +137,10 @@ int iw_hold_fd(const iw_hold_t *h)
 /* What a response names: a mailbox (STATUS, LIST), else "" (anything). */
 static const char *where_of(const im_resp_t *r, apr_pool_t *p)
 {
-    const im_val_t *v = NULL;
+    const im_val_t *v = im_mailbox_of(r);
     const char *utf8;
 
-    if (r->name && !strcmp(r->name, "STATUS"))
-        v = im_nth(r->args, 0);
-    else if (r->name && !strcmp(r->name, "LIST"))
-        v = im_nth(r->args, 2);
-    if (!v || (v->kind != IM_ATOM && v->kind != IM_STRING))
+    if (!v)
         return "";
     if (im_is(v, "INBOX"))
         return "INBOX";

@@ -642,16 +642,32 @@ im_val_t *im_nth(const im_val_t *list, int i)
     return v;
 }
 
-im_val_t *im_fetch_item(const im_resp_t *r, const char *name)
+im_val_t *im_item(const im_val_t *list, const char *name)
 {
-    im_val_t *items = r ? im_nth(r->args, 0) : NULL, *v;
+    im_val_t *v;
 
-    if (!items || items->kind != IM_LIST)
+    if (!list || list->kind != IM_LIST)
         return NULL;
-    for (v = items->child; v && v->next; v = v->next->next)
+    for (v = list->child; v && v->next; v = v->next->next)
         if (v->kind == IM_ATOM && strcasecmp(v->s, name) == 0)
             return v->next;
     return NULL;
+}
+
+im_val_t *im_fetch_item(const im_resp_t *r, const char *name)
+{
+    return r ? im_item(im_nth(r->args, 0), name) : NULL;
+}
+
+const im_val_t *im_mailbox_of(const im_resp_t *r)
+{
+    const im_val_t *v = NULL;
+
+    if (r && r->name && !strcmp(r->name, "STATUS"))
+        v = im_nth(r->args, 0);
+    else if (r && r->name && !strcmp(r->name, "LIST"))
+        v = im_nth(r->args, 2);
+    return v && (v->kind == IM_ATOM || v->kind == IM_STRING) ? v : NULL;
 }
 
 int im_is(const im_val_t *v, const char *s)

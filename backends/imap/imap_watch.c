@@ -144,28 +144,20 @@ static apr_status_t on_status(void *baton, const im_resp_t *r)
     iw_sig_t *sig;
     const char *box;
 
-    if (!r->name || (strcmp(r->name, "LIST") && strcmp(r->name, "STATUS")))
-        return APR_SUCCESS;
-    /* LIST (attributes) delimiter name; STATUS name (counters) */
-    name = im_nth(r->args, strcmp(r->name, "LIST") ? 0 : 2);
-    if (!name || (name->kind != IM_ATOM && name->kind != IM_STRING))
+    if (!(name = im_mailbox_of(r)))
         return APR_SUCCESS;
     box = im_is(name, "INBOX") ? "INBOX" : name->s;
     if (!(sig = apr_hash_get(boxes, box, APR_HASH_KEY_STRING))) {
         sig = apr_pcalloc(p, sizeof(*sig));
         apr_hash_set(boxes, apr_pstrdup(p, box), APR_HASH_KEY_STRING, sig);
     }
-    if (strcmp(r->name, "STATUS") != 0 || !(v = im_nth(r->args, 1))
-        || v->kind != IM_LIST)
+    if (strcmp(r->name, "STATUS") != 0)
         return APR_SUCCESS;
-    for (v = v->child; v && v->next; v = v->next->next) {
-        apr_uint64_t *f = im_is(v, "MESSAGES") ? &sig->messages
-                          : im_is(v, "UIDNEXT") ? &sig->uidnext
-                          : im_is(v, "UIDVALIDITY") ? &sig->uidvalidity
-                          : im_is(v, "HIGHESTMODSEQ") ? &sig->modseq : NULL;
-        if (f)
-            im_number(v->next, f);
-    }
+    v = im_nth(r->args, 1);
+    im_number(im_item(v, "MESSAGES"), &sig->messages);
+    im_number(im_item(v, "UIDNEXT"), &sig->uidnext);
+    im_number(im_item(v, "UIDVALIDITY"), &sig->uidvalidity);
+    im_number(im_item(v, "HIGHESTMODSEQ"), &sig->modseq);
     return APR_SUCCESS;
 }
 
