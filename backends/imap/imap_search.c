@@ -14,7 +14,7 @@
 #include <string.h>
 
 /* Words of one search (each a TEXT criterion). */
-#define IM_WORDS_MAX 8
+#define IM_WORDS_MAX 8      /* run_search passes exactly this many */
 /* The most UIDs one folder's search yields. */
 #define IM_HITS_MAX 100000
 
@@ -70,15 +70,15 @@ static const char *imap_date(apr_time_t t, apr_pool_t *p)
                         x.tm_year + 1900);
 }
 
-/* The criteria after CHARSET: words as strings, dates as atoms. */
-static const char *criteria(const eas_search_t *q, apr_pool_t *p)
+/* The criteria after CHARSET, for nwords words (%s each, strings) and
+   the dates (atoms). */
+static const char *criteria(const eas_search_t *q, int nwords,
+                            apr_pool_t *p)
 {
     const char *c = "";
-    char *words = apr_pstrdup(p, q->text ? q->text : ""), *w, *last;
-    int n = 0;
+    int n;
 
-    for (w = apr_strtok(words, " \t", &last); w && n < IM_WORDS_MAX;
-         w = apr_strtok(NULL, " \t", &last), n++)
+    for (n = 0; n < nwords; n++)
         c = apr_pstrcat(p, c, " TEXT %s", NULL);
     if (q->since)
         c = apr_pstrcat(p, c, " SINCE ", imap_date(q->since, p), NULL);
@@ -93,19 +93,19 @@ static const char *criteria(const eas_search_t *q, apr_pool_t *p)
 static apr_status_t run_search(im_conn_t *cn, const eas_search_t *q,
                                found_t *f, apr_pool_t *p)
 {
-    const char *w[8] = { NULL };
+    const char *w[IM_WORDS_MAX] = { NULL };
     char *words = apr_pstrdup(p, q->text ? q->text : ""), *t, *last;
-    /* ESEARCH answers with ranges: a plain SEARCH lists every UID on one
-       line, over the client's line bound for a large mailbox. */
-    const char *fmt = apr_pstrcat(p, im_has_cap(cn->c, "ESEARCH")
-                                  ? "UID SEARCH RETURN (ALL) CHARSET UTF-8"
-                                  : "UID SEARCH CHARSET UTF-8",
-                                  criteria(q, p), NULL);
+    const char *fmt;
     int n = 0;
 
     for (t = apr_strtok(words, " \t", &last); t && n < IM_WORDS_MAX;
          t = apr_strtok(NULL, " \t", &last))
         w[n++] = t;
+    /* ESEARCH answers with ranges: a plain SEARCH lists every UID on one
+       line, over the client's line bound for a large mailbox. */
+    fmt = apr_pstrcat(p, im_has_cap(cn->c, "ESEARCH")
+                      ? "UID SEARCH RETURN (ALL) CHARSET UTF-8"
+                      : "UID SEARCH CHARSET UTF-8", criteria(q, n, p), NULL);
     return im_command(cn->c, on_search, f, NULL, p, fmt, w[0], w[1], w[2],
                       w[3], w[4], w[5], w[6], w[7]);
 }
