@@ -142,6 +142,15 @@ apr_status_t im_fail(im_store_t *s, apr_status_t rv, const char *what,
                      const char *mailbox);
 /* Select mailbox (again, to see its latest state).  APR_ENOENT: gone. */
 apr_status_t im_select(im_store_t *s, const char *mailbox, im_conn_t **out);
+/*
+ * Before a STATUS of every mailbox (LIST-STATUS): a session's STATUS of
+ * its own selected mailbox may be as old as its last look (RFC 3501
+ * 6.3.10; Dovecot answers from the view it selected, even after another
+ * client deleted and re-created the mailbox), and a kept connection
+ * still has an earlier request's mailbox selected: leave it (UNSELECT),
+ * or bring the view up to date (NOOP) where the server cannot.
+ */
+apr_status_t im_leave_selected(im_conn_t *cn, apr_pool_t *p);
 /* The connection with mailbox selected as it is now: selected, or, when a
    kept connection has it selected since an earlier request, brought up to
    date with NOOP (Dovecot reads a Maildir again only then, not for a

@@ -230,28 +230,6 @@ static void namespaces(im_store_t *s, im_conn_t *cn)
         s->prefix = "";
 }
 
-/*
- * A session's STATUS of its selected mailbox may be as old as its last
- * look (RFC 3501 6.3.10): Dovecot answers the selected mailbox's STATUS
- * (UIDVALIDITY, X-GUID) from the view it selected, even after another
- * client deleted and re-created it.  A kept connection still has a
- * mailbox of an earlier request selected: leave it before listing.
- */
-static apr_status_t leave_selected(im_store_t *s, im_conn_t *cn)
-{
-    apr_status_t rv;
-
-    if (!cn->selected)
-        return APR_SUCCESS;
-    rv = im_command(cn->c, NULL, NULL, NULL, s->pool,
-                    im_has_cap(cn->c, "UNSELECT") ? "UNSELECT" : "NOOP");
-    if (rv == APR_SUCCESS && im_has_cap(cn->c, "UNSELECT")) {
-        cn->selected = NULL;
-        s->fresh = NULL;
-    }
-    return rv;
-}
-
 static apr_status_t list_boxes(im_store_t *s, listing_t *l)
 {
     im_conn_t *cn;
@@ -264,7 +242,8 @@ static apr_status_t list_boxes(im_store_t *s, listing_t *l)
     if ((rv = im_conn(s, &cn)) != APR_SUCCESS)
         return rv;
     namespaces(s, cn);
-    if ((rv = leave_selected(s, cn)) != APR_SUCCESS)
+    s->fresh = NULL;
+    if ((rv = im_leave_selected(cn, s->pool)) != APR_SUCCESS)
         return im_fail(s, rv, "UNSELECT", cn->selected);
     if (im_has_cap(cn->c, "LIST-STATUS"))
         rv = list_status(l, cn);

@@ -189,6 +189,20 @@ apr_status_t im_select(im_store_t *s, const char *mailbox, im_conn_t **out)
     return APR_SUCCESS;
 }
 
+apr_status_t im_leave_selected(im_conn_t *cn, apr_pool_t *p)
+{
+    int unselect = im_has_cap(cn->c, "UNSELECT");
+    apr_status_t rv;
+
+    if (!cn->selected)
+        return APR_SUCCESS;
+    rv = im_command(cn->c, NULL, NULL, NULL, p, unselect ? "UNSELECT"
+                                                         : "NOOP");
+    if (rv == APR_SUCCESS && unselect)
+        cn->selected = NULL;
+    return rv;
+}
+
 apr_status_t im_select_fresh(im_store_t *s, const char *mailbox,
                              im_conn_t **out)
 {

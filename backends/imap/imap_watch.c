@@ -169,17 +169,8 @@ static apr_status_t read_counters(im_conn_t *cn, apr_hash_t **out,
     int modseq = im_has_cap(cn->c, "CONDSTORE");
     apr_status_t rv;
 
-    /* A session's STATUS of its selected mailbox may be as old as its
-       last look (RFC 3501 6.3.10): leave it first. */
-    if (cn->selected && im_has_cap(cn->c, "UNSELECT")) {
-        if ((rv = im_command(cn->c, NULL, NULL, NULL, p, "UNSELECT")))
-            return rv;
-        cn->selected = NULL;
-    } else if (cn->selected
-               && (rv = im_command(cn->c, NULL, NULL, NULL, p, "NOOP"))) {
+    if ((rv = im_leave_selected(cn, p)) != APR_SUCCESS)
         return rv;
-    }
-
     rv = im_command(cn->c, on_status, boxes, NULL, p, modseq
                     ? "LIST %s %s RETURN (STATUS (MESSAGES UIDNEXT "
                       "UIDVALIDITY HIGHESTMODSEQ))"
