@@ -179,8 +179,9 @@ void im_lists_set_limit(apr_size_t members);
    it); released with the pool p. */
 apr_status_t im_listing(im_store_t *s, const im_folder_t *f,
                         im_listing_t **out, apr_pool_t *p);
-/* Its messages, by UID ascending. */
-const im_msg_t *im_listing_msgs(const im_listing_t *l, apr_size_t *n);
+/* Its messages, newest first (INTERNALDATE, then UID, descending). */
+const im_msg_t *const *im_listing_newest(const im_listing_t *l,
+                                         apr_size_t *n);
 /* One message by UID, or NULL. */
 const im_msg_t *im_listing_find(const im_listing_t *l, apr_uint32_t uid);
 /* Forget every kept listing and the table (the process's end, when no

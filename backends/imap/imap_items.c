@@ -113,17 +113,6 @@ static const char *raw(apr_pool_t *p, const char *fmt, const char *text)
 
 /* ---- listing ---- */
 
-static int newest_first(const void *a, const void *b)
-{
-    const eas_item_ref_t *x = a, *y = b;
-
-    if (x->time != y->time)
-        return x->time > y->time ? -1 : 1;
-    return strlen(x->id) != strlen(y->id)
-           ? (strlen(x->id) > strlen(y->id) ? -1 : 1)
-           : -strcmp(x->id, y->id);
-}
-
 static apr_status_t listed(im_store_t *s, const char *folder_id,
                            const im_folder_t **f, im_listing_t **l,
                            apr_pool_t *p)
@@ -146,25 +135,24 @@ apr_status_t im_list(eas_store_t *st, const char *folder_id,
     im_store_t *s = (im_store_t *)st;
     const im_folder_t *f;
     im_listing_t *l;
-    const im_msg_t *m;
+    const im_msg_t *const *newest;
     apr_size_t n, i;
     apr_status_t rv;
 
     if ((rv = listed(s, folder_id, &f, &l, s->pool)) != APR_SUCCESS)
         return rv;
-    m = im_listing_msgs(l, &n);
+    newest = im_listing_newest(l, &n);
     *out = apr_array_make(p, (int)n + 1, sizeof(eas_item_ref_t));
     for (i = 0; i < n; i++) {
+        const im_msg_t *m = newest[i];
         eas_item_ref_t *r = apr_array_push(*out);
-        r->id = apr_psprintf(p, "%u", m[i].uid);
-        r->token = im_flags_token(m[i].flags, p);
-        r->time = m[i].time;
-        r->size = m[i].size;
-        r->flags = m[i].flags;
-        r->outside = flt && flt->since && m[i].time < flt->since;
+        r->id = apr_psprintf(p, "%u", m->uid);
+        r->token = im_flags_token(m->flags, p);
+        r->time = m->time;
+        r->size = m->size;
+        r->flags = m->flags;
+        r->outside = flt && flt->since && m->time < flt->since;
     }
-    if (n > 1)
-        qsort((*out)->elts, n, sizeof(eas_item_ref_t), newest_first);
     return APR_SUCCESS;
 }
 

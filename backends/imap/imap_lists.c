@@ -35,6 +35,8 @@ struct im_listing {
     apr_uint64_t modseq;
     apr_size_t n;
     im_msg_t *msgs;             /* by UID */
+    const im_msg_t **newest;    /* the same, newest first: a Sync page's
+                                   order, sorted once per listing */
     int refs;                   /* the table's and each holder's */
     int kept;                   /* in the table */
     apr_time_t used;
@@ -87,6 +89,7 @@ static void unref(im_listing_t *l)
     if (--l->refs > 0)
         return;
     free(l->msgs);
+    free(l->newest);
     free(l->key);
     free(l);
 }
@@ -400,6 +403,32 @@ static apr_status_t fetch_changes(im_store_t *s, im_conn_t *cn,
 }
 
 /* *no: a failure was the server's refusal (see above). */
+/* Newest first: by INTERNALDATE, then by UID, both descending. */
+static int newer(const void *a, const void *b)
+{
+    const im_msg_t *x = *(const im_msg_t *const *)a;
+    const im_msg_t *y = *(const im_msg_t *const *)b;
+
+    if (x->time != y->time)
+        return x->time > y->time ? -1 : 1;
+    return x->uid > y->uid ? -1 : x->uid < y->uid;
+}
+
+/* The listing's newest-first order, before anyone else sees it. */
+static apr_status_t with_order(im_listing_t *l)
+{
+    apr_size_t i;
+
+    if (!l->n)
+        return APR_SUCCESS;
+    if (!(l->newest = malloc(l->n * sizeof(*l->newest))))
+        return APR_ENOMEM;
+    for (i = 0; i < l->n; i++)
+        l->newest[i] = &l->msgs[i];
+    qsort(l->newest, l->n, sizeof(*l->newest), newer);
+    return APR_SUCCESS;
+}
+
 static apr_status_t bring_up_to_date(im_store_t *s, im_conn_t *cn,
                                      const char *key, im_listing_t **l,
                                      int *no)
@@ -418,6 +447,8 @@ static apr_status_t bring_up_to_date(im_store_t *s, im_conn_t *cn,
     if (old)
         release(old);
     *l = NULL;
+    if (rv == APR_SUCCESS && (rv = with_order(fresh)) != APR_SUCCESS)
+        release(fresh);
     if (rv != APR_SUCCESS)
         return rv;
     if (cn->highestmodseq)
@@ -443,6 +474,8 @@ static apr_status_t list_unsized(im_store_t *s, const im_folder_t *f,
     if (cn->uidvalidity != f->uidvalidity)
         return APR_ENOENT;
     rv = fetch_all(s, cn, key, 0, l, NULL);
+    if (rv == APR_SUCCESS && (rv = with_order(*l)) != APR_SUCCESS)
+        release(*l);
     return rv == APR_SUCCESS ? rv : im_fail(s, rv, "UID FETCH", f->mailbox);
 }
 
@@ -484,10 +517,11 @@ apr_status_t im_listing(im_store_t *s, const im_folder_t *f,
     return APR_SUCCESS;
 }
 
-const im_msg_t *im_listing_msgs(const im_listing_t *l, apr_size_t *n)
+const im_msg_t *const *im_listing_newest(const im_listing_t *l,
+                                         apr_size_t *n)
 {
     *n = l->n;
-    return l->msgs;
+    return l->newest;
 }
 
 const im_msg_t *im_listing_find(const im_listing_t *l, apr_uint32_t uid)
