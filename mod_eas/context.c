@@ -18,6 +18,11 @@ static void store_log(void *log_ctx, int level, apr_status_t rv,
 {
     request_rec *r = log_ctx;
 
+    /* A backend's own codes (EAS_EUNAVAIL...) mean nothing to APR's
+       strerror ("APR does not understand this error code"): the message
+       says what happened. */
+    if (rv >= APR_OS_START_USERERR && rv < APR_OS_START_USERERR + 1000)
+        rv = APR_SUCCESS;
     ap_log_rerror(APLOG_MARK, level, rv, r, EASLOGNO(00601) "store: %s", msg);
 }
 

@@ -292,6 +292,8 @@ static int ic_user_params(request_rec *r, const void *conf, eas_user_t *u)
 /* The change source's messages (never credentials: imap_watch.c). */
 static void watch_log(void *ctx, int level, apr_status_t rv, const char *msg)
 {
+    if (rv >= APR_OS_START_USERERR && rv < APR_OS_START_USERERR + 1000)
+        rv = APR_SUCCESS;       /* our own codes: the message says it */
     ap_log_error(APLOG_MARK, level, rv, ctx, EASLOGNO(01804)
                  "imap change source: %s", msg);
 }
